@@ -1,0 +1,284 @@
+//! Softmax, log-softmax and the losses: cross-entropy from logits, mean squared error.
+//!
+//! Softmax and log-softmax act along the last axis. Their vector-Jacobian products never form
+//! the Jacobian `diag(s) − s·sᵀ`; they use `s ⊙ (g − Σ g⊙s)` and `g − s·Σg`.
+
+use ndarray::{ArrayD, Axis};
+
+use super::Op;
+use crate::error::{Error, Result};
+use crate::symbolic::Expr;
+use crate::tape::Var;
+use crate::tensor::{Float, Tensor};
+
+fn last_axis<T: Float>(op: &'static str, x: &Tensor<T>) -> Result<Axis> {
+    if x.ndim() == 0 {
+        return Err(Error::shape(
+            op,
+            x.shape(),
+            &[],
+            "needs at least one axis (got a scalar)",
+        ));
+    }
+    Ok(Axis(x.ndim() - 1))
+}
+
+/// Sums along `axis`, keeping it with size 1 (so the result broadcasts back).
+fn sum_keep<T: Float>(a: &ArrayD<T>, axis: Axis) -> ArrayD<T> {
+    a.sum_axis(axis).insert_axis(axis)
+}
+
+/// Numerically stable log-softmax along `axis`: `z − max − ln Σ exp(z − max)`.
+fn log_softmax_array<T: Float>(z: &ArrayD<T>, axis: Axis) -> ArrayD<T> {
+    let max = z
+        .fold_axis(axis, T::neg_infinity(), |&m, &x| if x > m { x } else { m })
+        .insert_axis(axis);
+    let shifted = z - &max;
+    let log_sum = sum_keep(&shifted.mapv(T::exp), axis).mapv(T::ln);
+    shifted - log_sum
+}
+
+/// `softmax(z)ᵢ = exp(zᵢ)/Σⱼ exp(zⱼ)` along the last axis.
+#[derive(Debug, Clone, Copy)]
+pub struct Softmax;
+
+impl<T: Float> Op<T> for Softmax {
+    fn name(&self) -> &'static str {
+        "softmax"
+    }
+    fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
+        let axis = last_axis("softmax", x[0])?;
+        let z = x[0].view().to_owned();
+        Ok(Tensor::from_array(log_softmax_array(&z, axis).mapv(T::exp)))
+    }
+    fn vjp(&self, _slot: usize, _x: &[&Tensor<T>], y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
+        let axis = Axis(y.ndim() - 1);
+        let (s, g) = (y.view(), g.view());
+        let gs = &g * &s;
+        let dot = sum_keep(&gs, axis);
+        Tensor::from_array(&s * &(&g - &dot))
+    }
+    fn symbolic(&self, x: &[Expr]) -> Expr {
+        Expr::call1("softmax", x[0].clone())
+    }
+    fn local_derivative(&self, _slot: usize, x: &[Expr]) -> Expr {
+        let s = Expr::call1("softmax", x[0].clone());
+        s.clone().diag() - s.clone().matmul(s.transpose())
+    }
+    fn vjp_symbolic(&self, _slot: usize, x: &[Expr], g: &Expr) -> Expr {
+        let s = Expr::call1("softmax", x[0].clone());
+        s.clone() * (g.clone() - Expr::call1("sum", g.clone() * s))
+    }
+}
+
+/// `log_softmax(z)ᵢ = zᵢ − ln Σⱼ exp(zⱼ)` along the last axis.
+#[derive(Debug, Clone, Copy)]
+pub struct LogSoftmax;
+
+impl<T: Float> Op<T> for LogSoftmax {
+    fn name(&self) -> &'static str {
+        "log_softmax"
+    }
+    fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
+        let axis = last_axis("log_softmax", x[0])?;
+        Ok(Tensor::from_array(log_softmax_array(
+            &x[0].view().to_owned(),
+            axis,
+        )))
+    }
+    fn vjp(&self, _slot: usize, _x: &[&Tensor<T>], y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
+        let axis = Axis(y.ndim() - 1);
+        let g = g.view().to_owned();
+        let total = sum_keep(&g, axis);
+        let s = y.view().mapv(T::exp);
+        Tensor::from_array(g - s * total)
+    }
+    fn symbolic(&self, x: &[Expr]) -> Expr {
+        Expr::call1("log_softmax", x[0].clone())
+    }
+    fn local_derivative(&self, _slot: usize, x: &[Expr]) -> Expr {
+        Expr::one() - Expr::call1("softmax", x[0].clone())
+    }
+    fn vjp_symbolic(&self, _slot: usize, x: &[Expr], g: &Expr) -> Expr {
+        g.clone() - Expr::call1("softmax", x[0].clone()) * Expr::call1("sum", g.clone())
+    }
+}
+
+/// Mean cross-entropy of logits `[n, c]` (or `[c]`) against class indices (`n` of them):
+/// `L = −(1/n) Σᵢ log_softmax(zᵢ)[tᵢ]`, so `∂L/∂z = (softmax(z) − onehot(t))/n`.
+#[derive(Debug, Clone)]
+pub struct CrossEntropy(pub Vec<usize>);
+
+impl CrossEntropy {
+    /// The logits as a 2-D array `[n, c]`, checked against the targets.
+    fn rows<T: Float>(&self, z: &Tensor<T>) -> Result<ArrayD<T>> {
+        let rows = match z.shape() {
+            [c] => z
+                .view()
+                .to_owned()
+                .into_shape_with_order(vec![1, *c])
+                .expect("same size"),
+            [_, _] => z.view().to_owned(),
+            shape => {
+                return Err(Error::shape(
+                    "cross_entropy",
+                    shape,
+                    &[self.0.len()],
+                    "logits must be [classes] or [batch, classes]",
+                ));
+            }
+        };
+        let (n, c) = (rows.shape()[0], rows.shape()[1]);
+        if n != self.0.len() {
+            return Err(Error::shape(
+                "cross_entropy",
+                z.shape(),
+                &[self.0.len()],
+                format!("{n} rows of logits but {} targets", self.0.len()),
+            ));
+        }
+        if let Some(&bad) = self.0.iter().find(|&&t| t >= c) {
+            return Err(Error::invalid(
+                "cross_entropy",
+                format!("target class {bad} does not exist (there are {c} classes)"),
+            ));
+        }
+        Ok(rows)
+    }
+}
+
+impl<T: Float> Op<T> for CrossEntropy {
+    fn name(&self) -> &'static str {
+        "cross_entropy"
+    }
+    fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
+        let rows = self.rows(x[0])?;
+        let logp = log_softmax_array(&rows, Axis(1));
+        let n = T::from_f64(self.0.len() as f64);
+        let total: T = self.0.iter().enumerate().map(|(i, &t)| logp[[i, t]]).sum();
+        Ok(Tensor::scalar(-total / n))
+    }
+    fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
+        let rows = self.rows(x[0]).expect("checked in forward");
+        let mut d = log_softmax_array(&rows, Axis(1)).mapv(T::exp);
+        for (i, &t) in self.0.iter().enumerate() {
+            d[[i, t]] -= T::one();
+        }
+        let scale = g.item().expect("cross-entropy is a scalar") / T::from_f64(self.0.len() as f64);
+        let d = d.mapv(|v| v * scale);
+        Tensor::from_array(d.into_shape_with_order(x[0].shape()).expect("same size"))
+    }
+    fn symbolic(&self, x: &[Expr]) -> Expr {
+        Expr::call("cross_entropy", vec![x[0].clone(), Expr::sym("t")])
+    }
+    fn local_derivative(&self, _slot: usize, x: &[Expr]) -> Expr {
+        (Expr::call1("softmax", x[0].clone()) - Expr::call1("onehot", Expr::sym("t")))
+            * Expr::sym("n").powf(-1.0)
+    }
+}
+
+/// Mean squared error `(1/n) Σ (aᵢ − bᵢ)²` of two same-shaped tensors.
+#[derive(Debug, Clone, Copy)]
+pub struct Mse;
+
+impl<T: Float> Op<T> for Mse {
+    fn name(&self) -> &'static str {
+        "mse"
+    }
+    fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
+        if x[0].shape() != x[1].shape() {
+            return Err(Error::shape(
+                "mse",
+                x[0].shape(),
+                x[1].shape(),
+                "prediction and target must have the same shape",
+            ));
+        }
+        let n = T::from_f64(x[0].len() as f64);
+        let sq = x[0].zip(x[1], |a, b| (a - b) * (a - b));
+        Ok(Tensor::scalar(sq.sum() / n))
+    }
+    fn vjp(&self, slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
+        let g = g.item().expect("mse is a scalar");
+        let k = T::from_f64(2.0) * g / T::from_f64(x[0].len() as f64);
+        let sign = if slot == 0 { T::one() } else { -T::one() };
+        x[0].zip(x[1], |a, b| sign * k * (a - b))
+    }
+    fn symbolic(&self, x: &[Expr]) -> Expr {
+        Expr::call("mse", vec![x[0].clone(), x[1].clone()])
+    }
+    fn local_derivative(&self, slot: usize, x: &[Expr]) -> Expr {
+        let sign = if slot == 0 { 2.0 } else { -2.0 };
+        Expr::constant(sign) * (x[0].clone() - x[1].clone()) * Expr::sym("n").powf(-1.0)
+    }
+}
+
+impl<T: Float> Var<'_, T> {
+    /// Softmax along the last axis.
+    ///
+    /// # Panics
+    /// On a scalar; see [`Var::try_softmax`].
+    pub fn softmax(self) -> Self {
+        self.unary(Softmax)
+    }
+
+    /// [`Var::softmax`], returning the error instead of panicking.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] on a scalar.
+    pub fn try_softmax(self) -> Result<Self> {
+        self.tape().try_apply(Softmax, &[self])
+    }
+
+    /// Log-softmax along the last axis (stable for large logits).
+    ///
+    /// # Panics
+    /// On a scalar; see [`Var::try_log_softmax`].
+    pub fn log_softmax(self) -> Self {
+        self.unary(LogSoftmax)
+    }
+
+    /// [`Var::log_softmax`], returning the error instead of panicking.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] on a scalar.
+    pub fn try_log_softmax(self) -> Result<Self> {
+        self.tape().try_apply(LogSoftmax, &[self])
+    }
+
+    /// Mean cross-entropy of these logits (`[n, c]` or `[c]`) against class indices.
+    ///
+    /// # Panics
+    /// When shapes or targets do not fit; see [`Var::try_cross_entropy`].
+    pub fn cross_entropy(self, targets: &[usize]) -> Self {
+        self.unary(CrossEntropy(targets.to_vec()))
+    }
+
+    /// [`Var::cross_entropy`], returning the error instead of panicking.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when the row count differs from the number of targets;
+    /// [`Error::Invalid`] for a target class that does not exist.
+    pub fn try_cross_entropy(self, targets: &[usize]) -> Result<Self> {
+        self.tape()
+            .try_apply(CrossEntropy(targets.to_vec()), &[self])
+    }
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    /// Mean squared error between this prediction and `target` (same shape).
+    ///
+    /// # Panics
+    /// When the shapes differ; see [`Var::try_mse`].
+    pub fn mse(self, target: Var<'t, T>) -> Self {
+        self.tape().apply(Mse, &[self, target])
+    }
+
+    /// [`Var::mse`], returning the error instead of panicking.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when the shapes differ.
+    pub fn try_mse(self, target: Var<'t, T>) -> Result<Self> {
+        self.tape().try_apply(Mse, &[self, target])
+    }
+}

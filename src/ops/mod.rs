@@ -1,0 +1,118 @@
+//! The ops: each one's forward value, vector-Jacobian product and symbolic form, side by side.
+//!
+//! One file per family (see `README.md` in this folder). An op is a small struct implementing
+//! [`Op`]; the same file adds the method on [`Var`](crate::Var) that records it. Adding an op
+//! therefore touches one file, plus its `mod` line here if the family is new
+//! (docs/adding-an-op.md is the checklist).
+//!
+//! Every rule is a pure function of the op's inputs, its output and the incoming gradient, so
+//! the tape can be replayed (by the tracer, or for higher-order gradients) without the op
+//! keeping hidden state.
+
+mod arith;
+mod loss;
+mod matmul;
+mod reduce;
+mod shape;
+mod unary;
+
+pub use arith::{Add, Div, Mul, Neg, Sub};
+pub use loss::{CrossEntropy, LogSoftmax, Mse, Softmax};
+pub use matmul::MatMul;
+pub use reduce::{Mean, MeanAxis, Sum, SumAxis};
+pub use shape::{Concat, Reshape, Select, Slice, Transpose};
+pub use unary::{Abs, Exp, Ln, Powf, Relu, Sigmoid, Sqrt, Square, Tanh};
+
+use std::fmt;
+
+use crate::error::Result;
+use crate::symbolic::Expr;
+use crate::tensor::{Float, Tensor};
+
+/// An operation the tape can record and differentiate.
+///
+/// Implement it for a small struct holding the op's parameters (an exponent, an axis); the
+/// inputs arrive as slices in the order the op was called with.
+///
+/// # Example: a custom op in one place
+/// ```
+/// use chaintrace::ops::Op;
+/// use chaintrace::symbolic::Expr;
+/// use chaintrace::{Float, Result, Tape, Tensor};
+///
+/// /// y = u³, dy/du = 3u².
+/// #[derive(Debug)]
+/// struct Cube;
+///
+/// impl<T: Float> Op<T> for Cube {
+///     fn name(&self) -> &'static str { "cube" }
+///     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
+///         Ok(x[0].map(|u| u * u * u))
+///     }
+///     fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
+///         let three = T::from_f64(3.0);
+///         g.zip_map(&x[0].map(|u| three * u * u), "cube", |g, d| g * d).unwrap()
+///     }
+///     fn symbolic(&self, x: &[Expr]) -> Expr { x[0].clone().powf(3.0) }
+///     fn local_derivative(&self, _slot: usize, x: &[Expr]) -> Expr {
+///         Expr::constant(3.0) * x[0].clone().powf(2.0)
+///     }
+/// }
+///
+/// let tape = Tape::<f64>::new();
+/// let u = tape.var("u", 2.0);
+/// let y = tape.apply(Cube, &[u]);
+/// assert_eq!(y.value().item(), Some(8.0));
+/// assert_eq!(y.backward().wrt(u).unwrap().item(), Some(12.0));
+/// ```
+pub trait Op<T: Float>: fmt::Debug + 'static {
+    /// The op's short name, as traces print it (`"tanh"`, `"matmul"`).
+    fn name(&self) -> &'static str;
+
+    /// The forward value.
+    ///
+    /// # Errors
+    /// A shape or argument error naming this op; the tape adds the layer.
+    fn forward(&self, inputs: &[&Tensor<T>]) -> Result<Tensor<T>>;
+
+    /// The vector-Jacobian product for input `slot`: `∂L/∂inputs[slot]` given the gradient
+    /// `grad` of the loss with respect to this op's `output`.
+    ///
+    /// It may return a gradient in the (broadcast) output shape: the reverse sweep sums it back
+    /// to the input's shape in one place.
+    fn vjp(
+        &self,
+        slot: usize,
+        inputs: &[&Tensor<T>],
+        output: &Tensor<T>,
+        grad: &Tensor<T>,
+    ) -> Tensor<T>;
+
+    /// The forward value as an expression of the inputs' expressions: `tanh(u)`.
+    fn symbolic(&self, inputs: &[Expr]) -> Expr;
+
+    /// The local derivative `∂y/∂inputs[slot]` as an expression of the inputs: `1 − tanh(u)²`.
+    ///
+    /// For elementwise ops this is the factor the upstream gradient is multiplied by.
+    fn local_derivative(&self, slot: usize, inputs: &[Expr]) -> Expr;
+
+    /// The vector-Jacobian product as an expression: how `∂L/∂inputs[slot]` is formed from the
+    /// upstream gradient `grad`.
+    ///
+    /// The default, `grad · local_derivative`, is right for elementwise ops; matrix ops override
+    /// it (`∂L/∂W = ∂L/∂Y · Xᵀ`).
+    fn vjp_symbolic(&self, slot: usize, inputs: &[Expr], grad: &Expr) -> Expr {
+        grad.clone() * self.local_derivative(slot, inputs)
+    }
+
+    /// A label with the op's parameters, for traces (`"powf(3)"`); defaults to [`Op::name`].
+    fn label(&self) -> String {
+        self.name().to_string()
+    }
+}
+
+/// Multiplies `grad` elementwise by `local` (both broadcastable to the output shape): the
+/// vector-Jacobian product of every elementwise op.
+pub(crate) fn times<T: Float>(grad: &Tensor<T>, local: &Tensor<T>) -> Tensor<T> {
+    grad.zip(local, |g, d| g * d)
+}

@@ -1,0 +1,181 @@
+//! Reductions: sum and mean, over everything or along one axis.
+//!
+//! Each spreads the upstream gradient back over the reduced elements: `∂sum/∂uᵢ = 1`,
+//! `∂mean/∂uᵢ = 1/n`.
+
+use ndarray::Axis;
+
+use super::Op;
+use crate::error::{Error, Result};
+use crate::symbolic::Expr;
+use crate::tape::Var;
+use crate::tensor::{Float, Tensor};
+
+/// Broadcasts `g` (the reduced gradient) back over an input of shape `shape`, scaled by
+/// `scale`. `axis` is the axis that was removed, if one was.
+fn spread<T: Float>(g: &Tensor<T>, shape: &[usize], axis: Option<usize>, scale: T) -> Tensor<T> {
+    let g = match axis {
+        Some(a) => Tensor::from_array(g.view().to_owned().insert_axis(Axis(a))),
+        None => g.clone(),
+    };
+    Tensor::zeros(shape).zip(&g, |_, g| g * scale)
+}
+
+fn check_axis<T: Float>(op: &'static str, x: &Tensor<T>, axis: usize) -> Result<()> {
+    if axis < x.ndim() {
+        Ok(())
+    } else {
+        Err(Error::shape(
+            op,
+            x.shape(),
+            &[axis],
+            format!("axis {axis} is out of range for rank {}", x.ndim()),
+        ))
+    }
+}
+
+fn count<T: Float>(n: usize) -> T {
+    T::from_f64(n as f64)
+}
+
+/// The sum of all elements (a scalar).
+#[derive(Debug, Clone, Copy)]
+pub struct Sum;
+
+impl<T: Float> Op<T> for Sum {
+    fn name(&self) -> &'static str {
+        "sum"
+    }
+    fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
+        Ok(Tensor::scalar(x[0].sum()))
+    }
+    fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
+        spread(g, x[0].shape(), None, T::one())
+    }
+    fn symbolic(&self, x: &[Expr]) -> Expr {
+        Expr::call1("sum", x[0].clone())
+    }
+    fn local_derivative(&self, _slot: usize, _x: &[Expr]) -> Expr {
+        Expr::one()
+    }
+}
+
+/// The mean of all elements (a scalar).
+#[derive(Debug, Clone, Copy)]
+pub struct Mean;
+
+impl<T: Float> Op<T> for Mean {
+    fn name(&self) -> &'static str {
+        "mean"
+    }
+    fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
+        Ok(Tensor::scalar(x[0].sum() / count(x[0].len())))
+    }
+    fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
+        spread(g, x[0].shape(), None, T::one() / count(x[0].len()))
+    }
+    fn symbolic(&self, x: &[Expr]) -> Expr {
+        Expr::call1("mean", x[0].clone())
+    }
+    fn local_derivative(&self, _slot: usize, _x: &[Expr]) -> Expr {
+        Expr::sym("n").powf(-1.0)
+    }
+}
+
+/// The sum along one axis, which is removed.
+#[derive(Debug, Clone, Copy)]
+pub struct SumAxis(pub usize);
+
+impl<T: Float> Op<T> for SumAxis {
+    fn name(&self) -> &'static str {
+        "sum_axis"
+    }
+    fn label(&self) -> String {
+        format!("sum_axis({})", self.0)
+    }
+    fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
+        check_axis("sum_axis", x[0], self.0)?;
+        Ok(Tensor::from_array(x[0].view().sum_axis(Axis(self.0))))
+    }
+    fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
+        spread(g, x[0].shape(), Some(self.0), T::one())
+    }
+    fn symbolic(&self, x: &[Expr]) -> Expr {
+        Expr::call(format!("sum_axis{}", self.0), vec![x[0].clone()])
+    }
+    fn local_derivative(&self, _slot: usize, _x: &[Expr]) -> Expr {
+        Expr::one()
+    }
+}
+
+/// The mean along one axis, which is removed.
+#[derive(Debug, Clone, Copy)]
+pub struct MeanAxis(pub usize);
+
+impl<T: Float> Op<T> for MeanAxis {
+    fn name(&self) -> &'static str {
+        "mean_axis"
+    }
+    fn label(&self) -> String {
+        format!("mean_axis({})", self.0)
+    }
+    fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
+        check_axis("mean_axis", x[0], self.0)?;
+        let n = count::<T>(x[0].shape()[self.0]);
+        Ok(Tensor::from_array(x[0].view().sum_axis(Axis(self.0))).map(|s| s / n))
+    }
+    fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
+        let n = count::<T>(x[0].shape()[self.0]);
+        spread(g, x[0].shape(), Some(self.0), T::one() / n)
+    }
+    fn symbolic(&self, x: &[Expr]) -> Expr {
+        Expr::call(format!("mean_axis{}", self.0), vec![x[0].clone()])
+    }
+    fn local_derivative(&self, _slot: usize, _x: &[Expr]) -> Expr {
+        Expr::sym("n").powf(-1.0)
+    }
+}
+
+impl<T: Float> Var<'_, T> {
+    /// The sum of all elements, a scalar; `∂sum/∂uᵢ = 1`.
+    pub fn sum(self) -> Self {
+        self.unary(Sum)
+    }
+
+    /// The mean of all elements, a scalar; `∂mean/∂uᵢ = 1/n`.
+    pub fn mean(self) -> Self {
+        self.unary(Mean)
+    }
+
+    /// The sum along `axis`, which is removed from the shape.
+    ///
+    /// # Panics
+    /// If `axis` is out of range; see [`Var::try_sum_axis`].
+    pub fn sum_axis(self, axis: usize) -> Self {
+        self.unary(SumAxis(axis))
+    }
+
+    /// [`Var::sum_axis`], returning the error instead of panicking.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] if `axis` is not less than the rank.
+    pub fn try_sum_axis(self, axis: usize) -> Result<Self> {
+        self.tape().try_apply(SumAxis(axis), &[self])
+    }
+
+    /// The mean along `axis`, which is removed from the shape.
+    ///
+    /// # Panics
+    /// If `axis` is out of range; see [`Var::try_mean_axis`].
+    pub fn mean_axis(self, axis: usize) -> Self {
+        self.unary(MeanAxis(axis))
+    }
+
+    /// [`Var::mean_axis`], returning the error instead of panicking.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] if `axis` is not less than the rank.
+    pub fn try_mean_axis(self, axis: usize) -> Result<Self> {
+        self.tape().try_apply(MeanAxis(axis), &[self])
+    }
+}

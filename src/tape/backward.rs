@@ -1,0 +1,132 @@
+//! The reverse sweep and the gradient store it returns.
+
+use smallvec::SmallVec;
+
+use super::{NodeId, NodeKind, Tape, Var};
+use crate::tensor::{Float, Tensor};
+
+/// Gradients of one output with respect to every node on a path to it, keyed by node.
+///
+/// Returned by [`Var::backward`]; nothing is stored on the tape, so there is no `zero_grad`.
+#[derive(Clone, Debug)]
+pub struct Gradients<T: Float> {
+    grads: Vec<Option<Tensor<T>>>,
+}
+
+impl<T: Float> Gradients<T> {
+    /// `∂output/∂var`: `Some` for any leaf or intermediate node on a path to the output,
+    /// `None` for constants and nodes the output does not depend on.
+    pub fn wrt(&self, var: Var<'_, T>) -> Option<&Tensor<T>> {
+        self.get(var.id())
+    }
+
+    /// The gradient of a node by id.
+    pub fn get(&self, id: NodeId) -> Option<&Tensor<T>> {
+        self.grads.get(id.0).and_then(Option::as_ref)
+    }
+
+    /// Mutable access to a node's gradient (clipping rescales gradients in place).
+    pub fn get_mut(&mut self, id: NodeId) -> Option<&mut Tensor<T>> {
+        self.grads.get_mut(id.0).and_then(Option::as_mut)
+    }
+
+    /// Every stored gradient with its node, in tape order.
+    pub fn iter(&self) -> impl Iterator<Item = (NodeId, &Tensor<T>)> {
+        self.grads
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| g.as_ref().map(|g| (NodeId(i), g)))
+    }
+
+    /// Builds a gradient store from one slot per node (used by the sweep and by tests).
+    pub fn from_slots(grads: Vec<Option<Tensor<T>>>) -> Self {
+        Gradients { grads }
+    }
+}
+
+/// What the sweep reports as it runs, and where hooks and tracers may change the flow.
+///
+/// Every method has an empty default, so the plain [`Var::backward`] (observer `()`) compiles
+/// to the bare loop.
+pub(crate) trait SweepObserver<T: Float> {
+    /// `grad` is complete for `node` (every consumer has contributed) and is about to flow to
+    /// the node's inputs.
+    fn node_complete(&mut self, _tape: &Tape<T>, _node: NodeId, _grad: &mut Tensor<T>) {}
+
+    /// One chain-rule multiplication along input `slot` of `node`:
+    /// `contribution = upstream · ∂node/∂input`, already summed to the input's shape. An
+    /// observer may change the contribution (an edge hook cutting a skip connection).
+    fn edge(
+        &mut self,
+        _tape: &Tape<T>,
+        _node: NodeId,
+        _slot: usize,
+        _upstream: &Tensor<T>,
+        _contribution: &mut Tensor<T>,
+    ) {
+    }
+
+    /// The input of that multiplication now holds `accumulated` (fan-in sums are visible).
+    fn accumulated(
+        &mut self,
+        _tape: &Tape<T>,
+        _node: NodeId,
+        _slot: usize,
+        _accumulated: &Tensor<T>,
+    ) {
+    }
+}
+
+impl<T: Float> SweepObserver<T> for () {}
+
+/// The reverse sweep: one loop over the tape from `output` down to the first node.
+pub(crate) fn sweep<T: Float>(
+    tape: &Tape<T>,
+    output: NodeId,
+    observer: &mut impl SweepObserver<T>,
+) -> Gradients<T> {
+    let nodes = tape.nodes();
+    let mut grads: Vec<Option<Tensor<T>>> = (0..=output.0).map(|_| None).collect();
+    grads[output.0] = Some(Tensor::ones(nodes[output.0].value.shape()));
+    for i in (0..=output.0).rev() {
+        let Some(mut grad) = grads[i].take() else {
+            continue;
+        };
+        let node = &nodes[i];
+        observer.node_complete(tape, NodeId(i), &mut grad);
+        if let NodeKind::Op(op) = &node.kind {
+            let inputs: SmallVec<[&Tensor<T>; 2]> = node
+                .inputs
+                .iter()
+                .map(|inp| &nodes[inp.node.0].value)
+                .collect();
+            for (slot, input) in node.inputs.iter().enumerate() {
+                let source = &nodes[input.node.0];
+                if !source.requires_grad {
+                    continue;
+                }
+                let mut contribution = op.vjp(slot, &inputs, &node.value, &grad);
+                // Undo broadcasting here, once, for every op.
+                if contribution.shape() != source.value.shape() {
+                    contribution = contribution.sum_to(source.value.shape());
+                }
+                observer.edge(tape, NodeId(i), slot, &grad, &mut contribution);
+                let accumulated = accumulate(&mut grads[input.node.0], contribution);
+                observer.accumulated(tape, NodeId(i), slot, accumulated);
+            }
+        }
+        grads[i] = Some(grad);
+    }
+    Gradients { grads }
+}
+
+/// Adds `contribution` into a gradient slot: the one place where fan-out gradients sum.
+fn accumulate<T: Float>(slot: &mut Option<Tensor<T>>, contribution: Tensor<T>) -> &Tensor<T> {
+    match slot {
+        Some(acc) => {
+            acc.add_assign(&contribution);
+            acc
+        }
+        None => slot.insert(contribution),
+    }
+}

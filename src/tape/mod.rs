@@ -1,0 +1,337 @@
+//! The tape: an append-only list of nodes, recorded as the forward pass runs.
+//!
+//! A node is a leaf (a named differentiable variable), a constant, or an op applied to earlier
+//! nodes. Because a node can only refer to nodes recorded before it, creation order is a
+//! topological order, and the reverse sweep ([`backward`]) is one loop over the tape backwards.
+//! [`Tape::graph`] gives the same computation as a petgraph graph for the tracer, path analysis
+//! and exporters.
+
+mod backward;
+mod graph;
+mod var;
+
+pub use backward::Gradients;
+pub use graph::{Edge, EdgeKind, Graph};
+pub use var::Var;
+
+use smallvec::SmallVec;
+use std::cell::{Ref, RefCell};
+use std::collections::HashMap;
+
+use crate::error::Result;
+use crate::ops::Op;
+use crate::tensor::{Float, Tensor};
+
+/// The index of a node on its tape; also its `NodeIndex` in [`Tape::graph`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub usize);
+
+/// What a node is.
+#[derive(Debug)]
+pub enum NodeKind<T: Float> {
+    /// A differentiable leaf created by [`Tape::var`].
+    Leaf,
+    /// A constant created by [`Tape::constant`] (or a plain number in an expression).
+    Constant,
+    /// The result of an op on earlier nodes.
+    Op(Box<dyn Op<T>>),
+}
+
+/// One input of an op node: which node, and whether the edge is a residual (skip) edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Input {
+    /// The input node.
+    pub node: NodeId,
+    /// The kind of the edge from the input to the op.
+    pub kind: EdgeKind,
+}
+
+/// A recorded node: its value, how it was made, its name and its layer.
+#[derive(Debug)]
+pub struct Node<T: Float> {
+    /// The forward value.
+    pub value: Tensor<T>,
+    /// Leaf, constant or op.
+    pub kind: NodeKind<T>,
+    /// The op's inputs in call order (empty for leaves and constants).
+    pub inputs: SmallVec<[Input; 2]>,
+    /// The user's name for a leaf or constant (`None` for op nodes).
+    pub name: Option<Box<str>>,
+    /// The layer the node was recorded in (an index into [`Tape::layer_name`]).
+    pub layer: LayerId,
+    /// True when the node depends on some leaf, so a gradient can flow to it.
+    pub requires_grad: bool,
+}
+
+impl<T: Float> Node<T> {
+    /// The op, for op nodes.
+    pub fn op(&self) -> Option<&dyn Op<T>> {
+        match &self.kind {
+            NodeKind::Op(op) => Some(op.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The label traces print for the node: the op's label, or `leaf`/`const`.
+    pub fn op_label(&self) -> String {
+        match &self.kind {
+            NodeKind::Leaf => "leaf".to_string(),
+            NodeKind::Constant => "const".to_string(),
+            NodeKind::Op(op) => op.label(),
+        }
+    }
+}
+
+/// The index of a layer name on its tape; 0 is the top level (`""`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct LayerId(pub u32);
+
+/// Interned layer paths (`"block3/linear"`) and the stack of open scopes.
+#[derive(Debug)]
+struct Layers {
+    names: Vec<String>,
+    index: HashMap<String, LayerId>,
+    open: Vec<LayerId>,
+}
+
+impl Layers {
+    fn new() -> Self {
+        Layers {
+            names: vec![String::new()],
+            index: HashMap::from([(String::new(), LayerId(0))]),
+            open: Vec::new(),
+        }
+    }
+
+    fn current(&self) -> LayerId {
+        self.open.last().copied().unwrap_or_default()
+    }
+
+    fn enter(&mut self, name: &str) {
+        let parent = &self.names[self.current().0 as usize];
+        let path = if parent.is_empty() {
+            name.to_string()
+        } else {
+            format!("{parent}/{name}")
+        };
+        let next = LayerId(self.names.len() as u32);
+        let id = *self.index.entry(path.clone()).or_insert(next);
+        if id == next {
+            self.names.push(path);
+        }
+        self.open.push(id);
+    }
+}
+
+/// The tape that records a computation, generic over the element type (`f32` or `f64`).
+///
+/// Build a fresh tape (or [`reset`](Tape::reset) one) for each training step; parameters live
+/// outside it (in a [`nn`](crate::nn) parameter store, or your own tensors) and enter each step
+/// as new leaves.
+///
+/// # Example
+/// ```
+/// use chaintrace::{Tape, Tensor};
+/// let tape = Tape::<f64>::new();
+/// let s = tape.var("s", 2.0);
+/// let x = tape.var("x", Tensor::from_vec(vec![1.0, -2.0], &[2, 1]));
+/// let w = tape.var("w", Tensor::from_vec(vec![0.5, -1.0, 1.5, 2.0], &[2, 2]));
+/// let b = tape.constant(Tensor::from_vec(vec![0.1, 0.2], &[2, 1]));
+/// let h = tape.layer("hidden", || (w.matmul(x * s) + b).tanh());
+/// let loss = h.square().sum();
+/// let grads = loss.backward();
+/// assert_eq!(grads.wrt(w).unwrap().shape(), &[2, 2]);
+/// ```
+pub struct Tape<T: Float> {
+    nodes: RefCell<Vec<Node<T>>>,
+    layers: RefCell<Layers>,
+}
+
+impl<T: Float> Default for Tape<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Float> Tape<T> {
+    /// An empty tape.
+    pub fn new() -> Self {
+        Tape {
+            nodes: RefCell::new(Vec::new()),
+            layers: RefCell::new(Layers::new()),
+        }
+    }
+
+    /// Clears every node and layer so the tape can record the next step; vars from before the
+    /// reset can no longer be used (the borrow checker enforces it: `reset` takes `&mut self`).
+    pub fn reset(&mut self) {
+        self.nodes.get_mut().clear();
+        *self.layers.get_mut() = Layers::new();
+    }
+
+    /// A differentiable leaf named `name`, from a plain number or a [`Tensor`].
+    pub fn var(&self, name: &str, value: impl Into<Tensor<T>>) -> Var<'_, T> {
+        self.push_leaf(NodeKind::Leaf, Some(name), value.into())
+    }
+
+    /// A constant: part of the computation, but no gradient is computed or kept for it.
+    pub fn constant(&self, value: impl Into<Tensor<T>>) -> Var<'_, T> {
+        self.push_leaf(NodeKind::Constant, None, value.into())
+    }
+
+    /// A named constant (shown by name in traces and formulas).
+    pub fn named_constant(&self, name: &str, value: impl Into<Tensor<T>>) -> Var<'_, T> {
+        self.push_leaf(NodeKind::Constant, Some(name), value.into())
+    }
+
+    /// Runs `build` with every node it records tagged with layer `name`, nested inside any
+    /// layer already open (`"block3/linear"`). Re-entering a name reuses its layer.
+    pub fn layer<R>(&self, name: &str, build: impl FnOnce() -> R) -> R {
+        self.layers.borrow_mut().enter(name);
+        let out = build();
+        self.layers.borrow_mut().open.pop();
+        out
+    }
+
+    /// Builds `x + f(x)`, marking the identity edge from `x` as a residual (skip) edge, so the
+    /// tracer can attribute gradient to the skip path and to the block path separately.
+    ///
+    /// # Panics
+    /// If `f(x)` does not have a shape that broadcasts with `x`; see [`Tape::try_residual`].
+    pub fn residual<'t>(
+        &'t self,
+        x: Var<'t, T>,
+        f: impl FnOnce(Var<'t, T>) -> Var<'t, T>,
+    ) -> Var<'t, T> {
+        self.try_residual(x, f).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Tape::residual`], returning the shape error instead of panicking.
+    ///
+    /// # Errors
+    /// [`Error::Shape`](crate::Error::Shape) when `x` and `f(x)` do not broadcast.
+    pub fn try_residual<'t>(
+        &'t self,
+        x: Var<'t, T>,
+        f: impl FnOnce(Var<'t, T>) -> Var<'t, T>,
+    ) -> Result<Var<'t, T>> {
+        let fx = f(x);
+        let inputs = [
+            Input {
+                node: x.id(),
+                kind: EdgeKind::Residual,
+            },
+            Input {
+                node: fx.id(),
+                kind: EdgeKind::Normal,
+            },
+        ];
+        self.record(Box::new(crate::ops::Add), &inputs)
+    }
+
+    /// Records `op` applied to `inputs`.
+    ///
+    /// # Panics
+    /// With the op's error message (op, shapes, layer); see [`Tape::try_apply`].
+    pub fn apply<'t>(&'t self, op: impl Op<T>, inputs: &[Var<'t, T>]) -> Var<'t, T> {
+        self.try_apply(op, inputs).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Records `op` applied to `inputs`, or returns the op's error with the layer filled in.
+    ///
+    /// # Errors
+    /// Whatever the op's forward returns ([`Error::Shape`](crate::Error::Shape) for operands
+    /// that do not fit), or [`Error::ForeignVar`](crate::Error::ForeignVar) for a var of
+    /// another tape.
+    pub fn try_apply<'t>(&'t self, op: impl Op<T>, inputs: &[Var<'t, T>]) -> Result<Var<'t, T>> {
+        if let Some(foreign) = inputs.iter().find(|v| !std::ptr::eq(v.tape(), self)) {
+            let _ = foreign;
+            return Err(crate::Error::ForeignVar { op: op.name() });
+        }
+        let inputs: SmallVec<[Input; 2]> = inputs
+            .iter()
+            .map(|v| Input {
+                node: v.id(),
+                kind: EdgeKind::Normal,
+            })
+            .collect();
+        self.record(Box::new(op), &inputs)
+    }
+
+    fn record(&self, op: Box<dyn Op<T>>, inputs: &[Input]) -> Result<Var<'_, T>> {
+        let layer = self.layers.borrow().current();
+        let mut nodes = self.nodes.borrow_mut();
+        let (value, requires_grad) = {
+            let values: SmallVec<[&Tensor<T>; 2]> =
+                inputs.iter().map(|i| &nodes[i.node.0].value).collect();
+            let value = op
+                .forward(&values)
+                .map_err(|e| e.in_layer(&self.layers.borrow().names[layer.0 as usize]))?;
+            let requires_grad = inputs.iter().any(|i| nodes[i.node.0].requires_grad);
+            (value, requires_grad)
+        };
+        let id = NodeId(nodes.len());
+        nodes.push(Node {
+            value,
+            kind: NodeKind::Op(op),
+            inputs: inputs.iter().copied().collect(),
+            name: None,
+            layer,
+            requires_grad,
+        });
+        Ok(Var::new(self, id))
+    }
+
+    fn push_leaf(&self, kind: NodeKind<T>, name: Option<&str>, value: Tensor<T>) -> Var<'_, T> {
+        let layer = self.layers.borrow().current();
+        let mut nodes = self.nodes.borrow_mut();
+        let id = NodeId(nodes.len());
+        let requires_grad = matches!(kind, NodeKind::Leaf);
+        nodes.push(Node {
+            value,
+            kind,
+            inputs: SmallVec::new(),
+            name: name.map(Into::into),
+            layer,
+            requires_grad,
+        });
+        Var::new(self, id)
+    }
+
+    /// The number of recorded nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.borrow().len()
+    }
+
+    /// True when nothing has been recorded.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.borrow().is_empty()
+    }
+
+    /// Read access to the recorded nodes, in creation (topological) order.
+    ///
+    /// # Panics
+    /// If called while the tape is recording (from inside an op's forward).
+    pub fn nodes(&self) -> Ref<'_, [Node<T>]> {
+        Ref::map(self.nodes.borrow(), |n| n.as_slice())
+    }
+
+    /// The full path of a layer (`""` for the top level).
+    pub fn layer_name(&self, layer: LayerId) -> String {
+        self.layers.borrow().names[layer.0 as usize].clone()
+    }
+
+    /// Every layer path recorded so far, indexed by [`LayerId`].
+    pub fn layer_names(&self) -> Vec<String> {
+        self.layers.borrow().names.clone()
+    }
+
+    /// The var handle of a recorded node.
+    ///
+    /// # Panics
+    /// If `id` is not on this tape.
+    pub fn var_at(&self, id: NodeId) -> Var<'_, T> {
+        assert!(id.0 < self.len(), "node {} is not on this tape", id.0);
+        Var::new(self, id)
+    }
+}

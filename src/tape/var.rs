@@ -1,0 +1,80 @@
+//! `Var`: a small `Copy` handle to a node on a tape.
+
+use std::fmt;
+
+use super::{Gradients, NodeId, Tape};
+use crate::tensor::{Float, Tensor};
+
+/// A handle to a node on a [`Tape`]: a leaf, a constant or an op's result.
+///
+/// `Var` is `Copy`, so one value can be used many times (`w * w`); the ops are its methods
+/// (`x.tanh()`, `w.matmul(x)`) and the arithmetic operators, defined beside each op in
+/// [`crate::ops`].
+pub struct Var<'t, T: Float> {
+    tape: &'t Tape<T>,
+    id: NodeId,
+}
+
+impl<T: Float> Clone for Var<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Float> Copy for Var<'_, T> {}
+
+impl<'t, T: Float> Var<'t, T> {
+    pub(super) fn new(tape: &'t Tape<T>, id: NodeId) -> Self {
+        Var { tape, id }
+    }
+
+    /// The node's index on its tape.
+    pub fn id(self) -> NodeId {
+        self.id
+    }
+
+    /// The tape the var lives on.
+    pub fn tape(self) -> &'t Tape<T> {
+        self.tape
+    }
+
+    /// The forward value (a copy; scalars are stored inline, so this is cheap for them).
+    pub fn value(self) -> Tensor<T> {
+        self.tape.nodes()[self.id.0].value.clone()
+    }
+
+    /// The value's shape.
+    pub fn shape(self) -> Vec<usize> {
+        self.tape.nodes()[self.id.0].value.shape().to_vec()
+    }
+
+    /// The name given to a leaf or constant.
+    pub fn name(self) -> Option<String> {
+        self.tape.nodes()[self.id.0]
+            .name
+            .as_deref()
+            .map(str::to_string)
+    }
+
+    /// Reverse-mode gradients of this var with respect to every node on a path to it.
+    ///
+    /// The seed is a tensor of ones in this var's shape (for a scalar loss: `∂L/∂L = 1`).
+    /// One loop over the tape in reverse; no recursion, so a chain of a million nodes works.
+    ///
+    /// # Complexity
+    /// One vector-Jacobian product per edge on a path to this var.
+    pub fn backward(self) -> Gradients<T> {
+        super::backward::sweep(self.tape, self.id, &mut ())
+    }
+
+    /// Records `op` with this var as its only input (for unary ops).
+    pub(crate) fn unary(self, op: impl crate::ops::Op<T>) -> Self {
+        self.tape.apply(op, &[self])
+    }
+}
+
+impl<T: Float> fmt::Debug for Var<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Var(#{}, {:?})", self.id.0, self.value())
+    }
+}

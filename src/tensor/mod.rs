@@ -1,0 +1,370 @@
+//! `Tensor<T>`: the values that flow forward and the gradients that flow back.
+//!
+//! A tensor is an n-dimensional array of `f32` or `f64`. A scalar is the rank-0 tensor, and it is
+//! stored inline (no heap allocation) because scalar graphs — the teaching case — create one
+//! value and one gradient per node, and a million-node chain must stay cheap. Everything of rank
+//! one or more is an [`ndarray::ArrayD`], whose matrix product is backed by `matrixmultiply`.
+//!
+//! Binary elementwise operations follow numpy's broadcasting rules; [`Tensor::sum_to`] undoes a
+//! broadcast, and the reverse sweep calls it in exactly one place.
+
+mod float;
+
+pub use float::Float;
+
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Zip};
+use std::fmt;
+
+use crate::error::{Error, Result};
+
+/// An n-dimensional array of `T` (`f32` or `f64`); a scalar is the rank-0 tensor.
+///
+/// # Example
+/// ```
+/// use chaintrace::Tensor;
+/// let t = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]);
+/// assert_eq!(t.shape(), &[2, 2]);
+/// assert_eq!(t.to_vec(), vec![1.0, 2.0, 3.0, 4.0]);
+/// let s: Tensor<f64> = 2.5.into();
+/// assert_eq!(s.shape(), &[] as &[usize]);
+/// ```
+#[derive(Clone, PartialEq)]
+pub struct Tensor<T> {
+    repr: Repr<T>,
+}
+
+#[derive(Clone, PartialEq)]
+enum Repr<T> {
+    /// Rank 0, kept inline.
+    Scalar(T),
+    /// Rank 1 or more (never rank 0: [`Tensor::from_array`] normalises).
+    Array(Box<ArrayD<T>>),
+}
+
+impl<T: Float> Tensor<T> {
+    /// A rank-0 tensor holding `x`.
+    pub fn scalar(x: T) -> Self {
+        Tensor {
+            repr: Repr::Scalar(x),
+        }
+    }
+
+    /// A tensor of the given shape from row-major data.
+    ///
+    /// # Panics
+    /// If `data.len()` is not the product of `shape`; [`Tensor::try_from_vec`] returns the error.
+    pub fn from_vec(data: Vec<T>, shape: &[usize]) -> Self {
+        Self::try_from_vec(data, shape).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A tensor of the given shape from row-major data.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] if `data.len()` is not the product of `shape`.
+    pub fn try_from_vec(data: Vec<T>, shape: &[usize]) -> Result<Self> {
+        let expected: usize = shape.iter().product();
+        if data.len() != expected {
+            return Err(Error::shape(
+                "Tensor::from_vec",
+                &[data.len()],
+                shape,
+                format!(
+                    "{} values cannot fill shape {shape:?} ({expected} values)",
+                    data.len()
+                ),
+            ));
+        }
+        let array = ArrayD::from_shape_vec(IxDyn(shape), data).expect("length checked above");
+        Ok(Self::from_array(array))
+    }
+
+    /// Wraps an ndarray array (a rank-0 array becomes an inline scalar).
+    pub fn from_array(array: ArrayD<T>) -> Self {
+        if array.ndim() == 0 {
+            Self::scalar(
+                array
+                    .into_iter()
+                    .next()
+                    .expect("rank-0 array has one element"),
+            )
+        } else {
+            Tensor {
+                repr: Repr::Array(Box::new(array)),
+            }
+        }
+    }
+
+    /// A tensor of the given shape filled with `value`.
+    pub fn full(shape: &[usize], value: T) -> Self {
+        if shape.is_empty() {
+            Self::scalar(value)
+        } else {
+            Self::from_array(ArrayD::from_elem(IxDyn(shape), value))
+        }
+    }
+
+    /// A tensor of the given shape filled with zeros.
+    pub fn zeros(shape: &[usize]) -> Self {
+        Self::full(shape, T::zero())
+    }
+
+    /// A tensor of the given shape filled with ones.
+    pub fn ones(shape: &[usize]) -> Self {
+        Self::full(shape, T::one())
+    }
+
+    /// The shape; `&[]` for a scalar.
+    pub fn shape(&self) -> &[usize] {
+        match &self.repr {
+            Repr::Scalar(_) => &[],
+            Repr::Array(a) => a.shape(),
+        }
+    }
+
+    /// The number of dimensions (0 for a scalar).
+    pub fn ndim(&self) -> usize {
+        self.shape().len()
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        match &self.repr {
+            Repr::Scalar(_) => 1,
+            Repr::Array(a) => a.len(),
+        }
+    }
+
+    /// True when the tensor has no elements (a dimension of size 0).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The elements in row-major order.
+    pub fn to_vec(&self) -> Vec<T> {
+        match &self.repr {
+            Repr::Scalar(x) => vec![*x],
+            Repr::Array(a) => a.iter().copied().collect(),
+        }
+    }
+
+    /// The single value of a one-element tensor (a scalar, or shape `[1]`, `[1, 1]`, …).
+    pub fn item(&self) -> Option<T> {
+        match &self.repr {
+            Repr::Scalar(x) => Some(*x),
+            Repr::Array(a) if a.len() == 1 => a.iter().next().copied(),
+            Repr::Array(_) => None,
+        }
+    }
+
+    /// A read-only ndarray view (rank 0 for a scalar).
+    pub fn view(&self) -> ArrayViewD<'_, T> {
+        match &self.repr {
+            Repr::Scalar(x) => ArrayViewD::from_shape(IxDyn(&[]), std::slice::from_ref(x))
+                .expect("a rank-0 view of one element"),
+            Repr::Array(a) => a.view(),
+        }
+    }
+
+    /// The ndarray array (a scalar becomes a rank-0 array).
+    pub fn into_array(self) -> ArrayD<T> {
+        match self.repr {
+            Repr::Scalar(x) => ArrayD::from_elem(IxDyn(&[]), x),
+            Repr::Array(a) => *a,
+        }
+    }
+
+    /// Applies `f` to every element.
+    pub fn map(&self, f: impl Fn(T) -> T) -> Self {
+        match &self.repr {
+            Repr::Scalar(x) => Self::scalar(f(*x)),
+            Repr::Array(a) => Self::from_array(a.mapv(f)),
+        }
+    }
+
+    /// Combines two tensors elementwise under numpy broadcasting.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] naming `op` when the shapes do not broadcast.
+    pub fn zip_map(&self, other: &Self, op: &'static str, f: impl Fn(T, T) -> T) -> Result<Self> {
+        if let (Repr::Scalar(a), Repr::Scalar(b)) = (&self.repr, &other.repr) {
+            return Ok(Self::scalar(f(*a, *b)));
+        }
+        let shape = broadcast_shape(op, self.shape(), other.shape())?;
+        let dim = IxDyn(&shape);
+        let a = self.view();
+        let b = other.view();
+        let a = a.broadcast(dim.clone()).expect("shape checked");
+        let b = b.broadcast(dim).expect("shape checked");
+        Ok(Self::from_array(
+            Zip::from(&a).and(&b).map_collect(|&x, &y| f(x, y)),
+        ))
+    }
+
+    /// Like [`Tensor::zip_map`] for shapes already known to broadcast (gradient rules).
+    pub(crate) fn zip(&self, other: &Self, f: impl Fn(T, T) -> T) -> Self {
+        self.zip_map(other, "zip", f)
+            .expect("gradient rule on shapes that broadcast")
+    }
+
+    /// Sums a broadcast result back to `shape`: the adjoint of broadcasting to `self.shape()`.
+    ///
+    /// Leading axes that broadcasting added are summed away; axes where `shape` has size 1 are
+    /// summed and kept.
+    ///
+    /// # Example
+    /// ```
+    /// use chaintrace::Tensor;
+    /// let g = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+    /// assert_eq!(g.sum_to(&[3]).to_vec(), vec![5.0, 7.0, 9.0]);
+    /// assert_eq!(g.sum_to(&[2, 1]).to_vec(), vec![6.0, 15.0]);
+    /// assert_eq!(g.sum_to(&[]).to_vec(), vec![21.0]);
+    /// ```
+    pub fn sum_to(&self, shape: &[usize]) -> Self {
+        if self.shape() == shape {
+            return self.clone();
+        }
+        let mut a = self.view().to_owned();
+        while a.ndim() > shape.len() {
+            a = a.sum_axis(Axis(0));
+        }
+        for (axis, &size) in shape.iter().enumerate() {
+            if size == 1 && a.shape()[axis] != 1 {
+                a = a.sum_axis(Axis(axis)).insert_axis(Axis(axis));
+            }
+        }
+        Self::from_array(a)
+    }
+
+    /// The sum of all elements.
+    pub fn sum(&self) -> T {
+        match &self.repr {
+            Repr::Scalar(x) => *x,
+            Repr::Array(a) => a.sum(),
+        }
+    }
+
+    /// The Frobenius norm (the 2-norm of all elements).
+    pub fn norm(&self) -> T {
+        match &self.repr {
+            Repr::Scalar(x) => x.abs(),
+            Repr::Array(a) => a.iter().fold(T::zero(), |s, &x| s + x * x).sqrt(),
+        }
+    }
+
+    /// The smallest element (NaN if any element is NaN).
+    pub fn min(&self) -> T {
+        self.fold_elements(
+            T::infinity(),
+            |m, x| if x < m || x.is_nan() { x } else { m },
+        )
+    }
+
+    /// The largest element (NaN if any element is NaN).
+    pub fn max(&self) -> T {
+        self.fold_elements(
+            T::neg_infinity(),
+            |m, x| {
+                if x > m || x.is_nan() { x } else { m }
+            },
+        )
+    }
+
+    /// True when no element is NaN or infinite.
+    pub fn all_finite(&self) -> bool {
+        match &self.repr {
+            Repr::Scalar(x) => x.is_finite(),
+            Repr::Array(a) => a.iter().all(|x| x.is_finite()),
+        }
+    }
+
+    fn fold_elements(&self, init: T, f: impl Fn(T, T) -> T) -> T {
+        match &self.repr {
+            Repr::Scalar(x) => f(init, *x),
+            Repr::Array(a) => a
+                .iter()
+                .fold(init, |m, &x| if m.is_nan() { m } else { f(m, x) }),
+        }
+    }
+
+    /// Adds `other` (of the same shape) into `self`: how fan-out gradients accumulate.
+    pub(crate) fn add_assign(&mut self, other: &Self) {
+        match (&mut self.repr, &other.repr) {
+            (Repr::Scalar(a), Repr::Scalar(b)) => *a = *a + *b,
+            (Repr::Array(a), Repr::Array(b)) if a.shape() == b.shape() => **a += &**b,
+            _ => *self = self.zip(other, |a, b| a + b),
+        }
+    }
+
+    /// Converts every element to another float type.
+    pub fn cast<U: Float>(&self) -> Tensor<U> {
+        match &self.repr {
+            Repr::Scalar(x) => Tensor::scalar(U::from_f64(x.as_f64())),
+            Repr::Array(a) => Tensor::from_array(a.mapv(|x| U::from_f64(x.as_f64()))),
+        }
+    }
+}
+
+/// The shape two shapes broadcast to under numpy's rules.
+///
+/// # Errors
+/// [`Error::Shape`] naming `op` when some aligned pair of sizes differs and neither is 1.
+pub fn broadcast_shape(op: &'static str, a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
+    let rank = a.len().max(b.len());
+    let mut out = vec![0; rank];
+    for i in 0..rank {
+        let da = if i + a.len() >= rank {
+            a[i + a.len() - rank]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= rank {
+            b[i + b.len() - rank]
+        } else {
+            1
+        };
+        out[i] = match (da, db) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => {
+                return Err(Error::shape(
+                    op,
+                    a,
+                    b,
+                    format!("axis {i}: sizes {da} and {db} do not broadcast"),
+                ));
+            }
+        };
+    }
+    Ok(out)
+}
+
+impl<T: Float> From<T> for Tensor<T> {
+    fn from(x: T) -> Self {
+        Tensor::scalar(x)
+    }
+}
+
+impl<T: Float> From<ArrayD<T>> for Tensor<T> {
+    fn from(a: ArrayD<T>) -> Self {
+        Tensor::from_array(a)
+    }
+}
+
+impl<T: Float> fmt::Debug for Tensor<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Scalar(x) => write!(f, "Tensor({x:?})"),
+            Repr::Array(a) => write!(f, "Tensor(shape={:?}, {:?})", a.shape(), a.as_slice()),
+        }
+    }
+}
+
+impl<T: Float> fmt::Display for Tensor<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Scalar(x) => write!(f, "{x}"),
+            Repr::Array(a) => write!(f, "{a}"),
+        }
+    }
+}
