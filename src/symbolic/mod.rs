@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
+use crate::error::{Error, Result};
+use crate::tape::{NodeId, NodeKind, Tape};
+use crate::tensor::Float;
+
 /// A symbolic expression over named scalars or tensors.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Expr {
@@ -224,3 +228,98 @@ impl fmt::Display for Expr {
         }
     }
 }
+
+/// The forward expression of every node up to `last`, in the leaves' names: leaves and named
+/// constants become symbols, scalar constants numbers, ops their [`Op::symbolic`] form.
+///
+/// [`Op::symbolic`]: crate::ops::Op::symbolic
+///
+/// # Errors
+/// [`Error::Invalid`] when the tape holds more than [`MAX_SYMBOLIC_NODES`] nodes up to `last`:
+/// closed forms are for graphs a reader can follow.
+pub fn forward_expressions<T: Float>(tape: &Tape<T>, last: NodeId) -> Result<Vec<Expr>> {
+    if last.0 >= MAX_SYMBOLIC_NODES {
+        return Err(Error::invalid(
+            "symbolic",
+            format!(
+                "{} nodes is more than the {MAX_SYMBOLIC_NODES} a closed form is built for",
+                last.0 + 1
+            ),
+        ));
+    }
+    let nodes = tape.nodes();
+    let mut exprs: Vec<Expr> = Vec::with_capacity(last.0 + 1);
+    for (i, node) in nodes[..=last.0].iter().enumerate() {
+        let expr = match (&node.kind, &node.name) {
+            (NodeKind::Op(op), _) => {
+                let args: Vec<Expr> = node
+                    .inputs
+                    .iter()
+                    .map(|x| exprs[x.node.0].clone())
+                    .collect();
+                op.symbolic(&args)
+            }
+            (_, Some(name)) => Expr::sym(name.as_ref()),
+            (NodeKind::Constant, None) => match node.value.item() {
+                Some(c) if node.value.ndim() == 0 => Expr::constant(c.as_f64()),
+                _ => Expr::sym(format!("c{i}")),
+            },
+            (NodeKind::Leaf, None) => Expr::sym(format!("v{i}")),
+        };
+        exprs.push(expr);
+    }
+    Ok(exprs)
+}
+
+/// The closed-form gradient `∂output/∂wrt` as an expression of the leaves: a reverse sweep that
+/// applies each op's [`Op::vjp_symbolic`] instead of its numeric rule.
+///
+/// [`Op::vjp_symbolic`]: crate::ops::Op::vjp_symbolic
+///
+/// # Example
+/// ```
+/// use chaintrace::{symbolic, Tape};
+/// let tape = Tape::<f64>::new();
+/// let w = tape.var("w", 1.5);
+/// let x = tape.var("x", 2.0);
+/// let y = (w * x).tanh();
+/// let dy_dx = symbolic::gradient(&tape, y.id(), x.id()).unwrap();
+/// assert_eq!(dy_dx.to_string(), "(1 + -1·(tanh(w·x))^(2))·w");
+/// ```
+///
+/// # Errors
+/// As [`forward_expressions`].
+pub fn gradient<T: Float>(tape: &Tape<T>, output: NodeId, wrt: NodeId) -> Result<Expr> {
+    let exprs = forward_expressions(tape, output)?;
+    let nodes = tape.nodes();
+    let mut grads: Vec<Option<Expr>> = vec![None; output.0 + 1];
+    grads[output.0] = Some(Expr::one());
+    for i in (wrt.0..=output.0).rev() {
+        let Some(grad) = grads[i].take() else {
+            continue;
+        };
+        if let NodeKind::Op(op) = &nodes[i].kind {
+            let args: Vec<Expr> = nodes[i]
+                .inputs
+                .iter()
+                .map(|x| exprs[x.node.0].clone())
+                .collect();
+            for (slot, input) in nodes[i].inputs.iter().enumerate() {
+                if !nodes[input.node.0].requires_grad || input.node.0 < wrt.0 {
+                    continue;
+                }
+                let term = op.vjp_symbolic(slot, &args, &grad);
+                let slot_grad = &mut grads[input.node.0];
+                *slot_grad = Some(match slot_grad.take() {
+                    Some(acc) => acc + term,
+                    None => term,
+                });
+            }
+        }
+        grads[i] = Some(grad);
+    }
+    Ok(grads[wrt.0].take().unwrap_or_else(Expr::zero))
+}
+
+/// The largest tape a closed form is built for.
+pub const MAX_SYMBOLIC_NODES: usize = 5_000;
