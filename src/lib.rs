@@ -23,6 +23,7 @@
 
 pub mod check;
 pub mod error;
+pub mod hooks;
 pub mod ops;
 pub mod symbolic;
 pub mod tape;
@@ -31,3 +32,8 @@ pub mod tensor;
 pub use error::{Error, Result};
 pub use tape::{Gradients, NodeId, Tape, Var};
 pub use tensor::{Float, Tensor};
+
+/// The code blocks of docs/hooks.md, compiled and run as doctests.
+#[doc = include_str!("../docs/hooks.md")]
+#[cfg(doctest)]
+pub struct HooksGuide;

@@ -3,6 +3,8 @@
 use smallvec::SmallVec;
 
 use super::{NodeId, NodeKind, Tape, Var};
+use crate::error::Result;
+use crate::hooks::{HookFiring, HookRunner};
 use crate::tensor::{Float, Tensor};
 
 /// Gradients of one output with respect to every node on a path to it, keyed by node.
@@ -44,25 +46,25 @@ impl<T: Float> Gradients<T> {
     }
 }
 
-/// What the sweep reports as it runs, and where hooks and tracers may change the flow.
+/// What the sweep reports as it runs: the tracer's view of the backward pass.
 ///
 /// Every method has an empty default, so the plain [`Var::backward`] (observer `()`) compiles
 /// to the bare loop.
 pub(crate) trait SweepObserver<T: Float> {
-    /// `grad` is complete for `node` (every consumer has contributed) and is about to flow to
-    /// the node's inputs.
-    fn node_complete(&mut self, _tape: &Tape<T>, _node: NodeId, _grad: &mut Tensor<T>) {}
+    /// `grad` is complete for `node` (every consumer has contributed, its hooks have run) and
+    /// is about to flow to the node's inputs.
+    fn node_complete(&mut self, _tape: &Tape<T>, _node: NodeId, _grad: &Tensor<T>) {}
 
     /// One chain-rule multiplication along input `slot` of `node`:
-    /// `contribution = upstream · ∂node/∂input`, already summed to the input's shape. An
-    /// observer may change the contribution (an edge hook cutting a skip connection).
+    /// `contribution = upstream · ∂node/∂input`, already summed to the input's shape, before
+    /// any edge hook.
     fn edge(
         &mut self,
         _tape: &Tape<T>,
         _node: NodeId,
         _slot: usize,
         _upstream: &Tensor<T>,
-        _contribution: &mut Tensor<T>,
+        _contribution: &Tensor<T>,
     ) {
     }
 
@@ -75,16 +77,24 @@ pub(crate) trait SweepObserver<T: Float> {
         _accumulated: &Tensor<T>,
     ) {
     }
+
+    /// A hook fired (on a node or an edge) and did what `firing` says.
+    fn hook_fired(&mut self, _firing: HookFiring) {}
 }
 
 impl<T: Float> SweepObserver<T> for () {}
 
 /// The reverse sweep: one loop over the tape from `output` down to the first node.
+///
+/// At each node whose gradient is non-empty: the gradient is complete (every consumer has a
+/// higher index), so its hooks run; then the op's vector-Jacobian product sends a contribution
+/// along each input edge (edge hooks run on it) into the input's gradient.
 pub(crate) fn sweep<T: Float>(
     tape: &Tape<T>,
     output: NodeId,
     observer: &mut impl SweepObserver<T>,
-) -> Gradients<T> {
+) -> Result<Gradients<T>> {
+    let hooks = HookRunner::new(tape);
     let nodes = tape.nodes();
     let mut grads: Vec<Option<Tensor<T>>> = (0..=output.0).map(|_| None).collect();
     grads[output.0] = Some(Tensor::ones(nodes[output.0].value.shape()));
@@ -93,7 +103,12 @@ pub(crate) fn sweep<T: Float>(
             continue;
         };
         let node = &nodes[i];
-        observer.node_complete(tape, NodeId(i), &mut grad);
+        if let Some(hooks) = &hooks {
+            hooks.on_node(tape, &nodes, NodeId(i), &mut grad, &mut |f| {
+                observer.hook_fired(f)
+            })?;
+        }
+        observer.node_complete(tape, NodeId(i), &grad);
         if let NodeKind::Op(op) = &node.kind {
             let inputs: SmallVec<[&Tensor<T>; 2]> = node
                 .inputs
@@ -110,14 +125,19 @@ pub(crate) fn sweep<T: Float>(
                 if contribution.shape() != source.value.shape() {
                     contribution = contribution.sum_to(source.value.shape());
                 }
-                observer.edge(tape, NodeId(i), slot, &grad, &mut contribution);
+                observer.edge(tape, NodeId(i), slot, &grad, &contribution);
+                if let Some(hooks) = &hooks {
+                    hooks.on_edge(tape, &nodes, NodeId(i), slot, &mut contribution, &mut |f| {
+                        observer.hook_fired(f)
+                    })?;
+                }
                 let accumulated = accumulate(&mut grads[input.node.0], contribution);
                 observer.accumulated(tape, NodeId(i), slot, accumulated);
             }
         }
         grads[i] = Some(grad);
     }
-    Gradients { grads }
+    Ok(Gradients { grads })
 }
 
 /// Adds `contribution` into a gradient slot: the one place where fan-out gradients sum.

@@ -65,3 +65,10 @@ impl<T: Float> Tape<T> {
         graph
     }
 }
+
+impl From<NodeId> for NodeIndex {
+    /// A tape node's index in [`Tape::graph`] (they are the same number).
+    fn from(id: NodeId) -> NodeIndex {
+        NodeIndex::new(id.0)
+    }
+}

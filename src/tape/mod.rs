@@ -15,15 +15,20 @@ pub use graph::{Edge, EdgeKind, Graph};
 pub use var::Var;
 
 use smallvec::SmallVec;
-use std::cell::{Ref, RefCell};
+use std::cell::{Ref, RefCell, RefMut};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::error::Result;
+use crate::hooks::{GradHook, HookTable, HookTarget};
 use crate::ops::Op;
 use crate::tensor::{Float, Tensor};
 
 /// The index of a node on its tape; also its `NodeIndex` in [`Tape::graph`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct NodeId(pub usize);
 
 /// What a node is.
@@ -145,6 +150,7 @@ impl Layers {
 pub struct Tape<T: Float> {
     nodes: RefCell<Vec<Node<T>>>,
     layers: RefCell<Layers>,
+    hooks: RefCell<HookTable<T>>,
 }
 
 impl<T: Float> Default for Tape<T> {
@@ -159,14 +165,25 @@ impl<T: Float> Tape<T> {
         Tape {
             nodes: RefCell::new(Vec::new()),
             layers: RefCell::new(Layers::new()),
+            hooks: RefCell::new(HookTable::default()),
         }
     }
 
-    /// Clears every node and layer so the tape can record the next step; vars from before the
-    /// reset can no longer be used (the borrow checker enforces it: `reset` takes `&mut self`).
+    /// Clears every node, layer and hook so the tape can record the next step; vars from
+    /// before the reset can no longer be used (the borrow checker enforces it: `reset` takes
+    /// `&mut self`). The node storage keeps its capacity, so a reused tape stops allocating.
     pub fn reset(&mut self) {
         self.nodes.get_mut().clear();
         *self.layers.get_mut() = Layers::new();
+        self.hooks.get_mut().entries.clear();
+    }
+
+    pub(crate) fn attach(&self, target: HookTarget, hook: Rc<dyn GradHook<T>>) {
+        self.hooks.borrow_mut().entries.push((target, hook));
+    }
+
+    pub(crate) fn hooks_table(&self) -> RefMut<'_, HookTable<T>> {
+        self.hooks.borrow_mut()
     }
 
     /// A differentiable leaf named `name`, from a plain number or a [`Tensor`].

@@ -61,9 +61,23 @@ impl<'t, T: Float> Var<'t, T> {
     /// The seed is a tensor of ones in this var's shape (for a scalar loss: `∂L/∂L = 1`).
     /// One loop over the tape in reverse; no recursion, so a chain of a million nodes works.
     ///
+    /// # Panics
+    /// If a hook attached to the tape returns an error (see [`Var::try_backward`]).
+    ///
     /// # Complexity
     /// One vector-Jacobian product per edge on a path to this var.
     pub fn backward(self) -> Gradients<T> {
+        self.try_backward().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Var::backward`], returning a hook's error instead of panicking.
+    ///
+    /// # Errors
+    /// The first error a [hook](crate::hooks) returns (for example [`NanGuard`] meeting a
+    /// non-finite gradient); the sweep stops there.
+    ///
+    /// [`NanGuard`]: crate::hooks::NanGuard
+    pub fn try_backward(self) -> crate::Result<Gradients<T>> {
         super::backward::sweep(self.tape, self.id, &mut ())
     }
 

@@ -1,0 +1,215 @@
+//! Hooks: places where the reverse sweep hands a gradient to your code, which may change it.
+//!
+//! A hook is called at the moment a gradient is complete and before it flows further:
+//!
+//! - on a **node** ([`Tape::hook`]): when every consumer of the node has contributed, before
+//!   the node's op passes the gradient on to its inputs;
+//! - on every node of a **layer** ([`Tape::hook_layer`]), nested layers included;
+//! - on one **edge** ([`Tape::hook_edge`]): the contribution flowing from an op to one of its
+//!   inputs, before it is added into that input's gradient — so one dependency (a skip
+//!   connection, say) can be scaled or cut.
+//!
+//! Several hooks on one place run in the order they were attached; node hooks attached
+//! directly run before layer hooks matching the same node. Every hook that fires is reported
+//! as a [`HookFiring`] (where, which hook, the norm before and after, the factor applied), and
+//! the tracer puts it in the trace.
+//!
+//! After the sweep, [`clip_grad_norm`] rescales a set of parameter gradients by their global
+//! norm, as `torch.nn.utils.clip_grad_norm_` does.
+//!
+//! The guide with a worked custom hook is docs/hooks.md.
+
+mod builtin;
+mod clip;
+mod runner;
+
+pub use builtin::{ClipNorm, ClipValue, NanGuard, Normalize, Scale};
+pub use clip::{ClipGradNormOptions, clip_grad_norm, clip_grad_norm_with};
+pub(crate) use runner::HookRunner;
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::rc::Rc;
+
+use crate::error::Result;
+use crate::tape::{NodeId, Tape, Var};
+use crate::tensor::{Float, Tensor};
+
+/// Code the reverse sweep calls with a complete gradient, which it may change in place.
+///
+/// # Example
+/// ```
+/// use chaintrace::hooks::{GradHook, HookContext};
+/// use chaintrace::{Result, Tape, Tensor};
+///
+/// /// Halves every gradient it sees.
+/// #[derive(Debug)]
+/// struct Halve;
+///
+/// impl GradHook<f64> for Halve {
+///     fn name(&self) -> String {
+///         "Halve".into()
+///     }
+///     fn apply(&self, grad: &mut Tensor<f64>, _ctx: &HookContext) -> Result<Option<String>> {
+///         *grad = grad.map(|g| g / 2.0);
+///         Ok(None)
+///     }
+/// }
+///
+/// let tape = Tape::<f64>::new();
+/// let x = tape.var("x", 3.0);
+/// let y = x.square();
+/// tape.hook(y, Halve);
+/// // dy/dx = 2x = 6, halved on its way through y: 3.
+/// assert_eq!(y.backward().wrt(x).unwrap().item(), Some(3.0));
+/// ```
+pub trait GradHook<T: Float>: fmt::Debug {
+    /// A short name with the hook's parameters, as the trace shows it (`"ClipNorm(5)"`).
+    fn name(&self) -> String;
+
+    /// Changes `grad` (or leaves it alone). May return a note for the trace, such as
+    /// `"replaced 3 non-finite values"`.
+    ///
+    /// # Errors
+    /// Whatever the hook decides is an error; the sweep stops and
+    /// [`Var::try_backward`] returns it ([`Var::backward`] panics with it).
+    fn apply(&self, grad: &mut Tensor<T>, ctx: &HookContext) -> Result<Option<String>>;
+}
+
+/// Where a hook fired: the context it receives and the trace records.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HookContext {
+    /// The node whose gradient is complete, or (for an edge hook) the op node whose input
+    /// edge carries the gradient.
+    pub node: NodeId,
+    /// For an edge hook: the input slot of `node`, and the input node the edge leads to.
+    pub edge: Option<(usize, NodeId)>,
+    /// The op label of `node` (`"tanh"`, `"leaf"`).
+    pub op: String,
+    /// The layer of `node` (`""` at the top level).
+    pub layer: String,
+}
+
+impl fmt::Display for HookContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.edge {
+            Some((slot, input)) => write!(
+                f,
+                "edge #{} → #{} (input {slot} of {})",
+                self.node.0, input.0, self.op
+            )?,
+            None => write!(f, "node #{} ({})", self.node.0, self.op)?,
+        }
+        if !self.layer.is_empty() {
+            write!(f, " in layer `{}`", self.layer)?;
+        }
+        Ok(())
+    }
+}
+
+/// What one hook did to one gradient: the record the trace keeps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HookFiring {
+    /// The hook's [`GradHook::name`].
+    pub hook: String,
+    /// Where it fired.
+    pub context: HookContext,
+    /// ‖gradient‖ before the hook.
+    pub norm_before: f64,
+    /// ‖gradient‖ after the hook.
+    pub norm_after: f64,
+    /// The hook's note, if it left one.
+    pub note: Option<String>,
+}
+
+impl HookFiring {
+    /// The factor the norm was multiplied by (`norm_after / norm_before`; 1 when both are 0,
+    /// NaN when the norm before was not finite).
+    pub fn factor(&self) -> f64 {
+        if self.norm_before == self.norm_after {
+            1.0
+        } else {
+            self.norm_after / self.norm_before
+        }
+    }
+
+    /// True when the hook changed the gradient's norm.
+    pub fn changed(&self) -> bool {
+        self.norm_before != self.norm_after || self.note.is_some()
+    }
+}
+
+/// Where a hook is attached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum HookTarget {
+    Node(NodeId),
+    Layer(String),
+    Edge(NodeId, usize),
+}
+
+/// The hooks attached to a tape, in attachment order.
+pub(crate) struct HookTable<T: Float> {
+    pub(crate) entries: Vec<(HookTarget, Rc<dyn GradHook<T>>)>,
+}
+
+impl<T: Float> Default for HookTable<T> {
+    fn default() -> Self {
+        HookTable {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<T: Float> Tape<T> {
+    /// Attaches `hook` to the node of `var`: it runs when the node's gradient is complete,
+    /// before the gradient flows on to the node's inputs.
+    pub fn hook(&self, var: Var<'_, T>, hook: impl GradHook<T> + 'static) {
+        self.attach(HookTarget::Node(var.id()), Rc::new(hook));
+    }
+
+    /// Attaches `hook` to every node of layer `name` (a full path such as `"block3"` or
+    /// `"block3/linear"`), nested layers included, whenever they are recorded.
+    pub fn hook_layer(&self, name: &str, hook: impl GradHook<T> + 'static) {
+        self.attach(HookTarget::Layer(name.to_string()), Rc::new(hook));
+    }
+
+    /// Attaches `hook` to the edge from input `slot` of `op_output`'s op: the hook sees the
+    /// contribution `∂L/∂y · ∂y/∂input` before it is added to the input's gradient.
+    ///
+    /// For a residual block `y = tape.residual(x, f)`, slot 0 is the skip (identity) edge and
+    /// slot 1 the block's output, so `tape.hook_edge(y, 0, Scale(0.0))` switches the skip off.
+    ///
+    /// # Panics
+    /// If `op_output` is not an op node with an input `slot`.
+    pub fn hook_edge(&self, op_output: Var<'_, T>, slot: usize, hook: impl GradHook<T> + 'static) {
+        let inputs = self.nodes()[op_output.id().0].inputs.len();
+        assert!(
+            slot < inputs,
+            "hook_edge: node #{} has {inputs} inputs, so there is no input slot {slot}",
+            op_output.id().0
+        );
+        self.attach(HookTarget::Edge(op_output.id(), slot), Rc::new(hook));
+    }
+
+    /// Removes every attached hook.
+    pub fn clear_hooks(&self) {
+        self.hooks_table().entries.clear();
+    }
+}
+
+/// Measures `grad`, runs `hook` on it and reports what happened.
+pub(crate) fn fire<T: Float>(
+    hook: &dyn GradHook<T>,
+    grad: &mut Tensor<T>,
+    context: HookContext,
+) -> Result<HookFiring> {
+    let norm_before = grad.norm().as_f64();
+    let note = hook.apply(grad, &context)?;
+    Ok(HookFiring {
+        hook: hook.name(),
+        context,
+        norm_before,
+        norm_after: grad.norm().as_f64(),
+        note,
+    })
+}
