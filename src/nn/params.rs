@@ -203,8 +203,9 @@ impl<T: Float> ParamStore<T> {
     /// gradient check feeds perturbed parameters through a model.
     ///
     /// # Panics
-    /// If the number of vars or a var's shape does not match the store, or `vars` is empty.
-    pub fn bind_vars<'t>(&self, vars: &[Var<'t, T>]) -> Params<'t, T> {
+    /// If the number of vars or a var's shape does not match the store, or a var is on
+    /// another tape.
+    pub fn bind_vars<'t>(&self, tape: &'t Tape<T>, vars: &[Var<'t, T>]) -> Params<'t, T> {
         assert_eq!(
             vars.len(),
             self.len(),
@@ -213,16 +214,16 @@ impl<T: Float> ParamStore<T> {
             vars.len()
         );
         for ((name, value), var) in self.names.iter().zip(&self.values).zip(vars) {
+            assert!(
+                std::ptr::eq(var.tape(), tape),
+                "bind_vars: the var for `{name}` is on another tape"
+            );
             assert_eq!(
                 var.shape(),
                 value.shape(),
                 "bind_vars: the var for `{name}` has the wrong shape"
             );
         }
-        let tape = vars
-            .first()
-            .expect("bind_vars needs at least one var")
-            .tape();
         Params {
             tape,
             names: Arc::clone(&self.names),
