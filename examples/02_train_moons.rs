@@ -9,7 +9,7 @@
 
 use chaintrace::data;
 use chaintrace::nn::init::{self, Activation};
-use chaintrace::nn::{Init, Layer, Linear, ParamStore, Sequential, Tanh};
+use chaintrace::nn::{Init, Linear, ParamStore, Sequential, Tanh};
 use chaintrace::optim::{Adam, Optimizer};
 use chaintrace::{Gradients, Tape};
 

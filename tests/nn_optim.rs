@@ -3,6 +3,9 @@
 //! The loss is `L(w) = Σ cₖ·wₖ² + Σ dₖ·wₖ`, whose gradient `gₖ = 2cₖwₖ + dₖ` is known in
 //! closed form, so the expected trajectory needs no autodiff at all.
 
+// The reference loops mirror the subscripts of the formulas they implement.
+#![allow(clippy::needless_range_loop)]
+
 use chaintrace::nn::{ParamId, ParamStore};
 use chaintrace::optim::{Adam, Optimizer, Sgd};
 use chaintrace::{Tape, Tensor};

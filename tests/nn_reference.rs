@@ -13,6 +13,9 @@
 //! hand-derived backward passes below are checked against something that involves no
 //! derivation at all.
 
+// The reference loops mirror the subscripts of the formulas they implement.
+#![allow(clippy::needless_range_loop)]
+
 mod nn_common;
 
 use chaintrace::nn::{BatchNorm1d, Gru, Init, Layer, Linear, Lstm, ParamId, ParamStore, Rnn};
@@ -487,7 +490,7 @@ fn gru_reference() {
         for b in 0..B {
             let (r, z, n, u) = &saved[t][b];
             let (mut da, mut du) = (vec![0.0; 3 * H], vec![0.0; 3 * H]);
-            let mut direct = vec![0.0; H];
+            let mut direct = [0.0; H];
             for k in 0..H {
                 let dh = c[t][b][k] + carry[b][k];
                 let dn = dh * (1.0 - z[k]);

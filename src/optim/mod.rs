@@ -1,5 +1,4 @@
-//! Optimisers: update a [`ParamStore`](crate::nn::ParamStore) from one step's
-//! [`Gradients`](crate::Gradients), with PyTorch's semantics.
+//! Optimisers: update a [`ParamStore`] from one step's [`Gradients`], with PyTorch's semantics.
 //!
 //! An optimiser reads each parameter's gradient through the var it became on the step's tape
 //! ([`Params::node`](crate::nn::Params::node)), from a `&Gradients` — so anything that
