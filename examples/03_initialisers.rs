@@ -21,7 +21,7 @@
 //!   the factor 2 in the variance makes it up.
 
 use chaintrace::nn::init::{self, Activation};
-use chaintrace::nn::{Init, Layer, Linear, ParamStore, Relu, Sequential, Tanh};
+use chaintrace::nn::{Init, Linear, ParamStore, Relu, Sequential, Tanh};
 use chaintrace::{Tape, Tensor};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
