@@ -204,3 +204,34 @@ fn batch_norm_evaluation_uses_the_running_estimates() {
             .any(|n| n.name.as_deref() == Some("bn.running_var"))
     );
 }
+
+/// The layers are generic over the element type: the same seed builds the same model in f32,
+/// and its outputs agree with f64 to single precision.
+#[test]
+fn models_run_in_f32_too() {
+    fn build<T: chaintrace::Float>() -> (ParamStore<T>, Sequential<T>, Lstm) {
+        let mut store = ParamStore::new(5);
+        let mlp = Sequential::new("mlp")
+            .with(Linear::new(&mut store, "fc", 3, 4, Init::Torch))
+            .with(BatchNorm1d::new(&mut store, "bn", 4))
+            .with(Tanh::new("act"))
+            .with(LayerNorm::new(&mut store, "ln", 4));
+        let lstm = Lstm::new(&mut store, "lstm", 4, 2, Init::Torch);
+        (store, mlp, lstm)
+    }
+    fn run<T: chaintrace::Float>() -> Vec<f64> {
+        let (store, mlp, lstm) = build::<T>();
+        let tape = Tape::new();
+        let p = store.bind(&tape);
+        let data: Vec<T> = (0..15)
+            .map(|k| T::from_f64((k as f64 * 0.7).sin()))
+            .collect();
+        let h = mlp.forward(&tape, &p, tape.constant(Tensor::from_vec(data, &[5, 3])));
+        let out = lstm.run(&tape, &p, h.reshape(&[5, 1, 4]), None).last();
+        out.value().to_vec().iter().map(|v| v.as_f64()).collect()
+    }
+    let (single, double) = (run::<f32>(), run::<f64>());
+    for (s, d) in single.iter().zip(&double) {
+        assert!((s - d).abs() < 1e-5, "f32 {s} vs f64 {d}");
+    }
+}

@@ -290,7 +290,8 @@ impl<'t, T: Float> Params<'t, T> {
         self.tape.var_at(node)
     }
 
-    /// The parameter called `name` as a var (see [`Params::var`]).
+    /// The parameter called `name` as a var (see [`Params::var`]; like it, this binds a
+    /// parameter no layer has used yet, in the current scope).
     pub fn get(&self, name: &str) -> Option<Var<'t, T>> {
         let i = self.names.iter().position(|n| n == name)?;
         Some(self.var(ParamId(i)))
