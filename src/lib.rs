@@ -22,9 +22,12 @@
 #![warn(missing_docs)]
 
 pub mod check;
+pub mod data;
 pub mod error;
 pub mod hooks;
+pub mod nn;
 pub mod ops;
+pub mod optim;
 pub mod symbolic;
 pub mod tape;
 pub mod tensor;

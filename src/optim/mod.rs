@@ -1,0 +1,79 @@
+//! Optimisers: update a [`ParamStore`] from one step's [`Gradients`], with PyTorch's semantics.
+//!
+//! An optimiser reads each parameter's gradient through the var it became on the step's tape
+//! ([`Params::node`](crate::nn::Params::node)), from a `&Gradients` — so anything that
+//! rewrites gradients in place first (clipping by norm, hooks) composes with it:
+//!
+//! ```
+//! use chaintrace::nn::{Init, Layer, Linear, ParamStore};
+//! use chaintrace::optim::{Optimizer, Sgd};
+//! use chaintrace::{Tape, Tensor};
+//!
+//! let mut store = ParamStore::<f64>::new(1);
+//! let fc = Linear::new(&mut store, "fc", 3, 1, Init::Normal(1.0));
+//! let mut opt = Sgd::new(0.1).with_momentum(0.9);
+//! let tape = Tape::new();
+//! let p = store.bind(&tape);
+//! let x = tape.constant(Tensor::ones(&[4, 3]));
+//! let loss = fc.forward(&tape, &p, x).square().mean();
+//! let mut grads = loss.backward();
+//! // Rescale every parameter gradient in place (what clipping does) before the step.
+//! for (_, var) in p.bound() {
+//!     let g = grads.get_mut(var.id()).unwrap();
+//!     *g = g.map(|v| v * 0.5);
+//! }
+//! opt.step(&mut store, &p, &grads);
+//! ```
+//!
+//! Parameters that no layer used this step (no var, or no gradient) are left untouched, and
+//! their optimiser state does not advance — as PyTorch skips parameters whose `grad` is `None`.
+
+mod adam;
+mod sgd;
+
+pub use adam::Adam;
+pub use sgd::Sgd;
+
+use crate::nn::{ParamId, ParamStore, Params};
+use crate::tape::Gradients;
+use crate::tensor::{Float, Tensor};
+
+/// Something that updates parameters from gradients.
+pub trait Optimizer<T: Float> {
+    /// Applies one update to every parameter of `store` that has a gradient in `grads`,
+    /// found through the vars `p` bound it to.
+    fn step(&mut self, store: &mut ParamStore<T>, p: &Params<'_, T>, grads: &Gradients<T>);
+}
+
+/// The parameters with a gradient this step, with the gradient.
+fn with_gradients<'g, T: Float>(
+    store: &ParamStore<T>,
+    p: &Params<'_, T>,
+    grads: &'g Gradients<T>,
+) -> Vec<(ParamId, &'g Tensor<T>)> {
+    store
+        .ids()
+        .filter_map(|id| Some((id, grads.get(p.node(id)?)?)))
+        .collect()
+}
+
+/// Per-parameter optimiser state, indexed by [`ParamId`], grown as parameters appear.
+#[derive(Clone, Debug)]
+struct PerParam<S>(Vec<Option<S>>);
+
+impl<S> PerParam<S> {
+    fn new() -> Self {
+        PerParam(Vec::new())
+    }
+
+    fn slot(&mut self, id: ParamId) -> &mut Option<S> {
+        if self.0.len() <= id.index() {
+            self.0.resize_with(id.index() + 1, || None);
+        }
+        &mut self.0[id.index()]
+    }
+
+    fn get(&self, id: ParamId) -> Option<&S> {
+        self.0.get(id.index()).and_then(Option::as_ref)
+    }
+}
