@@ -107,3 +107,16 @@ fn million_node_chain() {
     let g = tape.graph();
     assert_eq!(g.node_count(), 1_000_002);
 }
+
+/// A panic inside a layer (caught) closes the layer's scope: later nodes are top-level again.
+#[test]
+fn layer_scope_closes_after_a_caught_panic() {
+    let tape = Tape::<f64>::new();
+    let a = tape.var("a", Tensor::zeros(&[2, 3]));
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        tape.layer("broken", || a.matmul(a))
+    }));
+    assert!(caught.is_err());
+    let after = a * 2.0;
+    assert_eq!(tape.layer_name(tape.nodes()[after.id().0].layer), "");
+}

@@ -158,3 +158,28 @@ fn adam_with_weight_decay_follows_pytorch() {
         assert_close(&store.get(w).to_vec(), want);
     }
 }
+
+/// Global-norm clipping composes with the optimisers: with w₀ = (0.5, −1, 2) the gradient is
+/// g = 2c⊙w + d = (1.3, −1.2, 8.1), ‖g‖ = √(1.69 + 1.44 + 65.61) = √68.74; after
+/// `clip_grad_norm(…, 1.0)` plain SGD (lr 0.1) moves w by −0.1·g/(‖g‖ + 1e-6).
+#[test]
+fn sgd_steps_along_the_clipped_gradient() {
+    use chaintrace::hooks::clip_grad_norm;
+    let (mut store, w, _) = store();
+    let tape = Tape::new();
+    let p = store.bind(&tape);
+    let wv = p.var(w);
+    let c = tape.constant(Tensor::from_vec(C.to_vec(), &[3]));
+    let d = tape.constant(Tensor::from_vec(D.to_vec(), &[3]));
+    let loss = (c * wv.square() + d * wv).sum();
+    let mut grads = loss.backward();
+    let total = clip_grad_norm(&mut grads, &p.vars(), 1.0).unwrap();
+    assert!((total - 68.74f64.sqrt()).abs() < 1e-12);
+    Sgd::new(0.1).step(&mut store, &p, &grads);
+    let g = gradient(&W0);
+    let factor = 1.0 / (68.74f64.sqrt() + 1e-6);
+    for (k, got) in store.get(w).to_vec().iter().enumerate() {
+        let want = W0[k] - 0.1 * g[k] * factor;
+        assert!((got - want).abs() < 1e-12, "w[{k}] = {got}, want {want}");
+    }
+}

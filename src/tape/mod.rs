@@ -204,10 +204,17 @@ impl<T: Float> Tape<T> {
     /// Runs `build` with every node it records tagged with layer `name`, nested inside any
     /// layer already open (`"block3/linear"`). Re-entering a name reuses its layer.
     pub fn layer<R>(&self, name: &str, build: impl FnOnce() -> R) -> R {
+        /// Closes the scope even when `build` panics (a caught shape error must not leave
+        /// later nodes nested in this layer).
+        struct Close<'a>(&'a RefCell<Layers>);
+        impl Drop for Close<'_> {
+            fn drop(&mut self) {
+                self.0.borrow_mut().open.pop();
+            }
+        }
         self.layers.borrow_mut().enter(name);
-        let out = build();
-        self.layers.borrow_mut().open.pop();
-        out
+        let _close = Close(&self.layers);
+        build()
     }
 
     /// Builds `x + f(x)`, marking the identity edge from `x` as a residual (skip) edge, so the
