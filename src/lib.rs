@@ -23,6 +23,7 @@
 
 pub mod check;
 pub mod error;
+pub mod expr_lang;
 pub mod ops;
 pub mod symbolic;
 pub mod tape;
