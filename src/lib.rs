@@ -25,6 +25,7 @@ pub mod check;
 pub mod error;
 pub mod expr_lang;
 pub mod ops;
+pub mod report;
 pub mod symbolic;
 pub mod tape;
 pub mod tensor;
