@@ -39,7 +39,7 @@ pub use text::Table;
 /// assert_eq!(fmt_num(0.1), "0.1");
 /// assert_eq!(fmt_num(1.5f64.powi(50)), "6.37622e8");
 /// assert_eq!(fmt_num(0.5f64.powi(50)), "8.88178e-16");
-/// assert_eq!(fmt_num(1.0 - 3.1f64.tanh().powi(2)), "0.00810184");
+/// assert_eq!(fmt_num(1.0 - 3.1f64.tanh().powi(2)), "0.00808487");
 /// assert_eq!(fmt_num(f64::INFINITY), "inf");
 /// ```
 pub fn fmt_num(x: f64) -> String {

@@ -9,7 +9,7 @@
 //! use chaintrace::report::svg::{layer_norms, Series};
 //! let chain = |w: f64| Series::new(format!("w = {w}"), (0..=10).map(|k| (k as f64, w.powi(10 - k))));
 //! let svg = layer_norms("‖∂y/∂h_k‖ through a 10-layer chain", &[chain(1.5), chain(0.5)]).unwrap();
-//! assert!(svg.starts_with("<svg") && svg.contains(">w = 1.5</text>"));
+//! assert!(svg.starts_with("<svg") && svg.contains("\nw = 1.5\n</text>"));
 //! ```
 //!
 //! On a log axis, points that are zero, negative or not finite cannot be drawn: the line breaks
@@ -165,10 +165,12 @@ fn padded(values: impl Iterator<Item = f64>, log: bool) -> Range<f64> {
             let pad = (hi - lo) * 0.04;
             lo - pad..hi + pad
         }
-        (true, true) if lo == hi => lo / 10.0..hi * 10.0,
+        // Whole decades (a hair wider, as ln(0.1)/ln(10) rounds above −1): plotters' log axis
+        // labels powers of ten from the first one inside the range, so every decade the data
+        // touches gets its label.
         (true, true) => {
-            let pad = (hi / lo).powf(0.04);
-            lo / pad..hi * pad
+            let decade = |v: f64, round: fn(f64) -> f64| 10f64.powf(round(v.log10()));
+            decade(lo, f64::floor) * 0.999..decade(hi, f64::ceil) * 1.001
         }
     }
 }
@@ -316,11 +318,36 @@ mod tests {
         assert_eq!(shown, ["1e-13", "1e-4", "0.1", "1", "100", "1e5", "200000"]);
     }
 
+    /// A small chart, byte for byte: two lines, a threshold, a log axis and its legend. Read
+    /// in full when accepted: y ticks 0.1 … 10 (whole decades), x ticks 0 to 3, the two lines
+    /// mirror images about 1, the dashed threshold as short `<polyline>` pieces at the `5`
+    /// tick, the legend entries in series order.
+    #[test]
+    fn small_chart_snapshot() {
+        let grow = Series::new("grows", [(0.0, 1.0), (1.0, 2.0), (2.0, 4.0), (3.0, 8.0)]);
+        let shrink = Series::new(
+            "shrinks",
+            [(0.0, 1.0), (1.0, 0.5), (2.0, 0.25), (3.0, 0.125)],
+        );
+        let chart = LineChart {
+            log_y: true,
+            threshold: Some(Threshold {
+                label: "threshold 5".into(),
+                value: 5.0,
+            }),
+            size: (360, 240),
+            ..LineChart::new("small", "step", "norm")
+        };
+        insta::assert_snapshot!(line_chart(&chart, &[grow, shrink]).unwrap());
+    }
+
     #[test]
     fn ranges_pad_and_survive_degenerate_data() {
         assert_eq!(padded([].into_iter(), true), 0.1..10.0);
         assert_eq!(padded([2.0].into_iter(), false), 1.0..3.0);
-        let r = padded([1e-8, 1e8].into_iter(), true);
-        assert!(r.start < 1e-8 && r.end > 1e8 && r.start > 0.0);
+        let r = padded([0.125, 8.0].into_iter(), true);
+        assert!(r.start < 0.1 && r.start > 0.099 && r.end > 10.0 && r.end < 10.1);
+        let r = padded([3.0].into_iter(), true);
+        assert!(r.start < 1.0 && r.end > 10.0);
     }
 }

@@ -220,7 +220,7 @@ impl HtmlTrace {
         };
         if self.steps.is_empty() {
             return style.line(&format!(
-                "backward pass: no multiplications ({} depends on no leaf through an op)",
+                "backward pass: no chain-rule multiplications (no op lies between {} and a leaf)",
                 self.output
             ));
         }
