@@ -5,7 +5,7 @@
 //! (the last one, if the sweep walks it more than once), and residual edges are dashed.
 
 use super::fmt_num;
-use super::model::{HtmlTrace, NodeRole};
+use super::model::{GraphNode, HtmlTrace, NodeRole};
 use crate::tape::EdgeKind;
 
 impl HtmlTrace {
@@ -23,7 +23,7 @@ impl HtmlTrace {
             let nodes = self.nodes.iter().filter(|n| n.layer == *layer);
             if layer.is_empty() {
                 for n in nodes {
-                    out += &format!("  {}\n", self.dot_node(n.id));
+                    out += &format!("  {}\n", self.dot_node(n));
                 }
                 continue;
             }
@@ -32,7 +32,7 @@ impl HtmlTrace {
                 escape(layer)
             );
             for n in nodes {
-                out += &format!("    {}\n", self.dot_node(n.id));
+                out += &format!("    {}\n", self.dot_node(n));
             }
             out += "  }\n";
         }
@@ -59,8 +59,7 @@ impl HtmlTrace {
         out
     }
 
-    fn dot_node(&self, id: usize) -> String {
-        let n = self.nodes.iter().find(|n| n.id == id).expect("a node");
+    fn dot_node(&self, n: &GraphNode) -> String {
         let mut label = match n.role {
             NodeRole::Op => format!("{} = {}", n.name, n.formula),
             NodeRole::Leaf | NodeRole::Constant => n.name.clone(),
@@ -75,7 +74,8 @@ impl HtmlTrace {
             NodeRole::Constant => ", shape=plaintext",
         };
         format!(
-            "n{id} [label=\"{}\"{shape}];",
+            "n{} [label=\"{}\"{shape}];",
+            n.id,
             escape_keeping_newlines(&label)
         )
     }

@@ -1,5 +1,7 @@
 //! The page's data model: plain, serde-serialisable data that every renderer reads.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
 use super::serde_number;
@@ -221,7 +223,8 @@ impl HtmlTrace {
 
     /// Every edge and step refers to existing nodes and edges (renderers index by them).
     fn check_references(&self) -> Result<()> {
-        let node = |id: usize| self.nodes.iter().any(|n| n.id == id);
+        let ids: BTreeSet<usize> = self.nodes.iter().map(|n| n.id).collect();
+        let node = |id: usize| ids.contains(&id);
         let bad_edge = self.edges.iter().position(|e| !node(e.from) || !node(e.to));
         let bad_step = self
             .steps
