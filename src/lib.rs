@@ -24,10 +24,12 @@
 pub mod check;
 pub mod data;
 pub mod error;
+pub mod expr_lang;
 pub mod hooks;
 pub mod nn;
 pub mod ops;
 pub mod optim;
+pub mod report;
 pub mod symbolic;
 pub mod tape;
 pub mod tensor;

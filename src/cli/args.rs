@@ -1,0 +1,129 @@
+//! The command line, declared with clap's derive API.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// chaintrace: see why a gradient is what it is, one chain-rule multiplication at a time.
+#[derive(Debug, Parser)]
+#[command(name = "chaintrace", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Write the output to FILE instead of standard output.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Seed for the random number generator of demos that draw random numbers.
+    #[arg(long, global = true, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse a formula, build it on a tape and show every step of its backward pass.
+    ///
+    /// Example: chaintrace expr "tanh(w*x + b)" --at w=1.5,x=2,b=0.1
+    Expr(ExprArgs),
+    /// Run one of the article's demonstrations.
+    Demo {
+        /// Which demonstration.
+        #[command(subcommand)]
+        scenario: Scenario,
+    },
+    /// Re-render a trace saved with --format json.
+    Trace {
+        /// The saved trace.
+        file: PathBuf,
+    },
+}
+
+/// Arguments of `chaintrace expr`.
+#[derive(Debug, Args)]
+pub struct ExprArgs {
+    /// The formula: numbers, variables, + - * / ^, parentheses, and
+    /// tanh sigmoid relu exp ln log sqrt abs square.
+    pub expression: String,
+
+    /// Values of the variables, NAME=VALUE separated by commas (repeatable).
+    #[arg(long, value_name = "NAME=VALUE,...")]
+    pub at: Vec<String>,
+
+    /// Variables to show the closed-form gradient for, separated by commas [default: all].
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub wrt: Vec<String>,
+}
+
+/// The demonstrations.
+#[derive(Debug, Subcommand)]
+pub enum Scenario {
+    /// y = w·(w·(…(w·x))): ∂y/∂x = w^L explodes for w > 1 and vanishes for w < 1.
+    Chain(ChainArgs),
+    /// A deep MLP under naive, too-small, Xavier and He initialisation (not yet available).
+    Init,
+    /// Vanilla RNN, LSTM and GRU on the adding problem (not yet available).
+    Rnn,
+    /// Training with and without gradient clipping (not yet available).
+    Clip,
+    /// A deep plain network against the same with residual edges (not yet available).
+    Residual,
+    /// A deep network with and without batch normalisation (not yet available).
+    Batchnorm,
+    /// Sensitivity to small differences in initial variance (not yet available).
+    Chaos,
+}
+
+impl Scenario {
+    /// The scenario's name on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Scenario::Chain(_) => "chain",
+            Scenario::Init => "init",
+            Scenario::Rnn => "rnn",
+            Scenario::Clip => "clip",
+            Scenario::Residual => "residual",
+            Scenario::Batchnorm => "batchnorm",
+            Scenario::Chaos => "chaos",
+        }
+    }
+}
+
+/// Arguments of `chaintrace demo chain`.
+#[derive(Debug, Clone, Args)]
+pub struct ChainArgs {
+    /// Number of multiplications L, one per layer.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub depth: u32,
+
+    /// The weight w of every layer.
+    #[arg(long, default_value_t = 1.5, allow_negative_numbers = true)]
+    pub weight: f64,
+
+    /// A second weight shown beside it (the vanishing case by default).
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    pub compare: f64,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for a terminal.
+    Text,
+    /// Markdown.
+    Md,
+    /// JSON (a trace that `chaintrace trace` reads back, or a demo's numbers).
+    Json,
+    /// Graphviz DOT of the computation graph.
+    Dot,
+    /// An SVG picture: the graph, or a demo's chart.
+    Svg,
+    /// One self-contained HTML page with a step-through of the backward pass.
+    Html,
+}

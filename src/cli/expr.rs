@@ -1,0 +1,135 @@
+//! `chaintrace expr "tanh(w*x + b)" --at w=1.5,x=2,b=0.1 [--wrt w,x]`.
+
+use std::collections::BTreeMap;
+
+use chaintrace::expr_lang::{self, Built, ParseError, Program};
+use chaintrace::report::{HtmlTrace, fmt_num};
+use chaintrace::{Tape, Var};
+
+use super::CliError;
+use super::args::{ExprArgs, Format};
+use super::output::render_trace;
+
+/// Parses, builds and traces the expression, and renders the trace in `format`.
+pub fn run(args: &ExprArgs, format: Format) -> Result<String, CliError> {
+    let source = args.expression.as_str();
+    let expression_error = |error: ParseError| CliError::Expression {
+        error,
+        source: source.to_string(),
+    };
+    let program = expr_lang::parse(source).map_err(expression_error)?;
+    let values = bindings(&args.at)?;
+    if let Some((name, span)) = program
+        .variables()
+        .into_iter()
+        .find(|(name, _)| !values.contains_key(*name))
+    {
+        return Err(expression_error(ParseError::new(
+            format!("unknown variable `{name}`: give its value with --at {name}=VALUE"),
+            span,
+        )));
+    }
+    let tape = Tape::<f64>::new();
+    let built = program.build(&tape, &values).map_err(expression_error)?;
+    let wrt = chosen(&built, &args.wrt)?;
+    let mut trace = backward_steps(&built, &wrt, output_name(&program))?;
+    trace.title = format!("{} = {}", trace.output, source.trim());
+    trace.context = vec![context(&program, &values)];
+    render_trace(&trace, format)
+}
+
+/// The backward pass as data: every chain-rule multiplication in sweep order and the closed
+/// forms. This is the one place to switch to the tracer's `Trace` when it lands.
+fn backward_steps(
+    built: &Built<'_, f64>,
+    wrt: &[Var<'_, f64>],
+    output: &str,
+) -> Result<HtmlTrace, CliError> {
+    HtmlTrace::from_scalar_tape(built.output, output, wrt)
+        .map_err(|e| CliError::Failed(e.to_string()))
+}
+
+/// `w=1.5,x=2` (possibly over several `--at`) as a map, with an error naming the bad item.
+fn bindings(at: &[String]) -> Result<BTreeMap<String, f64>, CliError> {
+    let mut values = BTreeMap::new();
+    for item in at.iter().flat_map(|a| a.split(',')).map(str::trim) {
+        if item.is_empty() {
+            continue;
+        }
+        let (name, value) = match item.split_once('=') {
+            Some((n, v)) if !n.trim().is_empty() => (n.trim(), v.trim()),
+            _ => {
+                return Err(CliError::Usage(format!(
+                    "--at: expected NAME=VALUE, found `{item}`"
+                )));
+            }
+        };
+        let value: f64 = match value.parse::<f64>() {
+            Ok(v) if v.is_finite() => v,
+            Ok(_) => {
+                return Err(CliError::Usage(format!(
+                    "--at: `{item}`: `{value}` is not a finite number"
+                )));
+            }
+            Err(_) => {
+                return Err(CliError::Usage(format!(
+                    "--at: `{item}`: `{value}` is not a number"
+                )));
+            }
+        };
+        if values.insert(name.to_string(), value).is_some() {
+            return Err(CliError::Usage(format!("--at: `{name}` is given twice")));
+        }
+    }
+    Ok(values)
+}
+
+/// The leaves named by `--wrt`, or all of them.
+fn chosen<'t>(built: &Built<'t, f64>, wrt: &[String]) -> Result<Vec<Var<'t, f64>>, CliError> {
+    if wrt.is_empty() {
+        return Ok(built.leaves.iter().map(|(_, v)| *v).collect());
+    }
+    let names: Vec<&str> = built.leaves.iter().map(|(n, _)| n.as_str()).collect();
+    wrt.iter()
+        .map(|w| {
+            let w = w.trim();
+            built
+                .leaves
+                .iter()
+                .find(|(n, _)| n == w)
+                .map(|(_, v)| *v)
+                .ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "--wrt: `{w}` is not a variable of the expression (its variables: {})",
+                        if names.is_empty() {
+                            "none".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// `f`, unless the expression has a variable of that name.
+fn output_name(program: &Program) -> &'static str {
+    let variables = program.variables();
+    ["f", "y", "F", "out"]
+        .into_iter()
+        .find(|c| !variables.iter().any(|(v, _)| v == c))
+        .unwrap_or("output")
+}
+
+/// `at w = 1.5, x = 2, b = 0.1`, in the order the variables appear.
+fn context(program: &Program, values: &BTreeMap<String, f64>) -> String {
+    let variables = program.variables();
+    if variables.is_empty() {
+        return "no variables: a constant, so no gradient flows".to_string();
+    }
+    let listed: Vec<String> = variables
+        .iter()
+        .map(|(name, _)| format!("{name} = {}", fmt_num(values[*name])))
+        .collect();
+    format!("at {}", listed.join(", "))
+}

@@ -1,0 +1,226 @@
+//! The computation graph as an SVG drawing: nodes in columns by topological depth, layers as
+//! shaded boxes, residual edges dashed.
+//!
+//! Elements carry ids the page's script uses: `node-{id}` (a `<g>`), `grad-{id}` (the node's
+//! gradient line, empty until the stepper reaches it) and `edge-{i}` (a `<path>`, `i` indexing
+//! [`HtmlTrace::edges`]).
+
+use super::fmt_num;
+use super::html::escape;
+use super::model::{GraphNode, HtmlTrace, NodeRole};
+use crate::tape::EdgeKind;
+
+/// The largest graph drawn; a bigger one is summarised in words instead.
+pub const MAX_DRAWN_NODES: usize = 800;
+
+const CHAR_WIDTH: f64 = 7.8;
+const LINE_HEIGHT: f64 = 16.0;
+const BOX_HEIGHT: f64 = 3.0 * LINE_HEIGHT + 10.0;
+const ROW_GAP: f64 = 34.0;
+const COLUMN_GAP: f64 = 64.0;
+const MARGIN: f64 = 28.0;
+const MAX_LABEL: usize = 28;
+
+/// Where one node's box is.
+#[derive(Clone, Copy, Debug)]
+struct Placed {
+    x: f64,
+    y: f64,
+    width: f64,
+}
+
+/// The graph as a standalone SVG document, or `None` above [`MAX_DRAWN_NODES`] nodes.
+pub fn graph_svg(trace: &HtmlTrace) -> Option<String> {
+    if trace.nodes.is_empty() || trace.nodes.len() > MAX_DRAWN_NODES {
+        return None;
+    }
+    let (placed, width, height) = layout(trace);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\" width=\"{width:.0}\" \
+         height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\" \
+         font-family=\"monospace\" font-size=\"13\">\n"
+    );
+    svg += STYLE;
+    svg += &layer_boxes(trace, &placed);
+    for (i, e) in trace.edges.iter().enumerate() {
+        let (Some(a), Some(b)) = (
+            placed_of(trace, &placed, e.from),
+            placed_of(trace, &placed, e.to),
+        ) else {
+            continue;
+        };
+        let inputs = trace.edges.iter().filter(|x| x.to == e.to).count();
+        let offset = (e.slot as f64 - (inputs as f64 - 1.0) / 2.0) * 10.0;
+        let (x1, y1) = (a.x + a.width, a.y + BOX_HEIGHT / 2.0);
+        let (x2, y2) = (b.x, b.y + BOX_HEIGHT / 2.0 + offset);
+        let dx = ((x2 - x1) / 2.0).max(30.0);
+        let class = match e.kind {
+            EdgeKind::Residual => "edge residual",
+            EdgeKind::Normal => "edge",
+        };
+        svg += &format!(
+            "<path id=\"edge-{i}\" class=\"{class}\" d=\"M{x1:.1},{y1:.1} C{:.1},{y1:.1} \
+             {:.1},{y2:.1} {x2:.1},{y2:.1}\" marker-end=\"url(#arrow)\"/>\n",
+            x1 + dx,
+            x2 - dx
+        );
+    }
+    for (n, p) in trace.nodes.iter().zip(&placed) {
+        svg += &node_svg(n, p, &trace.output);
+    }
+    svg += "</svg>\n";
+    Some(svg)
+}
+
+const STYLE: &str = "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
+markerWidth=\"9\" markerHeight=\"9\" markerUnits=\"userSpaceOnUse\" orient=\"auto\">\
+<path d=\"M0,0 L10,5 L0,10 z\" fill=\"#8a8f98\"/></marker></defs>\n\
+<style>\
+.edge{fill:none;stroke:#8a8f98;stroke-width:1.4}\
+.edge.residual{stroke-dasharray:6 4}\
+.node rect{fill:#ffffff;stroke:#5b6270;stroke-width:1.2}\
+.node.leaf rect{fill:#eef5ff}\
+.node.constant rect{fill:#f4f4f4;stroke-dasharray:3 2}\
+.node .value{fill:#333}\
+.node .grad{fill:#b3261e}\
+.layer{fill:#f6f2e8;stroke:#d8cfb8}\
+.layer-label{fill:#8a7a55;font-size:11px}\
+</style>\n";
+
+fn placed_of(trace: &HtmlTrace, placed: &[Placed], id: usize) -> Option<Placed> {
+    trace
+        .nodes
+        .iter()
+        .position(|n| n.id == id)
+        .map(|i| placed[i])
+}
+
+/// The three lines of a node's box: what it is, its value, and (filled in by the page) its
+/// gradient. The third line's width is reserved from the final gradient.
+fn label_lines(n: &GraphNode, output: &str) -> [String; 3] {
+    let title = match n.role {
+        NodeRole::Op => format!("{} = {}", n.name, n.formula),
+        NodeRole::Leaf => n.name.clone(),
+        NodeRole::Constant => format!("{} (const)", n.name),
+    };
+    let title = if title.chars().count() > MAX_LABEL {
+        let cut: String = title.chars().take(MAX_LABEL - 1).collect();
+        cut + "…"
+    } else {
+        title
+    };
+    let grad = n
+        .grad
+        .map(|g| format!("∂{output}/∂{} = {}", n.name, fmt_num(g)))
+        .unwrap_or_default();
+    [title, format!("= {}", fmt_num(n.value)), grad]
+}
+
+fn box_width(n: &GraphNode, output: &str) -> f64 {
+    let chars = label_lines(n, output)
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(1);
+    (chars as f64 * CHAR_WIDTH + 16.0).max(64.0)
+}
+
+/// Columns by depth, nodes in id order within a column, each column centred vertically.
+fn layout(trace: &HtmlTrace) -> (Vec<Placed>, f64, f64) {
+    let columns = trace.nodes.iter().map(|n| n.depth).max().unwrap_or(0) + 1;
+    let mut column_width = vec![0.0f64; columns];
+    let mut column_rows = vec![0usize; columns];
+    for n in &trace.nodes {
+        column_width[n.depth] = column_width[n.depth].max(box_width(n, &trace.output));
+        column_rows[n.depth] += 1;
+    }
+    let mut column_x = vec![MARGIN; columns];
+    for c in 1..columns {
+        column_x[c] = column_x[c - 1] + column_width[c - 1] + COLUMN_GAP;
+    }
+    let tallest = column_rows.iter().copied().max().unwrap_or(1);
+    let row_height = BOX_HEIGHT + ROW_GAP;
+    let mut next_row = vec![0usize; columns];
+    let placed = trace
+        .nodes
+        .iter()
+        .map(|n| {
+            let c = n.depth;
+            let shift = (tallest - column_rows[c]) as f64 * row_height / 2.0;
+            let y = MARGIN + shift + next_row[c] as f64 * row_height;
+            next_row[c] += 1;
+            Placed {
+                x: column_x[c],
+                y,
+                width: box_width(n, &trace.output),
+            }
+        })
+        .collect();
+    let width = column_x[columns - 1] + column_width[columns - 1] + MARGIN;
+    let height = 2.0 * MARGIN + tallest as f64 * row_height - ROW_GAP;
+    (placed, width, height)
+}
+
+fn layer_boxes(trace: &HtmlTrace, placed: &[Placed]) -> String {
+    let mut layers: Vec<&str> = Vec::new();
+    for n in &trace.nodes {
+        if !n.layer.is_empty() && !layers.contains(&n.layer.as_str()) {
+            layers.push(&n.layer);
+        }
+    }
+    let mut out = String::new();
+    for layer in layers {
+        let boxes: Vec<&Placed> = trace
+            .nodes
+            .iter()
+            .zip(placed)
+            .filter(|(n, _)| n.layer == layer)
+            .map(|(_, p)| p)
+            .collect();
+        let x0 = boxes.iter().map(|p| p.x).fold(f64::INFINITY, f64::min) - 8.0;
+        let y0 = boxes.iter().map(|p| p.y).fold(f64::INFINITY, f64::min) - 20.0;
+        let x1 = boxes.iter().map(|p| p.x + p.width).fold(0.0, f64::max) + 8.0;
+        let y1 = boxes.iter().map(|p| p.y + BOX_HEIGHT).fold(0.0, f64::max) + 8.0;
+        out += &format!(
+            "<rect class=\"layer\" x=\"{x0:.1}\" y=\"{y0:.1}\" width=\"{:.1}\" height=\"{:.1}\" \
+             rx=\"6\"/><text class=\"layer-label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>\n",
+            x1 - x0,
+            y1 - y0,
+            x0 + 6.0,
+            y0 + 13.0,
+            escape(layer)
+        );
+    }
+    out
+}
+
+fn node_svg(n: &GraphNode, p: &Placed, output: &str) -> String {
+    let [title, value, _] = label_lines(n, output);
+    let role = match n.role {
+        NodeRole::Leaf => "leaf",
+        NodeRole::Constant => "constant",
+        NodeRole::Op => "op",
+    };
+    let line = |k: f64| p.y + 5.0 + LINE_HEIGHT * k - 4.0;
+    format!(
+        "<g id=\"node-{id}\" class=\"node {role}\" data-layer=\"{layer}\">\
+         <title>{tip}</title>\
+         <rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" rx=\"5\"/>\
+         <text x=\"{tx:.1}\" y=\"{y1:.1}\">{title}</text>\
+         <text class=\"value\" x=\"{tx:.1}\" y=\"{y2:.1}\">{value}</text>\
+         <text class=\"grad\" id=\"grad-{id}\" x=\"{tx:.1}\" y=\"{y3:.1}\"></text></g>\n",
+        id = n.id,
+        layer = escape(&n.layer),
+        tip = escape(&format!("{} ({}) in layer `{}`", n.name, n.op, n.layer)),
+        x = p.x,
+        y = p.y,
+        w = p.width,
+        h = BOX_HEIGHT,
+        tx = p.x + 8.0,
+        y1 = line(1.0),
+        y2 = line(2.0),
+        y3 = line(3.0),
+        title = escape(&title),
+        value = escape(&value),
+    )
+}

@@ -1,0 +1,249 @@
+//! The page's data model: plain, serde-serialisable data that every renderer reads.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::serde_number;
+use crate::error::{Error, Result};
+use crate::tape::EdgeKind;
+
+/// The version of the JSON written by [`HtmlTrace::to_json`]; bumped on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Everything a trace page shows, as data.
+///
+/// Producers fill it (today [`HtmlTrace::from_scalar_tape`]; a demo adds its own
+/// [`ledger`](HtmlTrace::ledger) columns and [`charts`](HtmlTrace::charts)); renderers read it
+/// ([`html::page`](super::html::page), [`text`](super::text), [`dot`](super::dot)). Its JSON
+/// form is what `chaintrace … --format json` writes and `chaintrace trace FILE.json` reads.
+/// Numbers that are not finite are written as the strings `"Infinity"`, `"-Infinity"` and
+/// `"NaN"` (JSON has no such numbers; JavaScript's `Number()` reads these back).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HtmlTrace {
+    /// [`FORMAT_VERSION`] when written.
+    pub version: u32,
+    /// The heading: `f = tanh(w*x + b)`.
+    pub title: String,
+    /// Lines under the heading: `at w = 1.5, x = 2, b = 0.1`.
+    pub context: Vec<String>,
+    /// The name of the differentiated output in formulas: `f` in `∂f/∂w`.
+    pub output: String,
+    /// The graph's nodes, in tape (topological) order.
+    pub nodes: Vec<GraphNode>,
+    /// The graph's edges, from an input to the op consuming it.
+    pub edges: Vec<GraphEdge>,
+    /// Every chain-rule multiplication of the backward pass, in sweep order.
+    pub steps: Vec<Step>,
+    /// Closed-form gradients of the output, with their values.
+    pub gradients: Vec<GradientLine>,
+    /// The per-layer table.
+    pub ledger: Ledger,
+    /// SVG charts to embed.
+    pub charts: Vec<Chart>,
+    /// Warnings a reader must see (a non-finite value and where it first appeared).
+    pub notes: Vec<String>,
+}
+
+/// What a graph node is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeRole {
+    /// A differentiable input.
+    Leaf,
+    /// A constant.
+    Constant,
+    /// An op's result.
+    Op,
+}
+
+/// A node of the drawn graph.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GraphNode {
+    /// The node's tape index (edges and steps refer to it).
+    pub id: usize,
+    /// Its name in formulas: a leaf's name, `u3` for an op's result, a constant's value.
+    pub name: String,
+    /// Leaf, constant or op.
+    pub role: NodeRole,
+    /// The op's label (`tanh`, `powf(2)`), or `leaf` / `const`.
+    pub op: String,
+    /// How an op's result is formed from its inputs' names: `tanh(u2)` (empty for leaves).
+    pub formula: String,
+    /// The forward value (a scalar; for a tensor, its Frobenius norm).
+    #[serde(with = "serde_number")]
+    pub value: f64,
+    /// The layer path (`""` at the top level).
+    pub layer: String,
+    /// The drawing column: topological depth, with leaves placed just before their first use.
+    pub depth: usize,
+    /// The final gradient of the output with respect to this node, if one flows to it.
+    #[serde(with = "serde_number::optional")]
+    pub grad: Option<f64>,
+}
+
+/// An edge of the drawn graph: `from` is input `slot` of the op node `to`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GraphEdge {
+    /// The input node's id.
+    pub from: usize,
+    /// The op node's id.
+    pub to: usize,
+    /// Which argument of the op.
+    pub slot: usize,
+    /// Ordinary, or the identity edge of a residual block (drawn dashed).
+    pub kind: EdgeKind,
+}
+
+/// One chain-rule multiplication: `∂L/∂u = ∂L/∂y · ∂y/∂u`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// The index in [`HtmlTrace::edges`] of the edge `u → y` this step walks back along.
+    pub edge: usize,
+    /// The op node `y`.
+    pub node: usize,
+    /// The input `u`.
+    pub input: usize,
+    /// The op's label.
+    pub op: String,
+    /// The op node's layer.
+    pub layer: String,
+    /// `∂L/∂y`.
+    #[serde(with = "serde_number")]
+    pub upstream: f64,
+    /// `∂y/∂u`.
+    #[serde(with = "serde_number")]
+    pub local: f64,
+    /// `∂L/∂y · ∂y/∂u`, as the engine computed it.
+    #[serde(with = "serde_number")]
+    pub product: f64,
+    /// `∂L/∂u` after this step (sums over the fan-out are visible here).
+    #[serde(with = "serde_number")]
+    pub accumulated: f64,
+    /// The local derivative as a formula: `∂u3/∂u2 = 1 − tanh(u2)²`.
+    pub local_formula: String,
+    /// The whole step as a reader sees it: `∂f/∂u2 = ∂f/∂u3 · ∂u3/∂u2 = 1 × 0.0081 = 0.0081`.
+    pub formula: String,
+}
+
+/// A closed-form gradient and its value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GradientLine {
+    /// The variable: `w`.
+    pub wrt: String,
+    /// The closed form in the leaves' names (empty when too large to build).
+    pub formula: String,
+    /// Its value, from the engine.
+    #[serde(with = "serde_number")]
+    pub value: f64,
+}
+
+/// A per-layer table: one row per layer (from the output back to the input), one numeric
+/// column per quantity or configuration.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ledger {
+    /// Column headings, excluding the first (the layer) column.
+    pub columns: Vec<String>,
+    /// The rows.
+    pub rows: Vec<LedgerRow>,
+}
+
+/// One row of a [`Ledger`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LedgerRow {
+    /// The layer's name.
+    pub layer: String,
+    /// One value per column (`None` for an empty cell).
+    #[serde(with = "serde_number::optional_vec")]
+    pub values: Vec<Option<f64>>,
+}
+
+/// An SVG chart to embed in the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Chart {
+    /// A caption.
+    pub title: String,
+    /// The SVG document, as made by [`svg`](super::svg).
+    pub svg: String,
+}
+
+impl Step {
+    /// True when the input already held a gradient from another path, so
+    /// [`accumulated`](Step::accumulated) is a sum and not just this step's product.
+    pub fn sums(&self) -> bool {
+        self.accumulated.to_bits() != self.product.to_bits()
+    }
+}
+
+impl HtmlTrace {
+    /// An empty trace titled `title`, differentiating `output`.
+    pub fn new(title: impl Into<String>, output: impl Into<String>) -> Self {
+        HtmlTrace {
+            version: FORMAT_VERSION,
+            title: title.into(),
+            context: Vec::new(),
+            output: output.into(),
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            steps: Vec::new(),
+            gradients: Vec::new(),
+            ledger: Ledger::default(),
+            charts: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// The trace as pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("plain data serialises")
+    }
+
+    /// Reads a trace written by [`HtmlTrace::to_json`].
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] with serde's reason (and line and column) for a file that is not
+    /// such JSON, or is of another [`FORMAT_VERSION`].
+    pub fn from_json(json: &str) -> Result<Self> {
+        let trace: HtmlTrace = serde_json::from_str(json).map_err(|e| Error::Malformed {
+            what: "trace JSON",
+            reason: e.to_string(),
+        })?;
+        if trace.version != FORMAT_VERSION {
+            return Err(Error::Malformed {
+                what: "trace JSON",
+                reason: format!(
+                    "format version {} (this chaintrace reads version {FORMAT_VERSION})",
+                    trace.version
+                ),
+            });
+        }
+        trace.check_references()?;
+        Ok(trace)
+    }
+
+    /// Every edge and step refers to existing nodes and edges (renderers index by them).
+    fn check_references(&self) -> Result<()> {
+        let ids: BTreeSet<usize> = self.nodes.iter().map(|n| n.id).collect();
+        let node = |id: usize| ids.contains(&id);
+        let bad_edge = self.edges.iter().position(|e| !node(e.from) || !node(e.to));
+        let bad_step = self
+            .steps
+            .iter()
+            .position(|s| s.edge >= self.edges.len() || !node(s.node) || !node(s.input));
+        let bad_row = self
+            .ledger
+            .rows
+            .iter()
+            .position(|r| r.values.len() != self.ledger.columns.len());
+        let reason = match (bad_edge, bad_step, bad_row) {
+            (Some(i), _, _) => format!("edge {i} refers to a missing node"),
+            (_, Some(i), _) => format!("step {i} refers to a missing node or edge"),
+            (_, _, Some(i)) => format!("ledger row {i} does not have one value per column"),
+            _ => return Ok(()),
+        };
+        Err(Error::Malformed {
+            what: "trace JSON",
+            reason,
+        })
+    }
+}

@@ -1,0 +1,155 @@
+//! The HTML page in a real browser: headless Chromium loads the page `chaintrace expr … --format
+//! html` writes, its script runs, and `--dump-dom` shows the state the stepper recorded on
+//! `<body data-step data-formula>`; then a screenshot.
+//!
+//! `.ci/run` installs Debian's chromium when it is missing; where there is no chromium the test
+//! prints `SKIPPED: chromium not available` (past cargo's output capture) and passes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long one browser run may take before the test fails.
+const BROWSER_TIMEOUT: Duration = Duration::from_secs(90);
+
+fn find_chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+/// A fresh directory for this test run.
+fn scratch_dir() -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let dir =
+        std::env::temp_dir().join(format!("chaintrace-browser-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
+/// Runs headless Chromium on `url` with `extra` arguments and a fresh profile; returns stdout.
+fn chromium(browser: &Path, dir: &Path, url: &str, extra: &[&str]) -> String {
+    let profile = dir.join(format!("profile-{}", extra.len() + url.len()));
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let start = Instant::now();
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut out).map(|_| out)
+    });
+    loop {
+        if child.try_wait().expect("waits").is_some() {
+            break;
+        }
+        if start.elapsed() > BROWSER_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within {BROWSER_TIMEOUT:?} on {url}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    reader.join().expect("reader thread").expect("utf-8 output")
+}
+
+/// The value of `attr` on `<body>` in a dumped DOM.
+fn body_attribute(dom: &str, attr: &str) -> Option<String> {
+    let body = &dom[dom.find("<body")?..];
+    let tag = &body[..body.find('>')?];
+    let start = tag.find(&format!("{attr}=\""))? + attr.len() + 2;
+    let len = tag[start..].find('"')?;
+    Some(tag[start..start + len].replace("&amp;", "&"))
+}
+
+#[test]
+fn the_stepper_runs_in_a_real_browser() {
+    let Some(browser) = find_chromium() else {
+        // Written to the process's stderr, not through eprintln!, so cargo does not hide it.
+        let _ = std::io::stderr().write_all(b"\nSKIPPED: chromium not available\n");
+        return;
+    };
+    let dir = scratch_dir();
+    let page = dir.join("neuron.html");
+    let status = Command::new(env!("CARGO_BIN_EXE_chaintrace"))
+        .args(["expr", "tanh(w*x + b)", "--at", "w=1.5,x=2,b=0.1"])
+        .args(["--format", "html", "--out"])
+        .arg(&page)
+        .status()
+        .expect("chaintrace runs");
+    assert!(status.success());
+    let url = format!("file://{}", page.display());
+
+    // Sweep order for f = tanh(u2), u2 = u1 + b, u1 = w·x: (1) tanh: u3 → u2, (2) add: u2 →
+    // u1, (3) add: u2 → b, (4) mul: u1 → w, (5) mul: u1 → x. At w = 1.5, x = 2, b = 0.1:
+    // ∂f/∂u2 = 1 − tanh(3.1)² = 0.00808487, ∂u2/∂b = 1, and ∂u1/∂x = w = 1.5.
+    let expected = [
+        (0, "∂f/∂u3 = 1"),
+        (3, "∂f/∂b = ∂f/∂u2 · ∂u2/∂b = 0.00808487 × 1 = 0.00808487"),
+        (5, "∂f/∂x = ∂f/∂u1 · ∂u1/∂x = 0.00808487 × 1.5 = 0.0121273"),
+    ];
+    for (step, formula) in expected {
+        let dom = chromium(
+            &browser,
+            &dir,
+            &format!("{url}#step={step}"),
+            &["--dump-dom"],
+        );
+        assert_eq!(
+            body_attribute(&dom, "data-step").as_deref(),
+            Some(step.to_string().as_str()),
+            "{dom}"
+        );
+        assert_eq!(
+            body_attribute(&dom, "data-formula").as_deref(),
+            Some(formula)
+        );
+        assert!(dom.contains(&format!(
+            "<div id=\"formula\" class=\"formula\">{formula}</div>"
+        )));
+        assert!(dom.contains(&format!("id=\"position\">step {step} of 5<")));
+    }
+    // Past the end, the stepper stops at the last multiplication.
+    let dom = chromium(&browser, &dir, &format!("{url}#step=99"), &["--dump-dom"]);
+    assert_eq!(body_attribute(&dom, "data-step").as_deref(), Some("5"));
+
+    let shot = dir.join("neuron.png");
+    chromium(
+        &browser,
+        &dir,
+        &format!("{url}#step=3"),
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1200,800",
+        ],
+    );
+    let png = std::fs::read(&shot).expect("a screenshot was written");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // IHDR: width and height, big-endian, at bytes 16..24.
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((width, height), (1200, 800));
+    // A blank 1200×800 PNG compresses to a few kilobytes; the page is far more.
+    assert!(png.len() > 20_000, "{} bytes", png.len());
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}

@@ -1,0 +1,337 @@
+//! The `chaintrace` binary: exit statuses, exact error messages, snapshots of its output, and
+//! property tests of the expression language behind `chaintrace expr`.
+
+use std::process::Command;
+
+use chaintrace::Tensor;
+use chaintrace::check::{GradcheckOptions, gradcheck};
+use chaintrace::expr_lang;
+use proptest::prelude::*;
+
+/// Runs the binary: (exit status, stdout, stderr).
+fn chaintrace(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_chaintrace"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code().expect("exited, not killed"),
+        String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    )
+}
+
+/// Asserts a usage error: status 2, nothing on stdout, exactly `stderr`.
+fn rejects(args: &[&str], stderr: &str) {
+    let (code, out, err) = chaintrace(args);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (2, "", stderr),
+        "{args:?}"
+    );
+}
+
+#[test]
+fn unknown_variable_points_at_its_first_use() {
+    rejects(
+        &["expr", "tanh(w*x + b)", "--at", "w=1.5,x=2"],
+        "error at column 12: unknown variable `b`: give its value with --at b=VALUE\n\
+         \x20 tanh(w*x + b)\n\
+         \x20            ^\n",
+    );
+}
+
+#[test]
+fn bad_numbers_in_at_are_named() {
+    rejects(
+        &["expr", "x*y", "--at", "x=1,y=abc"],
+        "error: --at: `y=abc`: `abc` is not a number\n",
+    );
+    rejects(
+        &["expr", "x", "--at", "x=inf"],
+        "error: --at: `x=inf`: `inf` is not a finite number\n",
+    );
+    rejects(
+        &["expr", "x", "--at", "x"],
+        "error: --at: expected NAME=VALUE, found `x`\n",
+    );
+    rejects(
+        &["expr", "x", "--at", "x=1", "--at", "x=2"],
+        "error: --at: `x` is given twice\n",
+    );
+}
+
+#[test]
+fn unknown_function_lists_the_known_ones() {
+    rejects(
+        &["expr", "tan(x)", "--at", "x=1"],
+        "error at column 1: unknown function `tan` (known: tanh, sigmoid, relu, exp, ln, log, \
+         sqrt, abs, square)\n  tan(x)\n  ^^^\n",
+    );
+}
+
+#[test]
+fn unbalanced_parentheses() {
+    rejects(
+        &["expr", "2*(x + 1", "--at", "x=1"],
+        "error at column 3: unclosed parenthesis\n  2*(x + 1\n    ^\n",
+    );
+    rejects(
+        &["expr", "x + 1)", "--at", "x=1"],
+        "error at column 6: unmatched `)`\n  x + 1)\n       ^\n",
+    );
+}
+
+#[test]
+fn empty_input_and_trailing_garbage() {
+    rejects(
+        &["expr", ""],
+        "error at column 1: empty expression\n  \n  ^\n",
+    );
+    rejects(
+        &["expr", "x y", "--at", "x=1,y=2"],
+        "error at column 3: expected an operator or the end of the expression, found `y`\n\
+         \x20 x y\n\
+         \x20   ^\n",
+    );
+    rejects(
+        &["expr", "x", "--at", "x=1", "--wrt", "z"],
+        "error: --wrt: `z` is not a variable of the expression (its variables: x)\n",
+    );
+}
+
+#[test]
+fn division_by_zero_is_reported_as_inf() {
+    let (code, out, err) = chaintrace(&["expr", "1/x", "--at", "x=0"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    // f = 1/x = inf at x = 0, and ∂f/∂x = −1/x² = −inf.
+    assert!(out.contains("f = u1 = inf\n"), "{out}");
+    assert!(
+        out.contains(" is inf: the first non-finite value in forward order\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "warning: step 1 (∂f/∂x) is -inf: the first non-finite multiplication of the \
+             backward pass\n"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn scenarios_not_yet_built_fail_clearly() {
+    for scenario in ["init", "rnn", "clip", "residual", "batchnorm", "chaos"] {
+        let (code, out, err) = chaintrace(&["demo", scenario]);
+        assert_eq!(code, 1);
+        assert_eq!(out, "");
+        assert_eq!(
+            err,
+            format!("error: demo `{scenario}` is not yet available; try `chaintrace demo chain`\n")
+        );
+    }
+}
+
+#[test]
+fn a_malformed_trace_file_is_a_usage_error() {
+    let dir = std::env::temp_dir().join(format!("chaintrace-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.json");
+    std::fs::write(&file, "{\"version\": 1}").unwrap();
+    let (code, _, err) = chaintrace(&["trace", file.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("error: ") && err.contains("malformed trace JSON: missing field"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_saved_trace_renders_again_identically() {
+    let args = ["expr", "sigmoid(a*b) + a^2", "--at", "a=0.5,b=-1.5"];
+    let (_, text, _) = chaintrace(&args);
+    let dir = std::env::temp_dir().join(format!("chaintrace-json-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("trace.json");
+    let file = file.to_str().unwrap();
+    let (code, out, _) = chaintrace(&[&args[..], &["--format", "json", "--out", file]].concat());
+    assert_eq!((code, out.as_str()), (0, ""));
+    let (code, again, _) = chaintrace(&["trace", file]);
+    assert_eq!(code, 0);
+    assert_eq!(again, text);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn expr_text_snapshot() {
+    let (code, out, err) = chaintrace(&["expr", "tanh(w*x + b)", "--at", "w=1.5,x=2,b=0.1"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    insta::assert_snapshot!("expr_tanh_neuron", out);
+}
+
+#[test]
+fn demo_chain_snapshot() {
+    let (code, out, err) = chaintrace(&["demo", "chain", "--depth", "10"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    insta::assert_snapshot!("demo_chain_depth_10", out);
+}
+
+#[test]
+fn demo_chain_default_shows_the_article_numbers() {
+    let (code, out, _) = chaintrace(&["demo", "chain"]);
+    assert_eq!(code, 0);
+    // 1.5^50 = 637621500.21… and 0.5^50 = 8.8817841970012523e-16.
+    assert!(
+        out.contains("  1.5    6.37622e8    6.37622e8         6.37622e8"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  0.5  8.88178e-16  8.88178e-16       8.88178e-16"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1.5  f32   overflows to inf at depth 219"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1.5  f64   overflows to inf at depth 1751"),
+        "{out}"
+    );
+}
+
+#[test]
+fn demo_chain_renders_in_every_format() {
+    for format in ["md", "json", "dot", "svg", "html"] {
+        let (code, out, err) = chaintrace(&["demo", "chain", "--depth", "6", "--format", format]);
+        assert_eq!((code, err.as_str()), (0, ""), "{format}");
+        let start = match format {
+            "md" => "## The exploding chain",
+            "json" => "{",
+            "dot" => "digraph chaintrace {",
+            "svg" => "<svg",
+            _ => "<!DOCTYPE html>",
+        };
+        assert!(
+            out.starts_with(start),
+            "{format}: {}",
+            &out[..80.min(out.len())]
+        );
+    }
+    let (_, json, _) = chaintrace(&["demo", "chain", "--depth", "300", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // 1.5^300 overflows f32 (past depth 219) but not f64.
+    assert_eq!(report["runs"][0]["gradient_f32"], "Infinity");
+    assert!(report["runs"][0]["gradient_f64"].as_f64().unwrap() > 1e52);
+}
+
+/// Random text over the language's own characters and some that are not in it.
+fn noise() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            Just("x"),
+            Just("y"),
+            Just("1"),
+            Just(".5"),
+            Just("e"),
+            Just("1e-3"),
+            Just("+"),
+            Just("-"),
+            Just("−"),
+            Just("*"),
+            Just("/"),
+            Just("^"),
+            Just("("),
+            Just(")"),
+            Just("tanh("),
+            Just("exp("),
+            Just("foo("),
+            Just(" "),
+            Just(","),
+            Just("$"),
+            Just("é"),
+        ],
+        0..24,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+/// A random well-formed expression of x0, x1, x2 whose value and gradient stay finite and
+/// smooth for inputs in [0.5, 2]: every division, root and logarithm is of something ≥ 1.
+fn smooth_expression() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("x0".to_string()),
+        Just("x1".to_string()),
+        Just("x2".to_string()),
+        (1..9u32).prop_map(|k| format!("{}", k as f64 / 4.0)),
+        Just("relu(x0)".to_string()),
+        Just("abs(x1)".to_string()),
+    ];
+    leaf.prop_recursive(4, 24, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} + {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} - {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} * {b}")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} / (1 + square({b}))")),
+            inner.clone().prop_map(|a| format!("tanh({a})")),
+            inner.clone().prop_map(|a| format!("sigmoid({a})")),
+            inner.clone().prop_map(|a| format!("exp(tanh({a}))")),
+            inner.clone().prop_map(|a| format!("sqrt(1 + square({a}))")),
+            inner.clone().prop_map(|a| format!("ln(1 + ({a})^2)")),
+            inner.clone().prop_map(|a| format!("-({a})")),
+            inner.prop_map(|a| format!("({a})^3")),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any text parses, or fails with a span inside the input (or just past its end).
+    #[test]
+    fn text_parses_or_fails_at_a_position(source in noise()) {
+        match expr_lang::parse(&source) {
+            Ok(program) => prop_assert!(!program.nodes().is_empty()),
+            Err(e) => {
+                let chars = source.chars().count();
+                prop_assert!(e.span.column >= 1 && e.span.column <= chars + 1, "{e:?}");
+                prop_assert!(e.span.byte_end <= source.len());
+                prop_assert!(source.is_char_boundary(e.span.byte));
+                prop_assert!(!e.message.is_empty());
+            }
+        }
+    }
+
+    /// Parsed expressions' gradients agree with central differences.
+    #[test]
+    fn parsed_gradients_pass_gradcheck(
+        source in smooth_expression(),
+        values in proptest::collection::vec(0.5f64..2.0, 3),
+    ) {
+        let program = expr_lang::parse(&source).unwrap();
+        let inputs: Vec<Tensor<f64>> = program
+            .variables()
+            .iter()
+            .map(|(name, _)| Tensor::scalar(values[name[1..].parse::<usize>().unwrap()]))
+            .collect();
+        let report = gradcheck(
+            &inputs,
+            |tape, vars| program.build_on(tape, vars),
+            GradcheckOptions::default(),
+        );
+        prop_assert!(report.passed(), "{source}: {report}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// The binary never panics on random input: it prints a trace (0) or an error (2).
+    #[test]
+    fn the_binary_never_panics(source in noise()) {
+        let (code, out, err) = chaintrace(&["expr", &source, "--at", "x=0,y=-1"]);
+        prop_assert!(code == 0 || code == 2, "{code}: {err}");
+        prop_assert!(!err.contains("panicked"), "{err}");
+        prop_assert!(code != 0 || out.starts_with("f = "), "{out}");
+    }
+}
