@@ -1,20 +1,119 @@
 //! Symbolic expressions: how the tracer prints a local derivative as a formula.
 //!
 //! Every op declares its forward value and its vector-Jacobian product as an [`Expr`] beside
-//! the numeric rule (see [`crate::ops::Op`]); the tracer combines them into closed-form
-//! gradients. The smart constructors below keep expressions readable as they are built.
+//! the numeric rule (see [`crate::ops::Op`]); [`gradient`] combines them into closed-form
+//! gradients in the leaves' names.
+//!
+//! ```
+//! use chaintrace::symbolic::Expr;
+//! let (w, x, b) = (Expr::sym("w"), Expr::sym("x"), Expr::sym("b"));
+//! let u = w.clone() * x.clone() + b;
+//! let local = Expr::one() - Expr::call1("tanh", u).powf(2.0);
+//! assert_eq!(local.to_string(), "1 − tanh(w·x + b)²");
+//! assert_eq!(local.to_latex(), r"1 - \tanh(w x + b)^{2}");
+//! assert_eq!((w.clone() * w.clone() * w).to_string(), "w³");
+//! ```
+//!
+//! # Canonical form
+//! The smart constructors (`+ − · /`, unary `−`, [`Expr::pow`], [`Expr::powf`],
+//! [`Expr::call`], [`Expr::transpose`], [`Expr::matmul`], [`Expr::diag`]) always return the
+//! canonical form of their result when their operands are canonical, so equal expressions
+//! compare equal however they were built (`a + b == b + a`, `2·w·x + 3·x·w == 5·w·x`).
+//! [`Expr::simplify`] brings any expression, including one built from the variants directly,
+//! into that form; it is idempotent. In canonical form:
+//! - sums and products are flat (no sum directly inside a sum, no product inside a product),
+//!   with at least two members;
+//! - numbers are folded: one constant term in a sum (never 0), one constant factor in a
+//!   product (never 1; a factor 0 makes the whole product 0); known functions of numbers are
+//!   evaluated (`tanh(0)` is `0`) when the result is finite;
+//! - equal factors are collected into powers (`w·w² = w³`, `w^a·w^b = w^(a + b)`,
+//!   `x/x = 1`) and like terms into one term with a coefficient (`x + x = 2·x`); a number
+//!   times a sum inside a sum is distributed (`x − (x − y) = y`), but a product like
+//!   `2·(1 − tanh(u)²)` is kept so each chain-rule factor stays visible;
+//! - `x^1 = x`, `x^0 = 1`, `(a^p)^q = a^(p·q)` when `q` is an integer (the only case that
+//!   holds for every real `a`), and an integer power of a product is distributed (`(2·x)² = 4·x²`);
+//! - matrix products are never reordered (only re-associated to the left, `A·(B·C) = (A·B)·C`)
+//!   and their factors are never collected into powers; a number operand scales the other
+//!   (`1·B = B`, `0·B = 0`, `2·B`), but a coefficient inside an operand stays there, so a
+//!   chain-rule factor such as `(2·h·(1 − h²))·xᵀ` stays together; transposes are pushed
+//!   through matrix products (`(A·B)ᵀ = Bᵀ·Aᵀ`), cancel in pairs and leave numbers and
+//!   `diag(s)` unchanged.
+//!
+//! ## Order
+//! Members of a product ([`Expr::Product`] is elementwise, hence commutative) are sorted: the
+//! number first, then by the base of each factor (`w²` sorts as `w`): symbols (in natural
+//! order, so `w2` comes before `w10`), powers of numbers (`2^x`), function calls (by name, then
+//! arguments), transposes, `diag`, parenthesised sums, other powers and products, and matrix
+//! products last. So `∂tanh(w·x + b)/∂w` reads `x·(1 − tanh(w·x + b)²)`.
+//!
+//! Terms of a sum are sorted: the number first, then by degree, highest first (the sum of
+//! the integer exponents of a term's factors, ignoring its coefficient and its denominator; a
+//! matrix product counts as degree 2), then by their factors in product order. So
+//! `1 − tanh(u)²`, `w·x + b` and `W·x + b`.
+//!
+//! # Rendering
+//! `Display` writes Unicode text a student reads; [`Expr::to_latex`] writes LaTeX:
+//!
+//! | expression | text | LaTeX |
+//! |------------|------|-------|
+//! | sum with a negative term | `a − b` (U+2212) | `a - b` |
+//! | product | `w₁·w₂` | `w_{1} w_{2}` |
+//! | negative powers | `a/b²`, `1/x`, `x/2` | `\frac{a}{b^{2}}` |
+//! | integer power | `w⁵⁰` | `w^{50}` |
+//! | other power | `x^0.5`, `x^(a + b)` | `x^{0.5}` |
+//! | call | `tanh(u)`, `σ(u)`, `sqrt(u)`, `\|u\|` | `\tanh(u)`, `\sigma(u)`, `\sqrt{u}` |
+//! | transpose, matrix product | `Aᵀ`, `A·B` | `A^{\top}`, `A B` |
+//!
+//! - A symbol ending in digits, with or without an underscore (`w1`, `w_1`), gets them as a
+//!   subscript: `w₁`, `w_{1}`.
+//! - Parentheses only where precedence needs them: around a sum inside a product, a power's
+//!   base unless it is a symbol, number or call, and a product or matrix product mixed with
+//!   the other kind (elementwise and matrix products both print as `·`, so the parentheses
+//!   tell them apart; a product of two evidently matrix-valued factors prints `⊙`).
+//! - A sum starts with its first non-negative term when it has one (`tanh(u)² − 1`, not
+//!   `−1 + tanh(u)²`); the rest follow in canonical order.
+//! - Numbers: integers without `.0`; others with up to 6 significant digits (`0.333333`,
+//!   `6.37622e8`). A coefficient `1/k` for an integer `k` is printed as a denominator (`x/2`).
+//!
+//! # Depth
+//! Nothing here recurses on the depth of an expression except the derived `Drop` (and serde's
+//! derived (de)serialisation): rendering, [`Expr::eval`], [`Expr::simplify`], `Clone`,
+//! `PartialEq`, `Ord`, `Hash` and the canonical order walk the tree with explicit stacks. A
+//! drop takes one small frame per level of nesting (about 50 bytes optimised, 200 bytes in a
+//! debug build), which is why [`forward_expressions`] and [`gradient`] refuse to build
+//! expressions deeper than [`MAX_EXPR_DEPTH`]; they also refuse expressions larger than
+//! [`MAX_EXPR_NODES`], or more than [`MAX_TOTAL_NODES`] in all: expressions are trees, so a
+//! value used twice is written out twice. (`serde_json` refuses to read JSON nested more than
+//! 128 levels deep: keep deep formulas as text.)
+
+mod eval;
+mod gradient;
+mod insert;
+mod order;
+mod render;
+mod simplify;
+mod spell;
+mod tree;
+
+pub use gradient::{
+    MAX_EXPR_DEPTH, MAX_EXPR_NODES, MAX_SYMBOLIC_NODES, MAX_TOTAL_NODES, forward_expressions,
+    gradient,
+};
 
 use ordered_float::OrderedFloat;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
-use crate::error::{Error, Result};
-use crate::tape::{NodeId, NodeKind, Tape};
-use crate::tensor::Float;
-
 /// A symbolic expression over named scalars or tensors.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+///
+/// Build it with the smart constructors, which keep it in canonical form (see the
+/// [module documentation](self)); matching on the variants is fine for reading it.
+///
+/// `Clone`, `PartialEq`, `Eq`, `PartialOrd`, `Ord` and `Hash` are structural (`Ord` is a total
+/// order for maps and sets, not the canonical order of factors) and walk the tree without
+/// recursion.
+#[derive(Debug, Serialize, Deserialize)]
 pub enum Expr {
     /// A number.
     Const(OrderedFloat<f64>),
@@ -42,9 +141,9 @@ impl Expr {
         Expr::Sym(name.into())
     }
 
-    /// A constant.
+    /// A constant (`-0.0` is stored as `0.0`).
     pub fn constant(x: f64) -> Self {
-        Expr::Const(OrderedFloat(x))
+        Expr::Const(OrderedFloat(if x == 0.0 { 0.0 } else { x }))
     }
 
     /// The constant 0.
@@ -70,99 +169,84 @@ impl Expr {
         self.pow(Expr::constant(p))
     }
 
-    /// `self ^ e`.
+    /// `self ^ e`: `x^1 = x`, `x^0 = 1`, `(a^p)^q = a^(p·q)` for an integer `q`, and an
+    /// integer power of a product is distributed over its factors.
     pub fn pow(self, e: Expr) -> Self {
-        match (self.as_const(), e.as_const()) {
-            (_, Some(p)) if p == 0.0 => Expr::one(),
-            (_, Some(p)) if p == 1.0 => self,
-            (Some(b), Some(p)) => Expr::constant(b.powf(p)),
-            _ => Expr::Pow(Box::new(self), Box::new(e)),
-        }
+        simplify::power(self, e)
     }
 
-    /// `name(args…)`.
+    /// `name(args…)`; a known elementwise function of numbers is evaluated when the result
+    /// is finite (`tanh(0) = 0`).
     pub fn call(name: impl Into<String>, args: Vec<Expr>) -> Self {
-        Expr::Call(name.into(), args)
+        simplify::call(name.into(), args)
     }
 
     /// `name(arg)`.
     pub fn call1(name: impl Into<String>, arg: Expr) -> Self {
-        Expr::Call(name.into(), vec![arg])
+        Expr::call(name, vec![arg])
     }
 
-    /// The transpose `selfᵀ`.
+    /// The transpose `selfᵀ`: `(Aᵀ)ᵀ = A`, `(A·B)ᵀ = Bᵀ·Aᵀ`, and numbers and `diag(s)` are
+    /// their own transposes.
     pub fn transpose(self) -> Self {
-        match self {
-            Expr::Transpose(inner) => *inner,
-            c @ Expr::Const(_) => c,
-            e => Expr::Transpose(Box::new(e)),
-        }
+        simplify::transpose(self)
     }
 
-    /// The matrix product `self · rhs` (a constant 1 on either side is dropped).
+    /// The matrix product `self · rhs`: a number on either side scales the other (so 1 is
+    /// the identity and 0 annihilates), and chains associate to the left. The operands are
+    /// never reordered.
     pub fn matmul(self, rhs: Expr) -> Self {
-        match (self.as_const(), rhs.as_const()) {
-            (Some(a), _) if a == 1.0 => rhs,
-            (_, Some(b)) if b == 1.0 => self,
-            _ => Expr::MatMul(Box::new(self), Box::new(rhs)),
-        }
+        simplify::matmul(self, rhs)
     }
 
     /// The diagonal matrix `diag(self)`.
     pub fn diag(self) -> Self {
         Expr::Diag(Box::new(self))
     }
+
+    /// The canonical form of this expression (see the [module documentation](self)),
+    /// rebuilt bottom-up with the smart constructors. Idempotent: `e.simplify().simplify()
+    /// == e.simplify()`, and an expression built with the constructors is already simplified.
+    ///
+    /// ```
+    /// use chaintrace::symbolic::Expr;
+    /// let w = || Expr::sym("w");
+    /// let raw = Expr::Product(vec![w(), Expr::Product(vec![w(), w()]), Expr::one()]);
+    /// assert_eq!(raw.simplify(), w().powf(3.0));
+    /// assert_eq!(raw.simplify().to_string(), "w³");
+    /// ```
+    pub fn simplify(&self) -> Expr {
+        simplify::simplify(self)
+    }
+
+    /// LaTeX for this expression, for math mode: `1 - \tanh(w x + b)^{2}`, `w_{1} w_{2}`,
+    /// `\frac{a}{b}`, `A^{\top}`.
+    pub fn to_latex(&self) -> String {
+        render::render(self, render::Notation::Latex)
+    }
+
+    /// The number of nodes in the expression tree (a symbol is 1, `w·x` is 3).
+    pub fn node_count(&self) -> usize {
+        tree::size(self).nodes
+    }
+
+    /// The nesting depth of the expression tree (a symbol is 1, `tanh(w·x)` is 3).
+    pub fn depth(&self) -> usize {
+        tree::size(self).depth
+    }
 }
 
 impl Add for Expr {
     type Output = Expr;
     fn add(self, rhs: Expr) -> Expr {
-        let mut terms = Vec::new();
-        for e in [self, rhs] {
-            match e {
-                Expr::Sum(ts) => terms.extend(ts),
-                Expr::Const(c) if c.0 == 0.0 => {}
-                e => terms.push(e),
-            }
-        }
-        match terms.len() {
-            0 => Expr::zero(),
-            1 => terms.pop().expect("one term"),
-            _ => Expr::Sum(terms),
-        }
+        simplify::sum(vec![self, rhs])
     }
 }
 
 impl Mul for Expr {
     type Output = Expr;
     fn mul(self, rhs: Expr) -> Expr {
-        let mut factors = Vec::new();
-        let mut constant = 1.0;
-        for e in [self, rhs] {
-            match e {
-                Expr::Product(fs) => {
-                    for f in fs {
-                        match f {
-                            Expr::Const(c) => constant *= c.0,
-                            f => factors.push(f),
-                        }
-                    }
-                }
-                Expr::Const(c) => constant *= c.0,
-                e => factors.push(e),
-            }
-        }
-        if constant == 0.0 {
-            return Expr::zero();
-        }
-        if constant != 1.0 {
-            factors.insert(0, Expr::constant(constant));
-        }
-        match factors.len() {
-            0 => Expr::one(),
-            1 => factors.pop().expect("one factor"),
-            _ => Expr::Product(factors),
-        }
+        simplify::product(vec![self, rhs])
     }
 }
 
@@ -189,137 +273,6 @@ impl Div for Expr {
 
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Expr::Const(c) => write!(f, "{}", c.0),
-            Expr::Sym(s) => write!(f, "{s}"),
-            Expr::Sum(ts) => {
-                write!(f, "(")?;
-                for (i, t) in ts.iter().enumerate() {
-                    if i > 0 {
-                        write!(f, " + ")?;
-                    }
-                    write!(f, "{t}")?;
-                }
-                write!(f, ")")
-            }
-            Expr::Product(fs) => {
-                for (i, t) in fs.iter().enumerate() {
-                    if i > 0 {
-                        write!(f, "·")?;
-                    }
-                    write!(f, "{t}")?;
-                }
-                Ok(())
-            }
-            Expr::Pow(b, e) => write!(f, "({b})^({e})"),
-            Expr::Call(name, args) => {
-                write!(f, "{name}(")?;
-                for (i, a) in args.iter().enumerate() {
-                    if i > 0 {
-                        write!(f, ", ")?;
-                    }
-                    write!(f, "{a}")?;
-                }
-                write!(f, ")")
-            }
-            Expr::Transpose(a) => write!(f, "({a})ᵀ"),
-            Expr::MatMul(a, b) => write!(f, "({a})·({b})"),
-            Expr::Diag(a) => write!(f, "diag({a})"),
-        }
+        f.write_str(&render::render(self, render::Notation::Text))
     }
 }
-
-/// The forward expression of every node up to `last`, in the leaves' names: leaves and named
-/// constants become symbols, scalar constants numbers, ops their [`Op::symbolic`] form.
-///
-/// [`Op::symbolic`]: crate::ops::Op::symbolic
-///
-/// # Errors
-/// [`Error::Invalid`] when the tape holds more than [`MAX_SYMBOLIC_NODES`] nodes up to `last`:
-/// closed forms are for graphs a reader can follow.
-pub fn forward_expressions<T: Float>(tape: &Tape<T>, last: NodeId) -> Result<Vec<Expr>> {
-    if last.0 >= MAX_SYMBOLIC_NODES {
-        return Err(Error::invalid(
-            "symbolic",
-            format!(
-                "{} nodes is more than the {MAX_SYMBOLIC_NODES} a closed form is built for",
-                last.0 + 1
-            ),
-        ));
-    }
-    let nodes = tape.nodes();
-    let mut exprs: Vec<Expr> = Vec::with_capacity(last.0 + 1);
-    for (i, node) in nodes[..=last.0].iter().enumerate() {
-        let expr = match (&node.kind, &node.name) {
-            (NodeKind::Op(op), _) => {
-                let args: Vec<Expr> = node
-                    .inputs
-                    .iter()
-                    .map(|x| exprs[x.node.0].clone())
-                    .collect();
-                op.symbolic(&args)
-            }
-            (_, Some(name)) => Expr::sym(name.as_ref()),
-            (NodeKind::Constant, None) => match node.value.item() {
-                Some(c) if node.value.ndim() == 0 => Expr::constant(c.as_f64()),
-                _ => Expr::sym(format!("c{i}")),
-            },
-            (NodeKind::Leaf, None) => Expr::sym(format!("v{i}")),
-        };
-        exprs.push(expr);
-    }
-    Ok(exprs)
-}
-
-/// The closed-form gradient `∂output/∂wrt` as an expression of the leaves: a reverse sweep that
-/// applies each op's [`Op::vjp_symbolic`] instead of its numeric rule.
-///
-/// [`Op::vjp_symbolic`]: crate::ops::Op::vjp_symbolic
-///
-/// # Example
-/// ```
-/// use chaintrace::{symbolic, Tape};
-/// let tape = Tape::<f64>::new();
-/// let w = tape.var("w", 1.5);
-/// let x = tape.var("x", 2.0);
-/// let y = (w * x).tanh();
-/// let dy_dx = symbolic::gradient(&tape, y.id(), x.id()).unwrap();
-/// assert_eq!(dy_dx.to_string(), "(1 + -1·(tanh(w·x))^(2))·w");
-/// ```
-///
-/// # Errors
-/// As [`forward_expressions`].
-pub fn gradient<T: Float>(tape: &Tape<T>, output: NodeId, wrt: NodeId) -> Result<Expr> {
-    let exprs = forward_expressions(tape, output)?;
-    let nodes = tape.nodes();
-    let mut grads: Vec<Option<Expr>> = vec![None; output.0 + 1];
-    grads[output.0] = Some(Expr::one());
-    for i in (wrt.0..=output.0).rev() {
-        let Some(grad) = grads[i].take() else {
-            continue;
-        };
-        if let NodeKind::Op(op) = &nodes[i].kind {
-            let args: Vec<Expr> = nodes[i]
-                .inputs
-                .iter()
-                .map(|x| exprs[x.node.0].clone())
-                .collect();
-            for (slot, input) in nodes[i].inputs.iter().enumerate() {
-                if !nodes[input.node.0].requires_grad || input.node.0 < wrt.0 {
-                    continue;
-                }
-                let term = op.vjp_symbolic(slot, &args, &grad);
-                let slot_grad = &mut grads[input.node.0];
-                *slot_grad = Some(match slot_grad.take() {
-                    Some(acc) => acc + term,
-                    None => term,
-                });
-            }
-        }
-        grads[i] = Some(grad);
-    }
-    Ok(grads[wrt.0].take().unwrap_or_else(Expr::zero))
-}
-
-/// The largest tape a closed form is built for.
-pub const MAX_SYMBOLIC_NODES: usize = 5_000;
