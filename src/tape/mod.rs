@@ -11,6 +11,7 @@ mod graph;
 mod var;
 
 pub use backward::Gradients;
+pub(crate) use backward::{SweepObserver, sweep};
 pub use graph::{Edge, EdgeKind, Graph};
 pub use var::Var;
 
@@ -23,7 +24,10 @@ use crate::ops::Op;
 use crate::tensor::{Float, Tensor};
 
 /// The index of a node on its tape; also its `NodeIndex` in [`Tape::graph`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct NodeId(pub usize);
 
 /// What a node is.
