@@ -27,7 +27,9 @@ pub mod ops;
 pub mod symbolic;
 pub mod tape;
 pub mod tensor;
+pub mod trace;
 
 pub use error::{Error, Result};
 pub use tape::{Gradients, NodeId, Tape, Var};
 pub use tensor::{Float, Tensor};
+pub use trace::{Trace, TraceOptions};
