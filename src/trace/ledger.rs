@@ -114,10 +114,14 @@ struct Roles {
 /// Builds the ledger after the sweep (one pass over the nodes and their edges).
 pub(crate) fn ledger<T: Float>(input: &LedgerInput<T>) -> Ledger {
     let (roles, shared) = sort_roles(input);
+    let mut norms = Norms {
+        grads: input.grads,
+        known: vec![None; input.nodes.len()],
+    };
     let mut rows: Vec<(usize, LayerRow)> = roles
         .iter()
         .enumerate()
-        .filter_map(|(layer, r)| row(input, layer, r))
+        .filter_map(|(layer, r)| row(input, &mut norms, layer, r))
         .collect();
     // Sweep order: the layer whose last output is latest on the tape comes first.
     rows.sort_by_key(|r| std::cmp::Reverse(r.0));
@@ -125,7 +129,10 @@ pub(crate) fn ledger<T: Float>(input: &LedgerInput<T>) -> Ledger {
     chain_gains(&mut rows, input.exploding, input.vanishing);
     Ledger {
         rows,
-        shared: shared.iter().map(|&i| named(input, i)).collect(),
+        shared: shared
+            .iter()
+            .map(|&i| named(input, &mut norms, i))
+            .collect(),
     }
 }
 
@@ -192,16 +199,34 @@ fn consumer_layer_counts(entries: &[(usize, usize)], n: usize) -> Vec<usize> {
     counts
 }
 
-fn named<T: Float>(input: &LedgerInput<T>, i: usize) -> LedgerNode {
+/// Gradient norms, each computed once (a layer's output is the next layer's input).
+struct Norms<'a, T: Float> {
+    grads: &'a Gradients<T>,
+    known: Vec<Option<f64>>,
+}
+
+impl<T: Float> Norms<'_, T> {
+    fn of(&mut self, i: usize) -> f64 {
+        let grads = self.grads;
+        *self.known[i].get_or_insert_with(|| grads.get(NodeId(i)).map_or(f64::NAN, tensor_norm))
+    }
+}
+
+fn named<T: Float>(input: &LedgerInput<T>, norms: &mut Norms<T>, i: usize) -> LedgerNode {
     LedgerNode {
         node: NodeId(i),
         name: node_name(input.nodes, i),
-        norm: input.grads.get(NodeId(i)).map_or(f64::NAN, tensor_norm),
+        norm: norms.of(i),
     }
 }
 
 /// The row of one layer, keyed by its last output, before the gains are chained.
-fn row<T: Float>(input: &LedgerInput<T>, layer: usize, r: &Roles) -> Option<(usize, LayerRow)> {
+fn row<T: Float>(
+    input: &LedgerInput<T>,
+    norms: &mut Norms<T>,
+    layer: usize,
+    r: &Roles,
+) -> Option<(usize, LayerRow)> {
     let last = *r.outputs.last()?;
     // A first layer's input is the data leaf; elsewhere a leaf that only this layer
     // consumes is a weight created outside it.
@@ -210,13 +235,13 @@ fn row<T: Float>(input: &LedgerInput<T>, layer: usize, r: &Roles) -> Option<(usi
     } else {
         (&r.inputs, &r.leaf_inputs)
     };
-    let outputs: Vec<LedgerNode> = r.outputs.iter().map(|&i| named(input, i)).collect();
-    let inputs: Vec<LedgerNode> = inputs.iter().map(|&i| named(input, i)).collect();
+    let outputs: Vec<LedgerNode> = r.outputs.iter().map(|&i| named(input, norms, i)).collect();
+    let inputs: Vec<LedgerNode> = inputs.iter().map(|&i| named(input, norms, i)).collect();
     let output_norm = combined(&outputs);
     let input_norm = (!inputs.is_empty()).then(|| combined(&inputs));
     let mut params: Vec<usize> = r.params.iter().chain(outside_params).copied().collect();
     params.sort_unstable();
-    let params: Vec<LedgerNode> = params.iter().map(|&i| named(input, i)).collect();
+    let params: Vec<LedgerNode> = params.iter().map(|&i| named(input, norms, i)).collect();
     let non_finite = !output_norm.is_finite()
         || input_norm.is_some_and(|n| !n.is_finite())
         || params.iter().any(|p| !p.norm.is_finite());

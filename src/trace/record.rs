@@ -6,7 +6,7 @@ use smallvec::SmallVec;
 
 use super::summary::{Summary, num};
 use crate::symbolic::Expr;
-use crate::tape::{EdgeKind, Node, NodeId, NodeKind};
+use crate::tape::{EdgeKind, Input, Node, NodeId, NodeKind};
 use crate::tensor::{Float, Tensor};
 
 /// One node of the traced graph.
@@ -72,7 +72,7 @@ pub(crate) fn edge_offsets<T: Float>(nodes: &[Node<T>]) -> Vec<usize> {
 /// Builds the tables for `nodes` (the tape up to the output), before the sweep: names, op
 /// labels, values, and each edge's local derivative formula and scalar value.
 pub(crate) fn tables<T: Float>(nodes: &[Node<T>], full_values: usize) -> Tables {
-    let symbols: Vec<Expr> = nodes
+    let mut symbols: Vec<Expr> = nodes
         .iter()
         .enumerate()
         .map(|(i, n)| symbol(i, n))
@@ -88,7 +88,7 @@ pub(crate) fn tables<T: Float>(nodes: &[Node<T>], full_values: usize) -> Tables 
             value: Summary::of(&node.value, full_values),
             grad: None,
         });
-        edges.extend(edge_records(nodes, &symbols, i));
+        push_edge_records(nodes, &mut symbols, i, &mut edges);
     }
     Tables {
         nodes: records,
@@ -96,22 +96,20 @@ pub(crate) fn tables<T: Float>(nodes: &[Node<T>], full_values: usize) -> Tables 
     }
 }
 
-/// The edges into node `i`, with formulas over the inputs' symbols.
-fn edge_records<T: Float>(
+/// Appends the edges into node `i`, with formulas over the inputs' symbols.
+fn push_edge_records<T: Float>(
     nodes: &[Node<T>],
-    symbols: &[Expr],
+    symbols: &mut [Expr],
     i: usize,
-) -> impl Iterator<Item = EdgeRecord> {
+    edges: &mut Vec<EdgeRecord>,
+) {
     let node = &nodes[i];
-    let op = node.op();
-    let args: Vec<Expr> = node
-        .inputs
-        .iter()
-        .map(|x| symbols[x.node.0].clone())
-        .collect();
-    node.inputs.iter().enumerate().map(move |(slot, input)| {
-        let op = op.expect("only op nodes have inputs");
-        EdgeRecord {
+    let Some(op) = node.op() else {
+        return;
+    };
+    let args = lend_args(symbols, &node.inputs);
+    for (slot, input) in node.inputs.iter().enumerate() {
+        edges.push(EdgeRecord {
             from: input.node,
             to: NodeId(i),
             slot,
@@ -119,8 +117,33 @@ fn edge_records<T: Float>(
             formula: op.local_derivative(slot, &args).to_string(),
             local: scalar_local_derivative(nodes, i, slot),
             flow: None,
+        });
+    }
+    return_args(symbols, &node.inputs, args);
+}
+
+/// The inputs' symbols, moved out of `symbols` rather than cloned (this runs once per node
+/// of graphs with a million nodes); an input used twice is cloned for its second slot.
+fn lend_args(symbols: &mut [Expr], inputs: &[Input]) -> SmallVec<[Expr; 2]> {
+    let mut args: SmallVec<[Expr; 2]> = SmallVec::new();
+    for (k, input) in inputs.iter().enumerate() {
+        let earlier = inputs[..k].iter().position(|x| x.node == input.node);
+        args.push(match earlier {
+            Some(j) => args[j].clone(),
+            None => std::mem::replace(&mut symbols[input.node.0], Expr::zero()),
+        });
+    }
+    args
+}
+
+/// Puts the symbols [`lend_args`] moved out back in place.
+fn return_args(symbols: &mut [Expr], inputs: &[Input], args: SmallVec<[Expr; 2]>) {
+    for (k, arg) in args.into_iter().enumerate() {
+        let node = inputs[k].node;
+        if !inputs[..k].iter().any(|x| x.node == node) {
+            symbols[node.0] = arg;
         }
-    })
+    }
 }
 
 /// `∂node/∂input[slot]` as a number when the input and the node are scalars: the op's
@@ -154,22 +177,30 @@ pub(crate) fn node_name<T: Float>(nodes: &[Node<T>], i: usize) -> String {
 /// The expression that stands for node `i` in its consumers' formulas.
 fn symbol<T: Float>(i: usize, node: &Node<T>) -> Expr {
     match (&node.kind, &node.name) {
-        (NodeKind::Op(_), _) => Expr::sym(format!("u{}", subscript(i))),
+        (NodeKind::Op(_), _) => Expr::Sym(indexed('u', i)),
         (_, Some(name)) => Expr::sym(name.as_ref()),
         (NodeKind::Constant, None) if node.value.ndim() == 0 => {
             Expr::constant(node.value.item().map_or(f64::NAN, Float::as_f64))
         }
-        (NodeKind::Constant, None) => Expr::sym(format!("c{}", subscript(i))),
-        (NodeKind::Leaf, None) => Expr::sym(format!("v{}", subscript(i))),
+        (NodeKind::Constant, None) => Expr::Sym(indexed('c', i)),
+        (NodeKind::Leaf, None) => Expr::Sym(indexed('v', i)),
     }
 }
 
-/// `i` in Unicode subscript digits: 12 → `₁₂`.
-pub(crate) fn subscript(i: usize) -> String {
-    i.to_string()
-        .chars()
-        .map(|d| char::from_u32(0x2080 + d.to_digit(10).unwrap_or(0)).unwrap_or('?'))
-        .collect()
+/// `prefix` followed by `i` in Unicode subscript digits: `u₁₂`.
+fn indexed(prefix: char, i: usize) -> String {
+    let mut s = String::with_capacity(16);
+    s.push(prefix);
+    push_subscript(&mut s, i);
+    s
+}
+
+fn push_subscript(out: &mut String, i: usize) {
+    let digits = i.checked_ilog10().unwrap_or(0);
+    for k in (0..=digits).rev() {
+        let digit = (i / 10usize.pow(k)) % 10;
+        out.push(char::from_u32(0x2080 + digit as u32).unwrap_or('?'));
+    }
 }
 
 #[cfg(test)]
@@ -179,8 +210,8 @@ mod tests {
 
     #[test]
     fn subscripts() {
-        assert_eq!(subscript(0), "₀");
-        assert_eq!(subscript(907), "₉₀₇");
+        assert_eq!(indexed('u', 0), "u₀");
+        assert_eq!(indexed('c', 907), "c₉₀₇");
     }
 
     /// y = tanh(w·x) at w = 0.5, x = 2: ∂y/∂u₂ = 1 − tanh(1)² = 0.41997…, ∂u₂/∂w = x = 2.

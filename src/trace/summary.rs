@@ -51,14 +51,25 @@ impl Summary {
             return Summary::Scalar(t.item().map_or(f64::NAN, Float::as_f64));
         }
         let view = t.view();
-        let values: Vec<f64> = view.iter().map(|x| x.as_f64()).collect();
+        let (mut min, mut max, mut nan, mut finite) =
+            (f64::INFINITY, f64::NEG_INFINITY, false, true);
+        for x in view.iter().map(|x| x.as_f64()) {
+            min = min.min(x);
+            max = max.max(x);
+            nan |= x.is_nan();
+            finite &= x.is_finite();
+        }
+        if nan {
+            (min, max) = (f64::NAN, f64::NAN);
+        }
+        let values = (t.len() <= full_values).then(|| view.iter().map(|x| x.as_f64()).collect());
         Summary::Tensor(Box::new(TensorSummary {
             shape: t.shape().to_vec(),
-            norm: norm(&values),
-            min: t.min().as_f64(),
-            max: t.max().as_f64(),
-            finite: values.iter().all(|x| x.is_finite()),
-            values: (values.len() <= full_values).then_some(values),
+            norm: tensor_norm(t),
+            min,
+            max,
+            finite,
+            values,
         }))
     }
 
@@ -95,12 +106,38 @@ impl Summary {
     }
 }
 
-/// The Frobenius norm of a tensor, computed as [`norm`] does.
+/// The Frobenius norm of a tensor, computed as [`norm`] does but without copying the elements
+/// when the plain sum of squares is safe (the ledger takes a norm of every layer's gradients).
 pub(crate) fn tensor_norm<T: Float>(t: &Tensor<T>) -> f64 {
-    match t.item() {
-        Some(x) if t.ndim() == 0 => x.as_f64().abs(),
-        _ => norm(&t.view().iter().map(|x| x.as_f64()).collect::<Vec<_>>()),
+    if let (0, Some(x)) = (t.ndim(), t.item()) {
+        return x.as_f64().abs();
     }
+    let view = t.view();
+    let squares = match view.as_slice() {
+        Some(xs) => sum_of_squares(xs),
+        None => view.iter().map(|x| x.as_f64() * x.as_f64()).sum(),
+    };
+    if squares.is_finite() && squares > 1e-280 {
+        return squares.sqrt();
+    }
+    norm(&view.iter().map(|x| x.as_f64()).collect::<Vec<_>>())
+}
+
+/// Σ xᵢ² in `f64`, four running sums wide so the loop is not one long dependency chain.
+fn sum_of_squares<T: Float>(xs: &[T]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let chunks = xs.chunks_exact(4);
+    let rest: f64 = chunks
+        .remainder()
+        .iter()
+        .map(|x| x.as_f64() * x.as_f64())
+        .sum();
+    for chunk in chunks {
+        for (a, x) in acc.iter_mut().zip(chunk) {
+            *a += x.as_f64() * x.as_f64();
+        }
+    }
+    acc.iter().sum::<f64>() + rest
 }
 
 /// The 2-norm of `xs`, scaled by the largest magnitude when the plain sum of squares would
