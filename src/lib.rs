@@ -33,3 +33,8 @@ pub use error::{Error, Result};
 pub use tape::{Gradients, NodeId, Tape, Var};
 pub use tensor::{Float, Tensor};
 pub use trace::{Trace, TraceOptions};
+
+/// The code blocks of docs/trace-format.md, compiled and run as doctests.
+#[doc = include_str!("../docs/trace-format.md")]
+#[cfg(doctest)]
+pub struct TraceFormatGuide;
