@@ -63,9 +63,9 @@ fn compare(c: &mut Criterion, group: &str, build: for<'t> fn(&'t Tape<f64>) -> V
     let tape = Tape::new();
     let loss = build(&tape);
     let mut g = c.benchmark_group(group);
-    g.sample_size(10)
+    g.sample_size(20)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4));
+        .measurement_time(Duration::from_secs(6));
     g.bench_function("untraced", |b| b.iter(|| black_box(loss.backward())));
     for (name, opts) in modes() {
         g.bench_function(name, |b| {

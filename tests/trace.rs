@@ -3,6 +3,7 @@
 
 mod common;
 
+use chaintrace::tape::EdgeKind;
 use chaintrace::trace::{Summary, TraceOptions};
 use chaintrace::{Error, NodeId, Tape, Tensor, Trace, symbolic};
 
@@ -164,6 +165,11 @@ fn residual_gradient_splits_into_skip_and_block_paths() {
     assert!(close(parts[0].1, norm(&dh), 1e-14));
     assert_eq!(parts[1].0, 1);
     assert!(close(parts[1].1, norm(&through), 1e-14));
+    let skip = trace.labels(&trace.events()[2]);
+    assert_eq!((skip.output, skip.input, skip.op), ("u₄", "x", "add"));
+    assert_eq!((skip.layer, skip.kind), ("", EdgeKind::Residual));
+    let branch = trace.labels(&trace.events()[4]);
+    assert_eq!((branch.op, branch.layer), ("tanh", "block"));
     let err = trace.try_paths(NodeId(0), loss, 3).unwrap_err();
     assert!(err.to_string().contains("tensor"), "{err}");
 }

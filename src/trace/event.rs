@@ -4,14 +4,14 @@ use serde::{Deserialize, Serialize};
 
 use super::record::EdgeRecord;
 use super::summary::{Summary, num, tensor_norm};
-use crate::tape::NodeId;
+use crate::tape::{EdgeKind, NodeId};
 use crate::tensor::{Float, Tensor};
 
 /// One chain-rule multiplication: `∂L/∂x += ∂L/∂y · ∂y/∂x` along the edge from input `x`
 /// (`from`) to op node `y` (`to`).
 ///
-/// The op, layer and local derivative formula are in the edge and node tables
-/// ([`Trace::edge_of`](super::Trace::edge_of), [`Trace::node`](super::Trace::node)).
+/// The names, op, layer and local derivative formula are in the trace's node and edge tables:
+/// [`Trace::labels`](super::Trace::labels) gathers them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// The edge's index in [`Trace::edges`](super::Trace::edges).
@@ -32,6 +32,24 @@ pub struct Event {
     pub contribution: Summary,
     /// `∂L/∂x` after adding the contribution: fan-in sums are visible step by step.
     pub accumulated: Summary,
+}
+
+/// The names and labels of an event's edge, borrowed from the trace's tables
+/// ([`Trace::labels`](super::Trace::labels)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventLabels<'a> {
+    /// The op node's name (`u₇`).
+    pub output: &'a str,
+    /// The input's name (`w`).
+    pub input: &'a str,
+    /// The op's label (`mul`).
+    pub op: &'a str,
+    /// The op node's layer path (`""` at the top level).
+    pub layer: &'a str,
+    /// The local derivative `∂output/∂input` as a formula.
+    pub formula: &'a str,
+    /// Ordinary or residual (the identity edge of `x + f(x)`).
+    pub kind: EdgeKind,
 }
 
 /// Records the events and the magnitude of the gradient crossing each edge.

@@ -50,7 +50,7 @@ mod render;
 mod summary;
 
 pub use anomaly::{Anomalies, BackwardAnomaly, ForwardAnomaly, Operand};
-pub use event::Event;
+pub use event::{Event, EventLabels};
 pub use ledger::{LayerRow, Ledger, LedgerNode};
 pub use lengths::{LengthPart, LengthSplit};
 pub use options::TraceOptions;
@@ -162,6 +162,23 @@ impl Trace {
     /// The edge an event multiplied along.
     pub fn edge_of(&self, event: &Event) -> &EdgeRecord {
         &self.edges[event.edge]
+    }
+
+    /// The names, op, layer and formula of an event's edge.
+    ///
+    /// # Panics
+    /// If `event` is not one of this trace's events.
+    pub fn labels(&self, event: &Event) -> EventLabels<'_> {
+        let edge = &self.edges[event.edge];
+        let op_node = &self.nodes[edge.to.0];
+        EventLabels {
+            output: &op_node.name,
+            input: &self.nodes[edge.from.0].name,
+            op: &op_node.op,
+            layer: &self.layers[op_node.layer],
+            formula: &edge.formula,
+            kind: edge.kind,
+        }
     }
 
     /// One event per chain-rule multiplication, in sweep order (empty unless

@@ -5,6 +5,7 @@
 //! `-4.0000e0`), with `NaN`, `inf` and `-inf` spelled out and `-0` written as `0`. Text and
 //! Markdown share one set of tables, built here.
 
+mod anomalies;
 mod dot;
 mod markdown;
 mod tables;

@@ -2,7 +2,6 @@
 
 use super::{Align, Block, Table, num, opt_num, shape, summary};
 use crate::tape::EdgeKind;
-use crate::trace::anomaly::{BackwardAnomaly, ForwardAnomaly, Operand};
 use crate::trace::{Event, LayerRow, LedgerNode, NodeRecord, Trace};
 
 use Align::{Left, Right};
@@ -30,7 +29,7 @@ pub(crate) fn blocks(trace: &Trace) -> Vec<Block> {
     blocks.extend(ledger(trace));
     blocks.extend(paths(trace));
     blocks.extend(path_lengths(trace));
-    blocks.extend(anomalies(trace));
+    blocks.extend(super::anomalies::anomalies(trace));
     blocks
 }
 
@@ -116,28 +115,31 @@ fn events(trace: &Trace) -> Table {
 }
 
 fn event_row(trace: &Trace, i: usize, e: &Event, tensors: bool) -> Vec<String> {
-    let edge = trace.edge_of(e);
-    let (mut op, layer) = trace.node(e.to).map_or_else(
-        || ("?".to_string(), "—".to_string()),
-        |n| (n.op.clone(), layer_name(trace, n.layer)),
-    );
-    if edge.kind == EdgeKind::Residual {
-        op.push_str(" (skip)");
-    }
+    let labels = trace.labels(e);
+    let skip = if labels.kind == EdgeKind::Residual {
+        " (skip)"
+    } else {
+        ""
+    };
+    let layer = if labels.layer.is_empty() {
+        "—"
+    } else {
+        labels.layer
+    };
     let mut row = vec![
         i.to_string(),
-        name(trace, e.to),
-        name(trace, e.from),
+        labels.output.to_string(),
+        labels.input.to_string(),
         e.slot.to_string(),
-        op,
-        layer,
+        format!("{}{skip}", labels.op),
+        layer.to_string(),
     ];
     if tensors {
         row.push(shape(e.contribution.shape()));
     }
     row.extend([
         summary(&e.upstream),
-        edge.formula.clone(),
+        labels.formula.to_string(),
         opt_num(e.local),
         summary(&e.contribution),
     ]);
@@ -327,69 +329,4 @@ fn path_lengths(trace: &Trace) -> Vec<Block> {
             rows,
         }),
     ]
-}
-
-fn anomalies(trace: &Trace) -> Vec<Block> {
-    let Some(found) = trace.anomalies() else {
-        return Vec::new();
-    };
-    vec![
-        Block::Heading(2, "Anomalies".to_string()),
-        Block::Line(format!(
-            "First non-finite value (forward): {}",
-            found.forward.as_ref().map_or("none".to_string(), forward)
-        )),
-        Block::Line(format!(
-            "First non-finite product (backward): {}",
-            found.backward.as_ref().map_or("none".to_string(), backward)
-        )),
-    ]
-}
-
-fn operands(ops: &[Operand]) -> String {
-    if ops.is_empty() {
-        return "none".to_string();
-    }
-    ops.iter()
-        .map(|o| format!("{} = {}", o.name, summary(&o.value)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn in_layer(layer: &str) -> String {
-    if layer.is_empty() {
-        "at the top level".to_string()
-    } else {
-        format!("in layer {layer}")
-    }
-}
-
-fn forward(a: &ForwardAnomaly) -> String {
-    format!(
-        "{} = {}, op {} {}; operands {}",
-        a.node.name,
-        summary(&a.node.value),
-        a.op,
-        in_layer(&a.layer),
-        operands(&a.operands)
-    )
-}
-
-fn backward(a: &BackwardAnomaly) -> String {
-    let from = a
-        .operands
-        .get(a.slot)
-        .map_or_else(|| format!("#{}", a.from.0), |o| o.name.clone());
-    format!(
-        "∂L/∂{from} along slot {} of op {} (node {}) {}: ∂L/∂y = {} times ∂y/∂x = {} gives {}; \
-         operands {}",
-        a.slot,
-        a.op,
-        a.to.0,
-        in_layer(&a.layer),
-        summary(&a.upstream),
-        opt_num(a.local),
-        summary(&a.contribution),
-        operands(&a.operands)
-    )
 }
