@@ -1,6 +1,8 @@
 //! Traced against untraced backward, in the same run: a 50-layer width-64 tanh MLP on a
 //! batch of 32, and a scalar chain of 10⁵ multiplies. Targets: ledger-only within 1.3× of
-//! untraced; full per-multiplication events on the scalar chain within 3×.
+//! untraced; full per-multiplication events on the scalar chain within 3×. "events" records
+//! every multiplication with names and op labels; "events_formulas" adds each edge's local
+//! derivative formula; "everything" adds path-length splits and anomaly location.
 //!
 //! `cargo bench --bench trace`; compare the times within each group.
 
@@ -51,10 +53,13 @@ fn chain(tape: &Tape<f64>) -> Var<'_, f64> {
     y
 }
 
-fn modes() -> [(&'static str, TraceOptions); 3] {
+/// Ledger only; events with names and op labels; events with formulas too; everything.
+fn modes() -> [(&'static str, TraceOptions); 4] {
+    let events = TraceOptions::ledger_only().with_events(true);
     [
         ("ledger_only", TraceOptions::ledger_only()),
-        ("events", TraceOptions::ledger_only().with_events(true)),
+        ("events", events.clone()),
+        ("events_formulas", events.with_formulas(true)),
         ("everything", TraceOptions::default()),
     ]
 }

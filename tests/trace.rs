@@ -166,7 +166,7 @@ fn residual_gradient_splits_into_skip_and_block_paths() {
     assert_eq!(parts[1].0, 1);
     assert!(close(parts[1].1, norm(&through), 1e-14));
     let skip = trace.labels(&trace.events()[2]);
-    assert_eq!((skip.output, skip.input, skip.op), ("u₄", "x", "add"));
+    assert_eq!((&*skip.output, &*skip.input, skip.op), ("u₄", "x", "add"));
     assert_eq!((skip.layer, skip.kind), ("", EdgeKind::Residual));
     let branch = trace.labels(&trace.events()[4]);
     assert_eq!((branch.op, branch.layer), ("tanh", "block"));

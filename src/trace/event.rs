@@ -1,6 +1,7 @@
 //! One event per chain-rule multiplication, in the order the reverse sweep performs them.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 use super::record::EdgeRecord;
 use super::summary::{Summary, num, tensor_norm};
@@ -36,18 +37,18 @@ pub struct Event {
 
 /// The names and labels of an event's edge, borrowed from the trace's tables
 /// ([`Trace::labels`](super::Trace::labels)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventLabels<'a> {
     /// The op node's name (`u₇`).
-    pub output: &'a str,
+    pub output: Cow<'a, str>,
     /// The input's name (`w`).
-    pub input: &'a str,
+    pub input: Cow<'a, str>,
     /// The op's label (`mul`).
     pub op: &'a str,
     /// The op node's layer path (`""` at the top level).
     pub layer: &'a str,
-    /// The local derivative `∂output/∂input` as a formula.
-    pub formula: &'a str,
+    /// The local derivative `∂output/∂input` as a formula (if formulas were recorded).
+    pub formula: Option<&'a str>,
     /// Ordinary or residual (the identity edge of `x + f(x)`).
     pub kind: EdgeKind,
 }

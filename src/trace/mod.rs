@@ -172,11 +172,11 @@ impl Trace {
         let edge = &self.edges[event.edge];
         let op_node = &self.nodes[edge.to.0];
         EventLabels {
-            output: &op_node.name,
-            input: &self.nodes[edge.from.0].name,
+            output: op_node.display_name(),
+            input: self.nodes[edge.from.0].display_name(),
             op: &op_node.op,
             layer: &self.layers[op_node.layer],
-            formula: &edge.formula,
+            formula: edge.formula.as_deref(),
             kind: edge.kind,
         }
     }
@@ -287,7 +287,7 @@ impl Trace {
         let same_output = self.output.0 < tape.len()
             && self
                 .node(self.output)
-                .is_none_or(|n| n.op == tape.nodes()[self.output.0].op_label());
+                .is_none_or(|n| *n.op == *tape.nodes()[self.output.0].op_label());
         if !same_output {
             return Err(Error::invalid(
                 "symbolic_gradient",

@@ -17,13 +17,16 @@ use crate::error::{Error, Result};
 /// let opts = TraceOptions::default().with_events(false).with_full_values(4);
 /// assert!(!opts.events && opts.paths && opts.anomalies);
 /// let cheap = TraceOptions::ledger_only();
-/// assert!(!cheap.events && !cheap.paths && !cheap.anomalies);
+/// assert!(!cheap.events && !cheap.formulas && !cheap.paths && !cheap.anomalies);
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TraceOptions {
     /// Record one [`Event`](super::Event) per chain-rule multiplication, and the graph (node
     /// and edge tables with local derivative formulas and values).
     pub events: bool,
+    /// With the graph: each edge's local derivative as a formula (one expression built and
+    /// printed per edge, the costliest part of a trace; off, formulas show as `—`).
+    pub formulas: bool,
     /// Record the graph (so [`Trace::paths`](super::Trace::paths) works, also on a trace read
     /// back from JSON) and split each leaf's gradient by path length.
     pub paths: bool,
@@ -48,6 +51,7 @@ impl Default for TraceOptions {
     fn default() -> Self {
         TraceOptions {
             events: true,
+            formulas: true,
             paths: true,
             anomalies: true,
             full_values: 16,
@@ -63,6 +67,7 @@ impl TraceOptions {
     pub fn ledger_only() -> Self {
         TraceOptions {
             events: false,
+            formulas: false,
             paths: false,
             anomalies: false,
             ..TraceOptions::default()
@@ -72,6 +77,12 @@ impl TraceOptions {
     /// Sets [`TraceOptions::events`].
     pub fn with_events(mut self, on: bool) -> Self {
         self.events = on;
+        self
+    }
+
+    /// Sets [`TraceOptions::formulas`].
+    pub fn with_formulas(mut self, on: bool) -> Self {
+        self.formulas = on;
         self
     }
 

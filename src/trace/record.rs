@@ -3,8 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
+use std::borrow::Cow;
+use std::sync::Arc;
 
 use super::summary::{Summary, num};
+use crate::ops::Op;
 use crate::symbolic::Expr;
 use crate::tape::{EdgeKind, Input, Node, NodeId, NodeKind};
 use crate::tensor::{Float, Tensor};
@@ -14,17 +17,29 @@ use crate::tensor::{Float, Tensor};
 pub struct NodeRecord {
     /// The node's index on its tape.
     pub id: NodeId,
-    /// The name formulas use for it: a leaf's or named constant's name, a scalar constant's
-    /// value, `uᵢ` for the result of op node `i` (`cᵢ` for an unnamed tensor constant).
-    pub name: String,
+    /// The name of a leaf or constant as formulas show it (a scalar constant's value, `cᵢ`
+    /// for an unnamed tensor constant); `None` for op nodes, which are called `uᵢ` (see
+    /// [`NodeRecord::display_name`]).
+    pub name: Option<String>,
     /// The op's label (`"mul"`, `"powf(3)"`), or `"leaf"` / `"const"`.
-    pub op: String,
+    pub op: Arc<str>,
     /// The node's layer: an index into [`Trace::layers`](super::Trace::layers).
     pub layer: usize,
     /// The forward value.
     pub value: Summary,
     /// `∂output/∂node` after the sweep (`None` when no gradient reached it).
     pub grad: Option<Summary>,
+}
+
+impl NodeRecord {
+    /// The node's name in formulas and reports: its [`name`](NodeRecord::name), or `uᵢ`
+    /// for op node `i` (`u₁₂`).
+    pub fn display_name(&self) -> Cow<'_, str> {
+        match &self.name {
+            Some(name) => Cow::Borrowed(name),
+            None => Cow::Owned(indexed('u', self.id.0)),
+        }
+    }
 }
 
 /// One edge of the traced graph: input `from` feeds argument `slot` of op node `to`.
@@ -39,8 +54,9 @@ pub struct EdgeRecord {
     /// Ordinary or residual (the identity edge of `x + f(x)`).
     pub kind: EdgeKind,
     /// The local derivative `∂to/∂from` as a formula in the nodes' names (the op's
-    /// [`local_derivative`](crate::ops::Op::local_derivative)).
-    pub formula: String,
+    /// [`local_derivative`](crate::ops::Op::local_derivative)), unless
+    /// [`TraceOptions::formulas`](super::TraceOptions::formulas) was off.
+    pub formula: Option<String>,
     /// The local derivative's value, when both ends are scalars.
     #[serde(with = "num::option")]
     pub local: Option<f64>,
@@ -51,7 +67,7 @@ pub struct EdgeRecord {
 }
 
 /// The node and edge tables of the nodes up to the output, in tape order; edges are grouped
-/// by their op node in slot order, so the edges of node `i` start at `offsets[i]`.
+/// by their op node in slot order.
 pub(crate) struct Tables {
     pub nodes: Vec<NodeRecord>,
     pub edges: Vec<EdgeRecord>,
@@ -70,25 +86,31 @@ pub(crate) fn edge_offsets<T: Float>(nodes: &[Node<T>]) -> Vec<usize> {
 }
 
 /// Builds the tables for `nodes` (the tape up to the output), before the sweep: names, op
-/// labels, values, and each edge's local derivative formula and scalar value.
-pub(crate) fn tables<T: Float>(nodes: &[Node<T>], full_values: usize) -> Tables {
-    let mut symbols: Vec<Expr> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| symbol(i, n))
-        .collect();
+/// labels, values, each edge's scalar local derivative and, with `formulas`, its formula.
+///
+/// This runs once per node of graphs with a million nodes, so op nodes get no name string
+/// and op labels are interned.
+pub(crate) fn tables<T: Float>(nodes: &[Node<T>], full_values: usize, formulas: bool) -> Tables {
+    let mut symbols: Option<Vec<Expr>> = formulas.then(|| {
+        nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| symbol(i, n))
+            .collect()
+    });
+    let mut labels = Labels::default();
     let mut records = Vec::with_capacity(nodes.len());
     let mut edges = Vec::with_capacity(nodes.len() * 2);
     for (i, node) in nodes.iter().enumerate() {
         records.push(NodeRecord {
             id: NodeId(i),
-            name: symbols[i].to_string(),
-            op: node.op_label(),
+            name: stored_name(nodes, i),
+            op: labels.of(node),
             layer: node.layer.0 as usize,
             value: Summary::of(&node.value, full_values),
             grad: None,
         });
-        push_edge_records(nodes, &mut symbols, i, &mut edges);
+        push_edge_records(nodes, symbols.as_deref_mut(), i, &mut edges);
     }
     Tables {
         nodes: records,
@@ -96,10 +118,10 @@ pub(crate) fn tables<T: Float>(nodes: &[Node<T>], full_values: usize) -> Tables 
     }
 }
 
-/// Appends the edges into node `i`, with formulas over the inputs' symbols.
+/// Appends the edges into node `i`, with formulas over the inputs' symbols when given.
 fn push_edge_records<T: Float>(
     nodes: &[Node<T>],
-    symbols: &mut [Expr],
+    mut symbols: Option<&mut [Expr]>,
     i: usize,
     edges: &mut Vec<EdgeRecord>,
 ) {
@@ -107,23 +129,27 @@ fn push_edge_records<T: Float>(
     let Some(op) = node.op() else {
         return;
     };
-    let args = lend_args(symbols, &node.inputs);
+    let args = symbols.as_deref_mut().map(|s| lend_args(s, &node.inputs));
     for (slot, input) in node.inputs.iter().enumerate() {
         edges.push(EdgeRecord {
             from: input.node,
             to: NodeId(i),
             slot,
             kind: input.kind,
-            formula: op.local_derivative(slot, &args).to_string(),
+            formula: args
+                .as_ref()
+                .map(|args| op.local_derivative(slot, args).to_string()),
             local: scalar_local_derivative(nodes, i, slot),
             flow: None,
         });
     }
-    return_args(symbols, &node.inputs, args);
+    if let (Some(symbols), Some(args)) = (symbols, args) {
+        return_args(symbols, &node.inputs, args);
+    }
 }
 
-/// The inputs' symbols, moved out of `symbols` rather than cloned (this runs once per node
-/// of graphs with a million nodes); an input used twice is cloned for its second slot.
+/// The inputs' symbols, moved out of `symbols` rather than cloned; an input used twice is
+/// cloned for its second slot.
 fn lend_args(symbols: &mut [Expr], inputs: &[Input]) -> SmallVec<[Expr; 2]> {
     let mut args: SmallVec<[Expr; 2]> = SmallVec::new();
     for (k, input) in inputs.iter().enumerate() {
@@ -143,6 +169,52 @@ fn return_args(symbols: &mut [Expr], inputs: &[Input], args: SmallVec<[Expr; 2]>
         if !inputs[..k].iter().any(|x| x.node == node) {
             symbols[node.0] = arg;
         }
+    }
+}
+
+/// Op labels, each allocated once per trace: an op without parameters (a zero-sized type,
+/// such as `Mul`) can only have one label, so it is looked up by the op's type (its vtable)
+/// without calling [`Op::label`](crate::ops::Op::label); others are interned by text.
+struct Labels<T: Float> {
+    by_type: Vec<(*const dyn Op<T>, Arc<str>)>,
+    by_text: Vec<Arc<str>>,
+}
+
+impl<T: Float> Default for Labels<T> {
+    fn default() -> Self {
+        Labels {
+            by_type: Vec::new(),
+            by_text: vec!["leaf".into(), "const".into()],
+        }
+    }
+}
+
+impl<T: Float> Labels<T> {
+    fn of(&mut self, node: &Node<T>) -> Arc<str> {
+        let op: &dyn Op<T> = match &node.kind {
+            NodeKind::Leaf => return self.by_text[0].clone(),
+            NodeKind::Constant => return self.by_text[1].clone(),
+            NodeKind::Op(op) => op.as_ref(),
+        };
+        let stateless = std::mem::size_of_val(op) == 0;
+        let key = op as *const dyn Op<T>;
+        // Equal wide pointers mean the same vtable; a duplicated vtable only costs a miss.
+        if let Some((_, label)) = self.by_type.iter().find(|(k, _)| std::ptr::eq(*k, key)) {
+            return label.clone();
+        }
+        let text = op.label();
+        let label = match self.by_text.iter().find(|l| ***l == *text) {
+            Some(label) => label.clone(),
+            None => {
+                let label: Arc<str> = text.into();
+                self.by_text.push(label.clone());
+                label
+            }
+        };
+        if stateless {
+            self.by_type.push((key, label.clone()));
+        }
+        label
     }
 }
 
@@ -169,9 +241,17 @@ pub(crate) fn scalar_local_derivative<T: Float>(
         .map(Float::as_f64)
 }
 
-/// The name of node `i` in formulas and reports (see [`NodeRecord::name`]).
+/// The name of node `i` in formulas and reports (see [`NodeRecord::display_name`]).
 pub(crate) fn node_name<T: Float>(nodes: &[Node<T>], i: usize) -> String {
-    symbol(i, &nodes[i]).to_string()
+    stored_name(nodes, i).unwrap_or_else(|| indexed('u', i))
+}
+
+/// The name a node record stores: `None` for op nodes (named `uᵢ` on display).
+fn stored_name<T: Float>(nodes: &[Node<T>], i: usize) -> Option<String> {
+    match nodes[i].kind {
+        NodeKind::Op(_) => None,
+        _ => Some(symbol(i, &nodes[i]).to_string()),
+    }
 }
 
 /// The expression that stands for node `i` in its consumers' formulas.
@@ -188,7 +268,7 @@ fn symbol<T: Float>(i: usize, node: &Node<T>) -> Expr {
 }
 
 /// `prefix` followed by `i` in Unicode subscript digits: `u₁₂`.
-fn indexed(prefix: char, i: usize) -> String {
+pub(crate) fn indexed(prefix: char, i: usize) -> String {
     let mut s = String::with_capacity(16);
     s.push(prefix);
     push_subscript(&mut s, i);
@@ -208,6 +288,20 @@ mod tests {
     use super::*;
     use crate::Tape;
 
+    /// Parametrised ops keep their own labels; stateless ones share one.
+    #[test]
+    fn labels_are_interned_per_op() {
+        let tape = Tape::<f64>::new();
+        let x = tape.var("x", 2.0);
+        let y = x.powf(2.0) * x.powf(3.0) * x;
+        let _ = y;
+        let t = tables(&tape.nodes(), 16, false);
+        let labels: Vec<&str> = t.nodes.iter().map(|n| &*n.op).collect();
+        assert_eq!(labels, ["leaf", "powf(2)", "powf(3)", "mul", "mul"]);
+        assert!(Arc::ptr_eq(&t.nodes[3].op, &t.nodes[4].op));
+        assert!(t.edges.iter().all(|e| e.formula.is_none()));
+    }
+
     #[test]
     fn subscripts() {
         assert_eq!(indexed('u', 0), "u₀");
@@ -221,11 +315,13 @@ mod tests {
         let w = tape.var("w", 0.5);
         let x = tape.var("x", 2.0);
         let _y = (w * x).tanh();
-        let t = tables(&tape.nodes(), 16);
-        let names: Vec<&str> = t.nodes.iter().map(|n| n.name.as_str()).collect();
+        let t = tables(&tape.nodes(), 16, true);
+        let names: Vec<Cow<str>> = t.nodes.iter().map(|n| n.display_name()).collect();
         assert_eq!(names, ["w", "x", "u₂", "u₃"]);
+        let labels: Vec<&str> = t.nodes.iter().map(|n| &*n.op).collect();
+        assert_eq!(labels, ["leaf", "leaf", "mul", "tanh"]);
         assert_eq!(t.edges.len(), 3);
-        assert_eq!(t.edges[0].formula, "x");
+        assert_eq!(t.edges[0].formula.as_deref(), Some("x"));
         assert_eq!(t.edges[0].local, Some(2.0));
         let tanh_prime = 1.0 - 1.0f64.tanh().powi(2);
         assert!((t.edges[2].local.unwrap() - tanh_prime).abs() < 1e-15);

@@ -127,7 +127,7 @@ fn prepare<'a, T: Float>(
     let nodes = &nodes[..=output.0];
     let graph = options.records_graph();
     Recorder {
-        tables: graph.then(|| tables(nodes, options.full_values)),
+        tables: graph.then(|| tables(nodes, options.full_values, options.formulas)),
         log: graph.then(|| EventLog::new(edge_offsets(nodes), options.full_values, options.events)),
         splitter: (options.paths && has_layers(nodes)).then(|| Splitter::new(nodes, output)),
         watch: options.anomalies.then(BackwardWatch::default),

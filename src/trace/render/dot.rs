@@ -90,8 +90,14 @@ impl Trace {
     }
 
     fn dot_edge(&self, out: &mut String, edge: &EdgeRecord) {
-        let name = |id: crate::tape::NodeId| self.node(id).map_or("?", |n| n.name.as_str());
-        let mut label = format!("∂{}/∂{} = {}", name(edge.to), name(edge.from), edge.formula);
+        let name = |id: crate::tape::NodeId| {
+            self.node(id)
+                .map_or_else(|| "?".to_string(), |n| n.display_name().into_owned())
+        };
+        let mut label = format!("∂{}/∂{}", name(edge.to), name(edge.from));
+        if let Some(formula) = &edge.formula {
+            let _ = write!(label, " = {formula}");
+        }
         if let Some(local) = edge.local {
             let _ = write!(label, "\n= {}", num(local));
         }
@@ -138,7 +144,7 @@ impl Trace {
 fn dot_node(out: &mut String, indent: &str, node: &NodeRecord) {
     let mut label = format!(
         "{}\n{}\n= {}",
-        node.name,
+        node.display_name(),
         node.op,
         super::summary(&node.value)
     );

@@ -37,7 +37,14 @@ fn header(trace: &Trace) -> Vec<String> {
     let output = trace.output();
     let described = trace.node(output).map_or_else(
         || format!("node {}", output.0),
-        |n| format!("{} (node {}, {})", n.name, output.0, op_in_layer(trace, n)),
+        |n| {
+            format!(
+                "{} (node {}, {})",
+                n.display_name(),
+                output.0,
+                op_in_layer(trace, n)
+            )
+        },
     );
     let opts = trace.options();
     let parts: Vec<&str> = [
@@ -63,7 +70,7 @@ fn header(trace: &Trace) -> Vec<String> {
 fn op_in_layer(trace: &Trace, node: &NodeRecord) -> String {
     let layer = layer_name(trace, node.layer);
     if layer == "—" {
-        node.op.clone()
+        node.op.to_string()
     } else {
         format!("{} in {layer}", node.op)
     }
@@ -79,7 +86,7 @@ fn layer_name(trace: &Trace, layer: usize) -> String {
 fn name(trace: &Trace, id: crate::tape::NodeId) -> String {
     trace
         .node(id)
-        .map_or_else(|| format!("#{}", id.0), |n| n.name.clone())
+        .map_or_else(|| format!("#{}", id.0), |n| n.display_name().into_owned())
 }
 
 fn events(trace: &Trace) -> Table {
@@ -128,8 +135,8 @@ fn event_row(trace: &Trace, i: usize, e: &Event, tensors: bool) -> Vec<String> {
     };
     let mut row = vec![
         i.to_string(),
-        labels.output.to_string(),
-        labels.input.to_string(),
+        labels.output.into_owned(),
+        labels.input.into_owned(),
         e.slot.to_string(),
         format!("{}{skip}", labels.op),
         layer.to_string(),
@@ -139,7 +146,7 @@ fn event_row(trace: &Trace, i: usize, e: &Event, tensors: bool) -> Vec<String> {
     }
     row.extend([
         summary(&e.upstream),
-        labels.formula.to_string(),
+        labels.formula.unwrap_or("—").to_string(),
         opt_num(e.local),
         summary(&e.contribution),
     ]);
@@ -264,7 +271,7 @@ fn paths(trace: &Trace) -> Vec<Block> {
     let leaves = trace
         .nodes()
         .iter()
-        .filter(|n| n.op == "leaf" && n.grad.is_some() && n.id != output);
+        .filter(|n| &*n.op == "leaf" && n.grad.is_some() && n.id != output);
     for leaf in leaves {
         let Ok(paths) = trace.try_paths(leaf.id, output, k) else {
             continue;
@@ -272,7 +279,7 @@ fn paths(trace: &Trace) -> Vec<Block> {
         blocks.push(Block::Line(format!(
             "∂{}/∂{} = {}: {} path{}, {} shown{}",
             name(trace, output),
-            leaf.name,
+            leaf.display_name(),
             num(paths.gradient()),
             paths.count(),
             if paths.count() == 1 { "" } else { "s" },
