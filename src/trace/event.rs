@@ -94,10 +94,12 @@ impl EventLog {
     ) {
         let index = self.offsets[node.0] + slot;
         let edge = &mut edges[index];
-        edge.flow = Some(tensor_norm(contribution));
         if !self.record_events {
+            edge.flow = Some(tensor_norm(contribution));
             return;
         }
+        let contribution = Summary::of(contribution, self.full_values);
+        edge.flow = Some(contribution.norm());
         self.pending = Some(Event {
             edge: index,
             from: edge.from,
@@ -105,7 +107,7 @@ impl EventLog {
             slot,
             upstream: self.upstream.clone().unwrap_or(Summary::Scalar(f64::NAN)),
             local: edge.local,
-            contribution: Summary::of(contribution, self.full_values),
+            contribution,
             accumulated: Summary::Scalar(f64::NAN),
         });
     }

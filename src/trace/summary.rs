@@ -65,6 +65,8 @@ impl Summary {
         let values = (t.len() <= full_values).then(|| view.iter().map(|x| x.as_f64()).collect());
         Summary::Tensor(Box::new(TensorSummary {
             shape: t.shape().to_vec(),
+            // The same summation as the ledger's, so a gradient's norm reads the same in
+            // every table.
             norm: tensor_norm(t),
             min,
             max,
@@ -274,6 +276,16 @@ mod tests {
         assert!(norm(&[1.0, f64::NAN]).is_nan());
         assert_eq!(norm(&[1.0, f64::INFINITY]), f64::INFINITY);
         assert_eq!(norm(&[]), 0.0);
+    }
+
+    /// Every table reads the same norm for the same gradient, to the last bit.
+    #[test]
+    fn summaries_and_ledger_sum_squares_alike() {
+        let xs: Vec<f64> = (0..1001).map(|i| ((i * 37 % 101) as f64 - 50.0) / 7.0).collect();
+        let t = Tensor::from_vec(xs, &[7, 143]);
+        assert_eq!(Summary::of(&t, 0).norm(), tensor_norm(&t));
+        let plain: f64 = t.to_vec().iter().map(|x| x * x).sum::<f64>().sqrt();
+        assert!((tensor_norm(&t) - plain).abs() <= 1e-12 * plain);
     }
 
     #[test]
