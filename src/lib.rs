@@ -33,10 +33,17 @@ pub mod report;
 pub mod symbolic;
 pub mod tape;
 pub mod tensor;
+pub mod trace;
 
 pub use error::{Error, Result};
 pub use tape::{Gradients, NodeId, Tape, Var};
 pub use tensor::{Float, Tensor};
+pub use trace::{Trace, TraceOptions};
+
+/// The code blocks of docs/trace-format.md, compiled and run as doctests.
+#[doc = include_str!("../docs/trace-format.md")]
+#[cfg(doctest)]
+pub struct TraceFormatGuide;
 
 /// The code blocks of docs/hooks.md, compiled and run as doctests.
 #[doc = include_str!("../docs/hooks.md")]

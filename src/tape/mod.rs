@@ -11,6 +11,7 @@ mod graph;
 mod var;
 
 pub use backward::Gradients;
+pub(crate) use backward::{SweepObserver, sweep};
 pub use graph::{Edge, EdgeKind, Graph};
 pub use var::Var;
 

@@ -1,0 +1,317 @@
+//! The chain-rule tracer: a backward pass recorded multiplication by multiplication, per layer,
+//! as numbers and as formulas.
+//!
+//! [`Var::backward_traced`] runs the ordinary reverse sweep with a recorder attached and
+//! returns the gradients together with a [`Trace`]:
+//! - [`Trace::events`]: one [`Event`] per chain-rule multiplication, in sweep order;
+//! - [`Trace::ledger`]: the per-layer [`Ledger`] of gradient norms, gains and their running
+//!   product, with exploding/vanishing flags;
+//! - [`Trace::paths`]: `∂y/∂x` as a sum over paths, the k largest listed (scalar graphs), and
+//!   [`Trace::path_lengths`]: each leaf's gradient split by path length (any graph);
+//! - [`Trace::anomalies`]: where a NaN or infinity first appears, forward and backward;
+//! - renderers: [`Trace::to_text`], [`Trace::to_markdown`], [`Trace::to_json`] (schema in
+//!   docs/trace-format.md; [`Trace::from_json`] reads it back) and [`Trace::to_dot`].
+//!
+//! A trace owns all its data (names, labels, layer paths, value summaries, the graph's edges
+//! and local derivatives), so a saved trace can be re-rendered and its paths listed without
+//! the tape.
+//!
+//! # Example
+//! ```
+//! use chaintrace::{Tape, TraceOptions};
+//! let tape = Tape::<f64>::new();
+//! let w = tape.var("w", 1.5);
+//! let x = tape.var("x", 1.0);
+//! let mut y = x;
+//! for k in 0..50 {
+//!     y = tape.layer(&format!("layer{k}"), || w * y);
+//! }
+//! let (grads, trace) = y.backward_traced(TraceOptions::default());
+//! // Each layer multiplies the gradient by w on its way back: the running product is w⁵⁰.
+//! let last = trace.ledger().last().unwrap();
+//! assert!((last.running / 1.5f64.powi(50) - 1.0).abs() < 1e-12);
+//! assert_eq!(grads.wrt(x).unwrap().item(), Some(last.running));
+//! // One path from x to y, through every layer.
+//! let paths = trace.paths(x, y, 3);
+//! assert_eq!((paths.len(), paths[0].edges().len()), (1, 50));
+//! assert!(trace.to_text().contains("layer49"));
+//! ```
+
+mod anomaly;
+mod event;
+mod json;
+mod ledger;
+mod lengths;
+mod options;
+mod paths;
+mod record;
+mod recorder;
+mod render;
+mod summary;
+
+pub use anomaly::{Anomalies, BackwardAnomaly, ForwardAnomaly, Operand};
+pub use event::{Event, EventLabels};
+pub use ledger::{LayerRow, Ledger, LedgerNode};
+pub use lengths::{LengthPart, LengthSplit};
+pub use options::TraceOptions;
+pub use paths::{Path, PathEdge, Paths};
+pub use record::{EdgeRecord, NodeRecord};
+pub use summary::{Summary, TensorSummary};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::symbolic::{self, Expr};
+use crate::tape::{Gradients, NodeId, Var};
+use crate::tensor::Float;
+
+/// The version tag every trace file carries; see docs/trace-format.md.
+pub const SCHEMA: &str = "chaintrace-trace/1";
+
+/// A recorded backward pass; see the [module documentation](self).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    schema: String,
+    element: String,
+    output: NodeId,
+    value: Summary,
+    options: TraceOptions,
+    layers: Vec<String>,
+    nodes: Vec<NodeRecord>,
+    edges: Vec<EdgeRecord>,
+    events: Vec<Event>,
+    ledger: Ledger,
+    path_lengths: Vec<LengthSplit>,
+    anomalies: Option<Anomalies>,
+}
+
+impl<T: Float> From<Var<'_, T>> for NodeId {
+    fn from(var: Var<'_, T>) -> NodeId {
+        var.id()
+    }
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    /// [`Var::backward`] with a recorder attached: the same gradients, and a [`Trace`] of how
+    /// they were formed.
+    ///
+    /// # Panics
+    /// If the options are invalid or a hook fails; see [`Var::try_backward_traced`].
+    ///
+    /// # Complexity
+    /// The sweep's cost, plus one pass over the tape for the ledger. Events add a summary per
+    /// multiplication (and the graph tables a formula per edge); the path-length split adds
+    /// one vector-Jacobian product per edge and path length.
+    pub fn backward_traced(self, options: TraceOptions) -> (Gradients<T>, Trace) {
+        self.try_backward_traced(options)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Var::backward_traced`], returning an error instead of panicking.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when the options' thresholds are not `0 ≤ vanishing < exploding`;
+    /// the first error a [hook](crate::hooks) returns.
+    pub fn try_backward_traced(self, options: TraceOptions) -> Result<(Gradients<T>, Trace)> {
+        options.validate()?;
+        recorder::run(self.tape(), self.id(), options)
+    }
+}
+
+impl Trace {
+    /// The traced output (the loss).
+    pub fn output(&self) -> NodeId {
+        self.output
+    }
+
+    /// The output's value.
+    pub fn value(&self) -> &Summary {
+        &self.value
+    }
+
+    /// The element type of the traced tape (`"f32"` or `"f64"`); numbers are stored as `f64`.
+    pub fn element(&self) -> &str {
+        &self.element
+    }
+
+    /// The options the trace was recorded with.
+    pub fn options(&self) -> &TraceOptions {
+        &self.options
+    }
+
+    /// Every layer path of the tape, indexed by [`NodeRecord::layer`]; `""` is the top level.
+    pub fn layers(&self) -> &[String] {
+        &self.layers
+    }
+
+    /// The nodes up to the output, in tape order (empty unless events or paths were
+    /// recorded).
+    pub fn nodes(&self) -> &[NodeRecord] {
+        &self.nodes
+    }
+
+    /// A node by id.
+    pub fn node(&self, id: NodeId) -> Option<&NodeRecord> {
+        self.nodes.get(id.0)
+    }
+
+    /// Every edge up to the output, grouped by op node in tape order, in slot order.
+    pub fn edges(&self) -> &[EdgeRecord] {
+        &self.edges
+    }
+
+    /// The edge an event multiplied along.
+    pub fn edge_of(&self, event: &Event) -> &EdgeRecord {
+        &self.edges[event.edge]
+    }
+
+    /// The names, op, layer and formula of an event's edge.
+    ///
+    /// # Panics
+    /// If `event` is not one of this trace's events.
+    pub fn labels(&self, event: &Event) -> EventLabels<'_> {
+        let edge = &self.edges[event.edge];
+        let op_node = &self.nodes[edge.to.0];
+        EventLabels {
+            output: op_node.display_name(),
+            input: self.nodes[edge.from.0].display_name(),
+            op: &op_node.op,
+            layer: &self.layers[op_node.layer],
+            formula: edge.formula.as_deref(),
+            kind: edge.kind,
+        }
+    }
+
+    /// One event per chain-rule multiplication, in sweep order (empty unless
+    /// [`TraceOptions::events`] was on).
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The per-layer ledger, from the loss back to the input.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Each leaf's gradient split by path length (recorded with [`TraceOptions::paths`] on a
+    /// tape with layers; see [`LengthSplit`]).
+    pub fn path_lengths(&self) -> &[LengthSplit] {
+        &self.path_lengths
+    }
+
+    /// Where NaN or infinity first appeared (`None` unless [`TraceOptions::anomalies`]).
+    pub fn anomalies(&self) -> Option<&Anomalies> {
+        self.anomalies.as_ref()
+    }
+
+    /// True when every recorded node holds a scalar.
+    pub fn is_scalar(&self) -> bool {
+        self.nodes.iter().all(|n| n.value.shape().is_empty())
+    }
+
+    /// The `k` paths between two nodes with the largest |product of local derivatives|,
+    /// largest first; the ends may be given in either order (vars or [`NodeId`]s).
+    ///
+    /// # Panics
+    /// As [`Trace::try_paths`] fails.
+    ///
+    /// # Example
+    /// ```
+    /// use chaintrace::{Tape, TraceOptions};
+    /// let tape = Tape::<f64>::new();
+    /// let a = tape.var("a", 3.0);
+    /// let b = a * a; // two paths a → b, each with local derivative a = 3
+    /// let c = b + a; // and one a → c directly
+    /// let (_, trace) = c.backward_traced(TraceOptions::default());
+    /// let paths = trace.paths(a, c, 10);
+    /// assert_eq!(paths.count(), 3);
+    /// let products: Vec<f64> = paths.iter().map(|p| p.contribution()).collect();
+    /// assert_eq!(products, [3.0, 3.0, 1.0]);
+    /// assert_eq!(paths.gradient(), 7.0); // ∂c/∂a = 2a + 1
+    /// ```
+    pub fn paths(&self, from: impl Into<NodeId>, to: impl Into<NodeId>, k: usize) -> Paths {
+        self.try_paths(from, to, k)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Trace::paths`], returning an error instead of panicking.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when the graph was not recorded (events and paths both off), a node
+    /// is past the traced output, or a path crosses a tensor edge (whose local derivative is
+    /// a Jacobian, not a number).
+    ///
+    /// # Complexity
+    /// See [`Paths`]: O(E · k log k) for the E edges between the two nodes.
+    pub fn try_paths(
+        &self,
+        from: impl Into<NodeId>,
+        to: impl Into<NodeId>,
+        k: usize,
+    ) -> Result<Paths> {
+        let (from, to) = (from.into(), to.into());
+        if self.nodes.is_empty() {
+            return Err(Error::invalid(
+                "paths",
+                "this trace has no graph: record it with TraceOptions::paths or ::events on",
+            ));
+        }
+        if let Some(past) = [from, to].into_iter().find(|id| id.0 >= self.nodes.len()) {
+            return Err(Error::invalid(
+                "paths",
+                format!(
+                    "node {} is not in the trace (it ends at the output, node {})",
+                    past.0, self.output.0
+                ),
+            ));
+        }
+        paths::k_best(&self.edges, from, to, k)
+    }
+
+    /// The closed-form gradient `∂output/∂var` in the leaves' names, built from the tape
+    /// `var` lives on.
+    ///
+    /// # Panics
+    /// As [`Trace::try_symbolic_gradient`] fails.
+    pub fn symbolic_gradient<T: Float>(&self, var: Var<'_, T>) -> Expr {
+        self.try_symbolic_gradient(var)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Trace::symbolic_gradient`], returning an error instead of panicking.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when `var`'s tape does not hold this trace's output, or holds more
+    /// nodes than [`symbolic::MAX_SYMBOLIC_NODES`].
+    pub fn try_symbolic_gradient<T: Float>(&self, var: Var<'_, T>) -> Result<Expr> {
+        let tape = var.tape();
+        let same_output = self.output.0 < tape.len()
+            && self
+                .node(self.output)
+                .is_none_or(|n| *n.op == *tape.nodes()[self.output.0].op_label());
+        if !same_output {
+            return Err(Error::invalid(
+                "symbolic_gradient",
+                format!(
+                    "the var's tape does not hold this trace's output (node {}): pass a var of \
+                     the traced tape",
+                    self.output.0
+                ),
+            ));
+        }
+        if var.id() > self.output {
+            return Ok(Expr::zero());
+        }
+        symbolic::gradient(tape, self.output, var.id())
+    }
+
+    /// Reads a trace written by [`Trace::to_json`].
+    ///
+    /// # Errors
+    /// [`Error::Malformed`] when the text is not JSON, misses a field, has a value of the
+    /// wrong type (with the line and column), carries another schema version, or refers to
+    /// nodes or edges it does not have.
+    pub fn from_json(text: &str) -> Result<Trace> {
+        json::read(text)
+    }
+}

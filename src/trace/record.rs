@@ -1,0 +1,330 @@
+//! The graph as the trace keeps it: owned node and edge tables, so a trace read back from JSON
+//! can be rendered and its paths listed without the tape.
+
+use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use super::summary::{Summary, num};
+use crate::ops::Op;
+use crate::symbolic::Expr;
+use crate::tape::{EdgeKind, Input, Node, NodeId, NodeKind};
+use crate::tensor::{Float, Tensor};
+
+/// One node of the traced graph.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NodeRecord {
+    /// The node's index on its tape.
+    pub id: NodeId,
+    /// The name of a leaf or constant as formulas show it (a scalar constant's value, `cᵢ`
+    /// for an unnamed tensor constant); `None` for op nodes, which are called `uᵢ` (see
+    /// [`NodeRecord::display_name`]).
+    pub name: Option<String>,
+    /// The op's label (`"mul"`, `"powf(3)"`), or `"leaf"` / `"const"`.
+    pub op: Arc<str>,
+    /// The node's layer: an index into [`Trace::layers`](super::Trace::layers).
+    pub layer: usize,
+    /// The forward value.
+    pub value: Summary,
+    /// `∂output/∂node` after the sweep (`None` when no gradient reached it).
+    pub grad: Option<Summary>,
+}
+
+impl NodeRecord {
+    /// The node's name in formulas and reports: its [`name`](NodeRecord::name), or `uᵢ`
+    /// for op node `i` (`u₁₂`).
+    pub fn display_name(&self) -> Cow<'_, str> {
+        match &self.name {
+            Some(name) => Cow::Borrowed(name),
+            None => Cow::Owned(indexed('u', self.id.0)),
+        }
+    }
+}
+
+/// One edge of the traced graph: input `from` feeds argument `slot` of op node `to`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EdgeRecord {
+    /// The input node.
+    pub from: NodeId,
+    /// The op node.
+    pub to: NodeId,
+    /// Which argument of the op.
+    pub slot: usize,
+    /// Ordinary or residual (the identity edge of `x + f(x)`).
+    pub kind: EdgeKind,
+    /// The local derivative `∂to/∂from` as a formula in the nodes' names (the op's
+    /// [`local_derivative`](crate::ops::Op::local_derivative)), unless
+    /// [`TraceOptions::formulas`](super::TraceOptions::formulas) was off.
+    pub formula: Option<String>,
+    /// The local derivative's value, when both ends are scalars.
+    #[serde(with = "num::option")]
+    pub local: Option<f64>,
+    /// The magnitude (absolute value or Frobenius norm) of the gradient contribution that
+    /// crossed the edge in the sweep; `None` when none did.
+    #[serde(with = "num::option")]
+    pub flow: Option<f64>,
+}
+
+/// The node and edge tables of the nodes up to the output, in tape order; edges are grouped
+/// by their op node in slot order.
+pub(crate) struct Tables {
+    pub nodes: Vec<NodeRecord>,
+    pub edges: Vec<EdgeRecord>,
+}
+
+/// Where each node's edges start in the edge table (one entry per node, plus the total).
+pub(crate) fn edge_offsets<T: Float>(nodes: &[Node<T>]) -> Vec<usize> {
+    let mut offsets = Vec::with_capacity(nodes.len() + 1);
+    let mut next = 0;
+    for node in nodes {
+        offsets.push(next);
+        next += node.inputs.len();
+    }
+    offsets.push(next);
+    offsets
+}
+
+/// Builds the tables for `nodes` (the tape up to the output), before the sweep: names, op
+/// labels, values, each edge's scalar local derivative and, with `formulas`, its formula.
+///
+/// This runs once per node of graphs with a million nodes, so op nodes get no name string
+/// and op labels are interned.
+pub(crate) fn tables<T: Float>(nodes: &[Node<T>], full_values: usize, formulas: bool) -> Tables {
+    let mut symbols: Option<Vec<Expr>> = formulas.then(|| {
+        nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| symbol(i, n))
+            .collect()
+    });
+    let mut labels = Labels::default();
+    let mut records = Vec::with_capacity(nodes.len());
+    let mut edges = Vec::with_capacity(nodes.len() * 2);
+    for (i, node) in nodes.iter().enumerate() {
+        records.push(NodeRecord {
+            id: NodeId(i),
+            name: stored_name(nodes, i),
+            op: labels.of(node),
+            layer: node.layer.0 as usize,
+            value: Summary::of(&node.value, full_values),
+            grad: None,
+        });
+        push_edge_records(nodes, symbols.as_deref_mut(), i, &mut edges);
+    }
+    Tables {
+        nodes: records,
+        edges,
+    }
+}
+
+/// Appends the edges into node `i`, with formulas over the inputs' symbols when given.
+fn push_edge_records<T: Float>(
+    nodes: &[Node<T>],
+    mut symbols: Option<&mut [Expr]>,
+    i: usize,
+    edges: &mut Vec<EdgeRecord>,
+) {
+    let node = &nodes[i];
+    let Some(op) = node.op() else {
+        return;
+    };
+    let args = symbols.as_deref_mut().map(|s| lend_args(s, &node.inputs));
+    for (slot, input) in node.inputs.iter().enumerate() {
+        edges.push(EdgeRecord {
+            from: input.node,
+            to: NodeId(i),
+            slot,
+            kind: input.kind,
+            formula: args
+                .as_ref()
+                .map(|args| op.local_derivative(slot, args).to_string()),
+            local: scalar_local_derivative(nodes, i, slot),
+            flow: None,
+        });
+    }
+    if let (Some(symbols), Some(args)) = (symbols, args) {
+        return_args(symbols, &node.inputs, args);
+    }
+}
+
+/// The inputs' symbols, moved out of `symbols` rather than cloned; an input used twice is
+/// cloned for its second slot.
+fn lend_args(symbols: &mut [Expr], inputs: &[Input]) -> SmallVec<[Expr; 2]> {
+    let mut args: SmallVec<[Expr; 2]> = SmallVec::new();
+    for (k, input) in inputs.iter().enumerate() {
+        let earlier = inputs[..k].iter().position(|x| x.node == input.node);
+        args.push(match earlier {
+            Some(j) => args[j].clone(),
+            None => std::mem::replace(&mut symbols[input.node.0], Expr::zero()),
+        });
+    }
+    args
+}
+
+/// Puts the symbols [`lend_args`] moved out back in place.
+fn return_args(symbols: &mut [Expr], inputs: &[Input], args: SmallVec<[Expr; 2]>) {
+    for (k, arg) in args.into_iter().enumerate() {
+        let node = inputs[k].node;
+        if !inputs[..k].iter().any(|x| x.node == node) {
+            symbols[node.0] = arg;
+        }
+    }
+}
+
+/// Op labels, each allocated once per trace: an op without parameters (a zero-sized type,
+/// such as `Mul`) can only have one label, so it is looked up by the op's type (its vtable)
+/// without calling [`Op::label`](crate::ops::Op::label); others are interned by text.
+struct Labels<T: Float> {
+    by_type: Vec<(*const dyn Op<T>, Arc<str>)>,
+    by_text: Vec<Arc<str>>,
+}
+
+impl<T: Float> Default for Labels<T> {
+    fn default() -> Self {
+        Labels {
+            by_type: Vec::new(),
+            by_text: vec!["leaf".into(), "const".into()],
+        }
+    }
+}
+
+impl<T: Float> Labels<T> {
+    fn of(&mut self, node: &Node<T>) -> Arc<str> {
+        let op: &dyn Op<T> = match &node.kind {
+            NodeKind::Leaf => return self.by_text[0].clone(),
+            NodeKind::Constant => return self.by_text[1].clone(),
+            NodeKind::Op(op) => op.as_ref(),
+        };
+        let stateless = std::mem::size_of_val(op) == 0;
+        let key = op as *const dyn Op<T>;
+        // Equal wide pointers mean the same vtable; a duplicated vtable only costs a miss.
+        if let Some((_, label)) = self.by_type.iter().find(|(k, _)| std::ptr::eq(*k, key)) {
+            return label.clone();
+        }
+        let text = op.label();
+        let label = match self.by_text.iter().find(|l| ***l == *text) {
+            Some(label) => label.clone(),
+            None => {
+                let label: Arc<str> = text.into();
+                self.by_text.push(label.clone());
+                label
+            }
+        };
+        if stateless {
+            self.by_type.push((key, label.clone()));
+        }
+        label
+    }
+}
+
+/// `∂node/∂input[slot]` as a number when the input and the node are scalars: the op's
+/// vector-Jacobian product with upstream gradient 1.
+pub(crate) fn scalar_local_derivative<T: Float>(
+    nodes: &[Node<T>],
+    i: usize,
+    slot: usize,
+) -> Option<f64> {
+    let node = &nodes[i];
+    let NodeKind::Op(op) = &node.kind else {
+        return None;
+    };
+    let source = &nodes[node.inputs[slot].node.0];
+    if node.value.ndim() != 0 || source.value.ndim() != 0 {
+        return None;
+    }
+    let inputs: SmallVec<[&Tensor<T>; 2]> =
+        node.inputs.iter().map(|x| &nodes[x.node.0].value).collect();
+    let one = Tensor::scalar(T::one());
+    op.vjp(slot, &inputs, &node.value, &one)
+        .item()
+        .map(Float::as_f64)
+}
+
+/// The name of node `i` in formulas and reports (see [`NodeRecord::display_name`]).
+pub(crate) fn node_name<T: Float>(nodes: &[Node<T>], i: usize) -> String {
+    stored_name(nodes, i).unwrap_or_else(|| indexed('u', i))
+}
+
+/// The name a node record stores: `None` for op nodes (named `uᵢ` on display).
+fn stored_name<T: Float>(nodes: &[Node<T>], i: usize) -> Option<String> {
+    match nodes[i].kind {
+        NodeKind::Op(_) => None,
+        _ => Some(symbol(i, &nodes[i]).to_string()),
+    }
+}
+
+/// The expression that stands for node `i` in its consumers' formulas.
+fn symbol<T: Float>(i: usize, node: &Node<T>) -> Expr {
+    match (&node.kind, &node.name) {
+        (NodeKind::Op(_), _) => Expr::Sym(indexed('u', i)),
+        (_, Some(name)) => Expr::sym(name.as_ref()),
+        (NodeKind::Constant, None) if node.value.ndim() == 0 => {
+            Expr::constant(node.value.item().map_or(f64::NAN, Float::as_f64))
+        }
+        (NodeKind::Constant, None) => Expr::Sym(indexed('c', i)),
+        (NodeKind::Leaf, None) => Expr::Sym(indexed('v', i)),
+    }
+}
+
+/// `prefix` followed by `i` in Unicode subscript digits: `u₁₂`.
+pub(crate) fn indexed(prefix: char, i: usize) -> String {
+    let mut s = String::with_capacity(16);
+    s.push(prefix);
+    push_subscript(&mut s, i);
+    s
+}
+
+fn push_subscript(out: &mut String, i: usize) {
+    let digits = i.checked_ilog10().unwrap_or(0);
+    for k in (0..=digits).rev() {
+        let digit = (i / 10usize.pow(k)) % 10;
+        out.push(char::from_u32(0x2080 + digit as u32).unwrap_or('?'));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Tape;
+
+    /// Parametrised ops keep their own labels; stateless ones share one.
+    #[test]
+    fn labels_are_interned_per_op() {
+        let tape = Tape::<f64>::new();
+        let x = tape.var("x", 2.0);
+        let y = x.powf(2.0) * x.powf(3.0) * x;
+        let _ = y;
+        let t = tables(&tape.nodes(), 16, false);
+        let labels: Vec<&str> = t.nodes.iter().map(|n| &*n.op).collect();
+        assert_eq!(labels, ["leaf", "powf(2)", "powf(3)", "mul", "mul"]);
+        assert!(Arc::ptr_eq(&t.nodes[3].op, &t.nodes[4].op));
+        assert!(t.edges.iter().all(|e| e.formula.is_none()));
+    }
+
+    #[test]
+    fn subscripts() {
+        assert_eq!(indexed('u', 0), "u₀");
+        assert_eq!(indexed('c', 907), "c₉₀₇");
+    }
+
+    /// y = tanh(w·x) at w = 0.5, x = 2: ∂y/∂u₂ = 1 − tanh(1)² = 0.41997…, ∂u₂/∂w = x = 2.
+    #[test]
+    fn tables_name_nodes_and_evaluate_local_derivatives() {
+        let tape = Tape::<f64>::new();
+        let w = tape.var("w", 0.5);
+        let x = tape.var("x", 2.0);
+        let _y = (w * x).tanh();
+        let t = tables(&tape.nodes(), 16, true);
+        let names: Vec<Cow<str>> = t.nodes.iter().map(|n| n.display_name()).collect();
+        assert_eq!(names, ["w", "x", "u₂", "u₃"]);
+        let labels: Vec<&str> = t.nodes.iter().map(|n| &*n.op).collect();
+        assert_eq!(labels, ["leaf", "leaf", "mul", "tanh"]);
+        assert_eq!(t.edges.len(), 3);
+        assert_eq!(t.edges[0].formula.as_deref(), Some("x"));
+        assert_eq!(t.edges[0].local, Some(2.0));
+        let tanh_prime = 1.0 - 1.0f64.tanh().powi(2);
+        assert!((t.edges[2].local.unwrap() - tanh_prime).abs() < 1e-15);
+        assert_eq!(t.edges[2].from, NodeId(2));
+    }
+}

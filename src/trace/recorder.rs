@@ -1,0 +1,137 @@
+//! Runs the sweep with the recorder attached and assembles the [`Trace`].
+
+use super::anomaly::{Anomalies, BackwardWatch, Namer, first_non_finite_value};
+use super::event::EventLog;
+use super::ledger::{LedgerInput, ledger};
+use super::lengths::{Splitter, has_layers};
+use super::record::{Tables, edge_offsets, tables};
+use super::summary::Summary;
+use super::{SCHEMA, Trace, TraceOptions};
+use crate::error::Result;
+use crate::tape::{Gradients, NodeId, SweepObserver, Tape, sweep};
+use crate::tensor::{Float, Tensor};
+
+/// What the sweep feeds: each part is `None` when its option is off, so ledger-only tracing
+/// adds nothing inside the loop.
+struct Recorder<'a, T: Float> {
+    tables: Option<Tables>,
+    log: Option<EventLog>,
+    splitter: Option<Splitter<T>>,
+    watch: Option<BackwardWatch>,
+    namer: Namer<'a>,
+}
+
+impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
+    fn node_complete(&mut self, tape: &Tape<T>, node: NodeId, grad: &Tensor<T>) {
+        if let Some(log) = &mut self.log {
+            log.node_complete(grad);
+        }
+        if let Some(splitter) = &mut self.splitter {
+            splitter.node_complete(&tape.nodes(), node.0);
+        }
+        if let Some(watch) = &mut self.watch {
+            watch.node_complete(grad);
+        }
+    }
+
+    fn edge(
+        &mut self,
+        tape: &Tape<T>,
+        node: NodeId,
+        slot: usize,
+        upstream: &Tensor<T>,
+        contribution: &Tensor<T>,
+    ) {
+        if let (Some(log), Some(tables)) = (&mut self.log, &mut self.tables) {
+            log.edge(&mut tables.edges, node, slot, contribution);
+        }
+        if let Some(watch) = &mut self.watch {
+            let nodes = tape.nodes();
+            watch.edge(&nodes, &self.namer, (node.0, slot), upstream, contribution);
+        }
+    }
+
+    fn accumulated(&mut self, _tape: &Tape<T>, _node: NodeId, _slot: usize, acc: &Tensor<T>) {
+        if let Some(log) = &mut self.log {
+            log.accumulated(acc);
+        }
+    }
+}
+
+/// The traced backward pass of `output` on `tape`.
+pub(crate) fn run<T: Float>(
+    tape: &Tape<T>,
+    output: NodeId,
+    options: TraceOptions,
+) -> Result<(Gradients<T>, Trace)> {
+    let layers = tape.layer_names();
+    let namer = Namer {
+        layers: &layers,
+        full_values: options.full_values,
+    };
+    let mut recorder = prepare(tape, output, &options, namer);
+    let forward = options.anomalies.then(|| {
+        let nodes = tape.nodes();
+        first_non_finite_value(&nodes[..=output.0], &recorder.namer)
+    });
+    let grads = sweep(tape, output, &mut recorder)?;
+    let nodes = tape.nodes();
+    let nodes = &nodes[..=output.0];
+    let ledger = ledger(&LedgerInput {
+        nodes,
+        grads: &grads,
+        layers: &layers,
+        exploding: options.exploding,
+        vanishing: options.vanishing,
+    });
+    let Recorder {
+        tables,
+        log,
+        splitter,
+        watch,
+        ..
+    } = recorder;
+    let (mut node_records, edges) = tables.map_or_else(Default::default, |t| (t.nodes, t.edges));
+    for record in &mut node_records {
+        record.grad = grads
+            .get(record.id)
+            .map(|g| Summary::of(g, options.full_values));
+    }
+    let trace = Trace {
+        schema: SCHEMA.to_string(),
+        element: T::NAME.to_string(),
+        output,
+        value: Summary::of(&nodes[output.0].value, options.full_values),
+        layers: layers.clone(),
+        nodes: node_records,
+        edges,
+        events: log.map(EventLog::into_events).unwrap_or_default(),
+        ledger,
+        path_lengths: splitter.map(|s| s.leaf_splits(nodes)).unwrap_or_default(),
+        anomalies: forward.map(|forward| Anomalies {
+            forward,
+            backward: watch.and_then(|w| w.found),
+        }),
+        options,
+    };
+    Ok((grads, trace))
+}
+
+/// The recorder's parts for these options, with the graph tables built before the sweep.
+fn prepare<'a, T: Float>(
+    tape: &Tape<T>,
+    output: NodeId,
+    options: &TraceOptions,
+    namer: Namer<'a>,
+) -> Recorder<'a, T> {
+    let nodes = tape.nodes();
+    let nodes = &nodes[..=output.0];
+    let graph = options.records_graph();
+    Recorder {
+        tables: graph.then(|| tables(nodes, options.full_values, options.formulas)),
+        log: graph.then(|| EventLog::new(edge_offsets(nodes), options.full_values, options.events)),
+        splitter: (options.paths && has_layers(nodes)).then(|| Splitter::new(nodes, output)),
+        watch: options.anomalies.then(BackwardWatch::default),
+        namer,
+    }
+}

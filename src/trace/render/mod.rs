@@ -1,0 +1,81 @@
+//! The renderers: terminal text, Markdown and Graphviz DOT (JSON is in `json.rs`).
+//!
+//! Output is deterministic: everything is read from the trace's vectors in order, and every
+//! number is written as `{:.4e}` (four decimals in scientific notation: `6.3762e8`,
+//! `-4.0000e0`), with `NaN`, `inf` and `-inf` spelled out and `-0` written as `0`. Text and
+//! Markdown share one set of tables, built here.
+
+mod anomalies;
+mod dot;
+mod markdown;
+mod tables;
+mod text;
+
+use super::summary::Summary;
+
+/// A number in the renderers' fixed format.
+pub(crate) fn num(x: f64) -> String {
+    match () {
+        _ if x.is_nan() => "NaN".to_string(),
+        _ if x == f64::INFINITY => "inf".to_string(),
+        _ if x == f64::NEG_INFINITY => "-inf".to_string(),
+        _ => format!("{:.4e}", x + 0.0),
+    }
+}
+
+/// An optional number; `—` for none.
+pub(crate) fn opt_num(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".to_string(), num)
+}
+
+/// A scalar as its number, a tensor as `‖norm‖`.
+pub(crate) fn summary(s: &Summary) -> String {
+    match s {
+        Summary::Scalar(x) => num(*x),
+        Summary::Tensor(t) => format!("‖{}‖", num(t.norm)),
+    }
+}
+
+/// A shape as `[2, 3]`, a scalar as `[]`.
+pub(crate) fn shape(s: &[usize]) -> String {
+    format!("{s:?}")
+}
+
+/// How a cell is aligned.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Align {
+    Left,
+    Right,
+}
+
+/// A table: column headers with their alignment, and rows of cells.
+pub(crate) struct Table {
+    pub columns: Vec<(&'static str, Align)>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A piece of a rendered trace, in order.
+pub(crate) enum Block {
+    /// A section heading (level 1 is the document's title).
+    Heading(usize, String),
+    /// A line of prose.
+    Line(String),
+    /// A table.
+    Table(Table),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_have_one_fixed_format() {
+        assert_eq!(num(1.5f64.powi(50)), "6.3762e8");
+        assert_eq!(num(0.5f64.powi(50)), "8.8818e-16");
+        assert_eq!(num(-4.0), "-4.0000e0");
+        assert_eq!(num(-0.0), "0.0000e0");
+        assert_eq!(num(f64::NAN), "NaN");
+        assert_eq!(num(f64::NEG_INFINITY), "-inf");
+        assert_eq!(opt_num(None), "—");
+    }
+}

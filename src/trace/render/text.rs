@@ -1,0 +1,80 @@
+//! Terminal text: headings underlined, tables aligned in columns (by character count, so
+//! Unicode names such as `u₁₂` line up).
+
+use super::tables::blocks;
+use super::{Align, Block, Table};
+use crate::trace::Trace;
+
+impl Trace {
+    /// The trace as plain text for a terminal: a header, then the events, the ledger, the
+    /// largest paths, the path-length split and the anomalies, each an aligned table.
+    /// Deterministic: every number is written `{:.4e}` (`6.3762e8`, `-4.0000e0`), with `NaN`,
+    /// `inf`, `-inf` spelled out and `-0` written as `0`.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for block in blocks(self) {
+            match block {
+                Block::Heading(level, title) => {
+                    if !out.is_empty() {
+                        out.push('\n');
+                    }
+                    let rule = if level == 1 { '=' } else { '-' };
+                    out.push_str(&title);
+                    out.push('\n');
+                    out.extend(std::iter::repeat_n(rule, width(&title)));
+                    out.push('\n');
+                }
+                Block::Line(line) => {
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+                Block::Table(table) => table_text(&mut out, &table),
+            }
+        }
+        out
+    }
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+fn table_text(out: &mut String, table: &Table) {
+    let mut widths: Vec<usize> = table.columns.iter().map(|(h, _)| width(h)).collect();
+    for row in &table.rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(width(cell));
+        }
+    }
+    let headers: Vec<String> = table.columns.iter().map(|(h, _)| h.to_string()).collect();
+    let aligns: Vec<Align> = table.columns.iter().map(|(_, a)| *a).collect();
+    line(out, &headers, &widths, &aligns);
+    let rules: Vec<String> = widths.iter().map(|&w| "─".repeat(w)).collect();
+    line(out, &rules, &widths, &aligns);
+    for row in &table.rows {
+        line(out, row, &widths, &aligns);
+    }
+}
+
+/// One row: cells padded to their column's width, two spaces apart, no trailing spaces.
+fn line(out: &mut String, cells: &[String], widths: &[usize], aligns: &[Align]) {
+    let mut text = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        let pad = " ".repeat(widths[i] - width(cell));
+        if i > 0 {
+            text.push_str("  ");
+        }
+        match aligns[i] {
+            Align::Left => {
+                text.push_str(cell);
+                text.push_str(&pad);
+            }
+            Align::Right => {
+                text.push_str(&pad);
+                text.push_str(cell);
+            }
+        }
+    }
+    out.push_str(text.trim_end());
+    out.push('\n');
+}

@@ -1,0 +1,307 @@
+//! How a trace records a value or a gradient: a scalar as its number, a tensor as its shape,
+//! norm, range and finiteness (and its elements, when small enough).
+//!
+//! Numbers are stored as `f64` whatever the tape's element type. JSON has no NaN or infinity,
+//! so [`num`] writes non-finite numbers as the strings `"NaN"`, `"inf"` and `"-inf"`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::tensor::{Float, Tensor};
+
+/// A recorded value or gradient.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Summary {
+    /// A rank-0 tensor: the number itself.
+    Scalar(#[serde(with = "num")] f64),
+    /// A tensor of rank one or more (boxed: most recorded values are scalars).
+    Tensor(Box<TensorSummary>),
+}
+
+/// A tensor described by its shape, Frobenius norm, range and finiteness.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TensorSummary {
+    /// The shape.
+    pub shape: Vec<usize>,
+    /// The Frobenius norm (computed with scaling, so finite elements give a finite norm).
+    #[serde(with = "num")]
+    pub norm: f64,
+    /// The smallest element (NaN if any element is NaN).
+    #[serde(with = "num")]
+    pub min: f64,
+    /// The largest element (NaN if any element is NaN).
+    #[serde(with = "num")]
+    pub max: f64,
+    /// True when every element is finite.
+    pub finite: bool,
+    /// Every element in row-major order, when there are at most
+    /// [`TraceOptions::full_values`](super::TraceOptions::full_values) of them.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "num::option_vec"
+    )]
+    pub values: Option<Vec<f64>>,
+}
+
+impl Summary {
+    /// Summarises `t`, keeping its elements when it has at most `full_values` of them.
+    pub fn of<T: Float>(t: &Tensor<T>, full_values: usize) -> Self {
+        if t.ndim() == 0 {
+            return Summary::Scalar(t.item().map_or(f64::NAN, Float::as_f64));
+        }
+        let view = t.view();
+        let (mut min, mut max, mut nan, mut finite) =
+            (f64::INFINITY, f64::NEG_INFINITY, false, true);
+        for x in view.iter().map(|x| x.as_f64()) {
+            min = min.min(x);
+            max = max.max(x);
+            nan |= x.is_nan();
+            finite &= x.is_finite();
+        }
+        if nan {
+            (min, max) = (f64::NAN, f64::NAN);
+        }
+        let values = (t.len() <= full_values).then(|| view.iter().map(|x| x.as_f64()).collect());
+        Summary::Tensor(Box::new(TensorSummary {
+            shape: t.shape().to_vec(),
+            // The same summation as the ledger's, so a gradient's norm reads the same in
+            // every table.
+            norm: tensor_norm(t),
+            min,
+            max,
+            finite,
+            values,
+        }))
+    }
+
+    /// The absolute value of a scalar, the Frobenius norm of a tensor.
+    pub fn norm(&self) -> f64 {
+        match self {
+            Summary::Scalar(x) => x.abs(),
+            Summary::Tensor(t) => t.norm,
+        }
+    }
+
+    /// True when every element is finite.
+    pub fn is_finite(&self) -> bool {
+        match self {
+            Summary::Scalar(x) => x.is_finite(),
+            Summary::Tensor(t) => t.finite,
+        }
+    }
+
+    /// The number, for a scalar.
+    pub fn as_scalar(&self) -> Option<f64> {
+        match self {
+            Summary::Scalar(x) => Some(*x),
+            Summary::Tensor(_) => None,
+        }
+    }
+
+    /// The shape (`&[]` for a scalar).
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            Summary::Scalar(_) => &[],
+            Summary::Tensor(t) => &t.shape,
+        }
+    }
+}
+
+/// The Frobenius norm of a tensor, computed as [`norm`] does but without copying the elements
+/// when the plain sum of squares is safe (the ledger takes a norm of every layer's gradients).
+pub(crate) fn tensor_norm<T: Float>(t: &Tensor<T>) -> f64 {
+    if let (0, Some(x)) = (t.ndim(), t.item()) {
+        return x.as_f64().abs();
+    }
+    let view = t.view();
+    let squares = match view.as_slice() {
+        Some(xs) => sum_of_squares(xs),
+        None => view.iter().map(|x| x.as_f64() * x.as_f64()).sum(),
+    };
+    if squares.is_finite() && squares > 1e-280 {
+        return squares.sqrt();
+    }
+    norm(&view.iter().map(|x| x.as_f64()).collect::<Vec<_>>())
+}
+
+/// Σ xᵢ² in `f64`, four running sums wide so the loop is not one long dependency chain.
+fn sum_of_squares<T: Float>(xs: &[T]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let chunks = xs.chunks_exact(4);
+    let rest: f64 = chunks
+        .remainder()
+        .iter()
+        .map(|x| x.as_f64() * x.as_f64())
+        .sum();
+    for chunk in chunks {
+        for (a, x) in acc.iter_mut().zip(chunk) {
+            *a += x.as_f64() * x.as_f64();
+        }
+    }
+    acc.iter().sum::<f64>() + rest
+}
+
+/// The 2-norm of `xs`, scaled by the largest magnitude when the plain sum of squares would
+/// overflow or underflow (an exploding gradient of 1e200 has norm 1e200, not infinity).
+pub(crate) fn norm(xs: &[f64]) -> f64 {
+    let squares: f64 = xs.iter().map(|x| x * x).sum();
+    if squares.is_nan() {
+        return f64::NAN;
+    }
+    if squares.is_finite() && squares > 1e-280 {
+        return squares.sqrt();
+    }
+    let largest = xs.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    if largest == 0.0 || largest.is_infinite() {
+        return largest;
+    }
+    let scaled: f64 = xs.iter().map(|x| (x / largest) * (x / largest)).sum();
+    largest * scaled.sqrt()
+}
+
+/// Serde for `f64` that survives JSON: finite numbers as numbers, the others as `"NaN"`,
+/// `"inf"`, `"-inf"`.
+pub(crate) mod num {
+    use serde::de::{self, Visitor};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::fmt;
+
+    /// An `f64` with the JSON encoding above.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub(crate) struct Num(pub f64);
+
+    impl Serialize for Num {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let x = self.0;
+            match () {
+                _ if x.is_finite() => s.serialize_f64(x),
+                _ if x.is_nan() => s.serialize_str("NaN"),
+                _ if x > 0.0 => s.serialize_str("inf"),
+                _ => s.serialize_str("-inf"),
+            }
+        }
+    }
+
+    struct NumVisitor;
+
+    impl Visitor<'_> for NumVisitor {
+        type Value = Num;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(r#"a number, or "NaN", "inf" or "-inf""#)
+        }
+        fn visit_f64<E: de::Error>(self, x: f64) -> Result<Num, E> {
+            Ok(Num(x))
+        }
+        fn visit_i64<E: de::Error>(self, x: i64) -> Result<Num, E> {
+            Ok(Num(x as f64))
+        }
+        fn visit_u64<E: de::Error>(self, x: u64) -> Result<Num, E> {
+            Ok(Num(x as f64))
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Num, E> {
+            match s {
+                "NaN" => Ok(Num(f64::NAN)),
+                "inf" => Ok(Num(f64::INFINITY)),
+                "-inf" => Ok(Num(f64::NEG_INFINITY)),
+                _ => Err(E::invalid_value(de::Unexpected::Str(s), &self)),
+            }
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Num {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Num, D::Error> {
+            d.deserialize_any(NumVisitor)
+        }
+    }
+
+    pub(crate) fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+        Num(*x).serialize(s)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Num::deserialize(d).map(|n| n.0)
+    }
+
+    /// `Option<f64>`: `null` for `None`.
+    pub(crate) mod option {
+        use super::Num;
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        pub(crate) fn serialize<S: Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+            x.map(Num).serialize(s)
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<f64>, D::Error> {
+            Ok(Option::<Num>::deserialize(d)?.map(|n| n.0))
+        }
+    }
+
+    /// `Option<Vec<f64>>`.
+    pub(crate) mod option_vec {
+        use super::Num;
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        pub(crate) fn serialize<S: Serializer>(
+            x: &Option<Vec<f64>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            x.as_ref()
+                .map(|v| v.iter().copied().map(Num).collect::<Vec<_>>())
+                .serialize(s)
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<Vec<f64>>, D::Error> {
+            let v = Option::<Vec<Num>>::deserialize(d)?;
+            Ok(v.map(|v| v.into_iter().map(|n| n.0).collect()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn norm_survives_huge_and_tiny_elements() {
+        // ‖(3e200, 4e200)‖ = 5e200; the plain sum of squares would be inf.
+        assert!((norm(&[3e200, 4e200]) / 5e200 - 1.0).abs() < 1e-15);
+        // ‖(3e-200, 4e-200)‖ = 5e-200; the plain sum of squares would be 0.
+        assert!((norm(&[3e-200, 4e-200]) / 5e-200 - 1.0).abs() < 1e-15);
+        assert_eq!(norm(&[3.0, 4.0]), 5.0);
+        assert!(norm(&[1.0, f64::NAN]).is_nan());
+        assert_eq!(norm(&[1.0, f64::INFINITY]), f64::INFINITY);
+        assert_eq!(norm(&[]), 0.0);
+    }
+
+    /// Every table reads the same norm for the same gradient, to the last bit.
+    #[test]
+    fn summaries_and_ledger_sum_squares_alike() {
+        let xs: Vec<f64> = (0..1001).map(|i| ((i * 37 % 101) as f64 - 50.0) / 7.0).collect();
+        let t = Tensor::from_vec(xs, &[7, 143]);
+        assert_eq!(Summary::of(&t, 0).norm(), tensor_norm(&t));
+        let plain: f64 = t.to_vec().iter().map(|x| x * x).sum::<f64>().sqrt();
+        assert!((tensor_norm(&t) - plain).abs() <= 1e-12 * plain);
+    }
+
+    #[test]
+    fn non_finite_numbers_round_trip_through_json() {
+        let s = Summary::of(
+            &Tensor::from_vec(vec![1.0, f64::NAN, f64::NEG_INFINITY], &[3]),
+            8,
+        );
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(
+            json,
+            r#"{"shape":[3],"norm":"NaN","min":"NaN","max":"NaN","finite":false,"values":[1.0,"NaN","-inf"]}"#
+        );
+        let back: Summary = serde_json::from_str(&json).unwrap();
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+        let inf: Summary = serde_json::from_str(r#""inf""#).unwrap();
+        assert_eq!(inf, Summary::Scalar(f64::INFINITY));
+    }
+}
