@@ -135,7 +135,7 @@ fn mlp_ledger_matches_hand_computation() {
     assert!(close(rows[1].gain.unwrap(), 0.26937071259906914, 1e-12));
     assert!(close(rows[1].running, 0.3469822351181778, 1e-12));
     let params: Vec<&str> = rows[1].params.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(params, ["W1", "b1"]);
+    assert_eq!(params, ["W₁", "b₁"]);
     let gx = grads.get(NodeId(0)).unwrap().norm();
     assert_eq!(rows[1].input_norm, Some(gx));
 }

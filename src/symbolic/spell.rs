@@ -79,8 +79,9 @@ fn digit(d: char) -> usize {
     d.to_digit(10).expect("an ASCII digit") as usize
 }
 
-/// A symbol: trailing digits, after an optional underscore, become a subscript (`w1` and `w_1`
-/// are `w₁`, `w_{1}`); in LaTeX any other part after an underscore is a subscript too
+/// A symbol: when the name is a word (letters only) followed by digits, after an optional
+/// underscore, the digits become a subscript (`w1` and `w_1` are `w₁`, `w_{1}`); other names
+/// (`fc1.weight`) are kept as written. In LaTeX any other part after an underscore is a subscript too
 /// (`w_out` is `w_{\mathrm{out}}`), multi-letter names are upright and Greek letters and `∂`
 /// become commands.
 pub(super) fn symbol(name: &str, n: Notation) -> String {
@@ -103,7 +104,10 @@ fn split_subscript(name: &str, n: Notation) -> (&str, Option<&str>) {
     let stem = name.trim_end_matches(|c: char| c.is_ascii_digit());
     let digits = &name[stem.len()..];
     let stem = stem.strip_suffix('_').unwrap_or(stem);
-    if stem.is_empty() || digits.is_empty() {
+    // Only a plain word takes a subscript: `w1`, `W_1`, `h10`; a path such as
+    // `rnn.weight_hh_l0` stays as the user wrote it.
+    let plain_word = stem.chars().all(char::is_alphabetic);
+    if stem.is_empty() || digits.is_empty() || !plain_word {
         (name, None)
     } else {
         (stem, Some(digits))
