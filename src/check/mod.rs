@@ -138,12 +138,12 @@ where
     let mut worst: Option<Mismatch> = None;
     let mut checked = 0;
     for (input, x) in inputs.iter().enumerate() {
-        for element in 0..x.len() {
+        for (element, &analytic) in analytic[input].iter().enumerate().take(x.len()) {
             let numeric = central_difference(inputs, input, element, options.eps, &evaluate);
             let candidate = Mismatch {
                 input,
                 element,
-                analytic: analytic[input][element],
+                analytic,
                 numeric,
             };
             checked += 1;
