@@ -13,7 +13,7 @@ use super::fmt_num;
 use super::graph_svg::{MAX_DRAWN_NODES, graph_svg};
 use super::model::HtmlTrace;
 
-const STYLE: &str = include_str!("page.css");
+pub(super) const STYLE: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("page.js");
 
 /// The page for `trace`.
@@ -212,7 +212,7 @@ fn charts(trace: &HtmlTrace) -> String {
     out + "</div>\n</section>\n"
 }
 
-fn strip_xml_declaration(svg: &str) -> &str {
+pub(super) fn strip_xml_declaration(svg: &str) -> &str {
     match svg.strip_prefix("<?xml") {
         Some(rest) => rest
             .split_once("?>")

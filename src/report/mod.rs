@@ -9,6 +9,7 @@
 //! | module | renders |
 //! |---|---|
 //! | [`text`] | [`HtmlTrace`] and [`Table`] as aligned text or Markdown |
+//! | [`document`] | a [`Document`] (headings, paragraphs, tables, charts) as text, Markdown or HTML |
 //! | [`dot`] | the graph as Graphviz DOT (our own renderer, stable for snapshots) |
 //! | [`graph_svg`] | the graph as an inline SVG, nodes in columns by topological depth |
 //! | [`svg`] | line charts with plotters: log axes, legends, a threshold line |
@@ -16,6 +17,7 @@
 //!
 //! All output is deterministic: numbers go through [`fmt_num`], and nothing iterates a hash map.
 
+pub mod document;
 pub mod dot;
 mod from_tape;
 pub mod graph_svg;
@@ -25,6 +27,7 @@ pub mod serde_number;
 pub mod svg;
 pub mod text;
 
+pub use document::Document;
 pub use model::{
     Chart, FORMAT_VERSION, GradientLine, GraphEdge, GraphNode, HtmlTrace, Ledger, LedgerRow,
     NodeRole, Step,

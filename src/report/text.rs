@@ -101,6 +101,25 @@ impl Table {
         }
         out
     }
+
+    /// An HTML `<table>` (cells escaped; right-aligned columns get `class="num"`).
+    pub fn to_html(&self) -> String {
+        let escape = super::html::escape;
+        let line = |tag: &str, cells: &[String]| {
+            let mut out = String::from("<tr>");
+            for (c, cell) in cells.iter().enumerate() {
+                let class = if self.right[c] { " class=\"num\"" } else { "" };
+                out += &format!("<{tag}{class}>{}</{tag}>", escape(cell));
+            }
+            out + "</tr>\n"
+        };
+        let mut out = String::from("<table>\n");
+        out += &line("th", &self.headers);
+        for row in &self.rows {
+            out += &line("td", row);
+        }
+        out + "</table>\n"
+    }
 }
 
 /// How a section is laid out: aligned text or Markdown.
