@@ -122,57 +122,110 @@ pub fn loss_curves(title: &str, series: &[Series], threshold: Option<Threshold>)
     line_chart(&chart, series)
 }
 
-/// Draws `series` as lines with a legend.
+/// Draws `series` as lines with a legend, placed in the corner of the plot its lines cross
+/// least.
+///
+/// A log axis is drawn as log₁₀ of the values on a linear axis whose ticks are whole decades
+/// labelled as powers of ten: plotters' own log axis leaves out every tick below f64's epsilon
+/// (about 2.2e-16), which is where vanishing gradients live.
 ///
 /// # Errors
 /// [`Error::Invalid`] if plotters cannot lay the chart out (a size too small for its labels).
 pub fn line_chart(chart: &LineChart, series: &[Series]) -> Result<String> {
-    let drawable = |y: f64| y.is_finite() && (!chart.log_y || y > 0.0);
+    let to_axis = |y: f64| {
+        if chart.log_y {
+            if y > 0.0 { y.log10() } else { f64::NAN }
+        } else {
+            y
+        }
+    };
+    let series: Vec<Series> = series
+        .iter()
+        .map(|s| {
+            Series::new(
+                s.name.clone(),
+                s.points.iter().map(|&(x, y)| (x, to_axis(y))),
+            )
+        })
+        .collect();
+    let threshold = chart
+        .threshold
+        .as_ref()
+        .map(|t| (t.label.as_str(), to_axis(t.value)))
+        .filter(|t| t.1.is_finite());
     let points = || {
         series
             .iter()
             .flat_map(|s| s.points.iter())
-            .filter(|(x, y)| x.is_finite() && drawable(*y))
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
     };
-    let x = padded(points().map(|p| p.0), false);
-    let threshold = chart
-        .threshold
-        .iter()
-        .map(|t| t.value)
-        .filter(|y| drawable(*y));
-    let y = padded(points().map(|p| p.1).chain(threshold), chart.log_y);
+    let x = padded(points().map(|p| p.0));
+    let ys = || points().map(|p| p.1).chain(threshold.map(|t| t.1));
     let mut svg = String::new();
     let drawn = if chart.log_y {
-        draw(&mut svg, chart, series, x, y.log_scale(), &drawable)
+        let decades = whole_decades(ys());
+        // At most about eight ticks, a round number of decades apart, at multiples of that
+        // number: 1e-60, 1e-40, … rather than 1e-64, 1e-46, ….
+        let wanted = (decades.end - decades.start) / 8.0;
+        let step = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+            .into_iter()
+            .find(|s| *s >= wanted)
+            .unwrap_or(200.0);
+        let decades = (decades.start / step).floor() * step..(decades.end / step).ceil() * step;
+        let minor = minor_lines(&decades);
+        // A hair past the top decade, so the linspace's last tick is that decade.
+        let y = (decades.start..decades.end + 1e-9).step(step);
+        draw(&mut svg, chart, &series, threshold, &minor, x, y)
     } else {
-        draw(&mut svg, chart, series, x, y, &drawable)
+        draw(&mut svg, chart, &series, threshold, &[], x, padded(ys()))
     };
     drawn.map_err(|e| Error::invalid("svg chart", e))?;
     Ok(svg)
 }
 
-/// The range of `values` with a margin (multiplicative on a log axis); a default range when
-/// there are none, a unit-wide one around a single value.
-fn padded(values: impl Iterator<Item = f64>, log: bool) -> Range<f64> {
-    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    });
-    match (lo.is_finite(), log) {
-        (false, false) => 0.0..1.0,
-        (false, true) => 0.1..10.0,
-        (true, false) if lo == hi => lo - 1.0..hi + 1.0,
-        (true, false) => {
+/// The range of `values` with a 4% margin; a default range when there are none, a unit-wide
+/// one around a single value.
+fn padded(values: impl Iterator<Item = f64>) -> Range<f64> {
+    let (lo, hi) = min_max(values);
+    match lo.is_finite() {
+        false => 0.0..1.0,
+        true if lo == hi => lo - 1.0..hi + 1.0,
+        true => {
             let pad = (hi - lo) * 0.04;
             lo - pad..hi + pad
         }
-        // Whole decades (a hair wider, as ln(0.1)/ln(10) rounds above −1): plotters' log axis
-        // labels powers of ten from the first one inside the range, so every decade the data
-        // touches gets its label.
-        (true, true) => {
-            let decade = |v: f64, round: fn(f64) -> f64| 10f64.powf(round(v.log10()));
-            decade(lo, f64::floor) * 0.999..decade(hi, f64::ceil) * 1.001
-        }
     }
+}
+
+/// The whole decades around log₁₀ values: `floor(min)..ceil(max)`, at least one decade wide;
+/// `-1..1` (0.1 to 10) when there are none.
+fn whole_decades(values: impl Iterator<Item = f64>) -> Range<f64> {
+    let (lo, hi) = min_max(values);
+    if !lo.is_finite() {
+        return -1.0..1.0;
+    }
+    let (lo, hi) = (lo.floor(), hi.ceil());
+    if lo == hi { lo..hi + 1.0 } else { lo..hi }
+}
+
+/// Light grid lines at 2·10^d … 9·10^d (in log₁₀) when at most six decades are shown.
+fn minor_lines(decades: &Range<f64>) -> Vec<f64> {
+    if decades.end - decades.start > 6.0 {
+        return Vec::new();
+    }
+    let mut lines = Vec::new();
+    let mut d = decades.start;
+    while d < decades.end {
+        lines.extend((2..=9).map(|m| d + f64::from(m).log10()));
+        d += 1.0;
+    }
+    lines
+}
+
+fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    })
 }
 
 const PALETTE: [RGBColor; 8] = [
@@ -190,9 +243,10 @@ fn draw<Y>(
     svg: &mut String,
     chart: &LineChart,
     series: &[Series],
+    threshold: Option<(&str, f64)>,
+    minor: &[f64],
     x: Range<f64>,
     y: Y,
-    drawable: &dyn Fn(f64) -> bool,
 ) -> std::result::Result<(), String>
 where
     Y: AsRangedCoord<Value = f64>,
@@ -215,7 +269,7 @@ where
         .x_label_formatter(&|v| fmt_num(*v))
         .y_label_formatter(&|v| {
             if chart.log_y {
-                fmt_power(*v)
+                fmt_power(10f64.powf(*v))
             } else {
                 fmt_num(*v)
             }
@@ -223,10 +277,16 @@ where
         .light_line_style(RGBColor(238, 238, 238))
         .draw()
         .map_err(|e| err(&e))?;
+    for &y in minor {
+        plot.draw_series(LineSeries::new(
+            [(x_lo, y), (x_hi, y)],
+            RGBColor(238, 238, 238).stroke_width(1),
+        ))
+        .map_err(|e| err(&e))?;
+    }
     for (i, s) in series.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
-        let segments = segments(&s.points, drawable);
-        for (k, segment) in segments.iter().enumerate() {
+        for (k, segment) in segments(&s.points).iter().enumerate() {
             let drawn = plot
                 .draw_series(LineSeries::new(
                     segment.iter().copied(),
@@ -240,26 +300,102 @@ where
             }
         }
     }
-    if let Some(t) = chart.threshold.as_ref().filter(|t| drawable(t.value)) {
+    if let Some((label, value)) = threshold {
         let style = ShapeStyle::from(&BLACK).stroke_width(1);
         plot.draw_series(DashedLineSeries::new(
-            [(x_lo, t.value), (x_hi, t.value)],
+            [(x_lo, value), (x_hi, value)],
             6,
             4,
             style,
         ))
         .map_err(|e| err(&e))?
-        .label(t.label.as_str())
+        .label(label)
         .legend(move |(x, y)| DashedPathElement::new([(x, y), (x + 20, y)], 4, 3, style));
     }
+    let position = legend_corner(&plot, series, threshold);
     plot.configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(position)
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(170, 170, 170))
         .draw()
         .map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))?;
     Ok(())
+}
+
+/// The corner of the plot whose legend box the lines cross least (upper right on a tie, then
+/// upper left, lower right, lower left).
+///
+/// The box's size is estimated as plotters lays it out: 13⅓ pixels per entry plus 20, and
+/// about 5.5 pixels per character plus 50 for the sample line and the margins. Each line is
+/// sampled at 24 points per segment, so a line crossing a box between two data points counts.
+fn legend_corner<DB, X, Y>(
+    plot: &ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    series: &[Series],
+    threshold: Option<(&str, f64)>,
+) -> SeriesLabelPosition
+where
+    DB: DrawingBackend,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let names = series
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain(threshold.map(|t| t.0));
+    let (entries, chars) = names.fold((0usize, 0usize), |(n, w), name| {
+        (n + 1, w.max(name.chars().count()))
+    });
+    let (w, h) = (50.0 + 5.5 * chars as f64, 20.0 + 13.4 * entries as f64);
+    let (area_w, area_h) = plot.plotting_area().dim_in_pixel();
+    let (area_w, area_h) = (f64::from(area_w), f64::from(area_h));
+    let (base_x, base_y) = plot.plotting_area().get_base_pixel();
+    let mut samples = Vec::new();
+    for s in series {
+        for segment in segments(&s.points) {
+            for pair in segment.windows(2) {
+                let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
+                samples.extend((0..24).map(|i| {
+                    let t = f64::from(i) / 24.0;
+                    (x0 + t * (x1 - x0), y0 + t * (y1 - y0))
+                }));
+            }
+            samples.extend(segment.last());
+        }
+    }
+    if let Some((_, y)) = threshold {
+        let (x0, x1) = (plot.x_range().start, plot.x_range().end);
+        samples.extend((0..=24).map(|i| (x0 + f64::from(i) / 24.0 * (x1 - x0), y)));
+    }
+    let pixels: Vec<(f64, f64)> = samples
+        .iter()
+        .map(|p| {
+            let (px, py) = plot.backend_coord(p);
+            (f64::from(px - base_x), f64::from(py - base_y))
+        })
+        .collect();
+    let (left, right) = (5.0, area_w - w - 5.0);
+    let (top, bottom) = (5.0, area_h - h - 5.0);
+    let corners = [
+        (SeriesLabelPosition::UpperRight, right, top),
+        (SeriesLabelPosition::UpperLeft, left, top),
+        (SeriesLabelPosition::LowerRight, right, bottom),
+        (SeriesLabelPosition::LowerLeft, left, bottom),
+    ];
+    let crossings = |x: f64, y: f64| {
+        pixels
+            .iter()
+            .filter(|(px, py)| (x..=x + w).contains(px) && (y..=y + h).contains(py))
+            .count()
+    };
+    let mut best = (SeriesLabelPosition::UpperRight, usize::MAX);
+    for (position, x, y) in corners {
+        let n = crossings(x, y);
+        if n < best.1 {
+            best = (position, n);
+        }
+    }
+    best.0
 }
 
 /// A log-axis tick: powers of ten beyond 100 as `1e5`, `1e-4`; anything else as [`fmt_num`].
@@ -273,12 +409,13 @@ fn fmt_power(v: f64) -> String {
     }
 }
 
-/// The runs of drawable points, so a line breaks where a value cannot be drawn. A series with
-/// nothing drawable still gets one empty run, which keeps its legend entry.
-fn segments(points: &[(f64, f64)], drawable: &dyn Fn(f64) -> bool) -> Vec<Vec<(f64, f64)>> {
+/// The runs of finite points, so a line breaks where a value cannot be drawn (on a log axis a
+/// zero or negative value has no logarithm). A series with nothing drawable still gets one
+/// empty run, which keeps its legend entry.
+fn segments(points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
     let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
     for &(x, y) in points {
-        if x.is_finite() && drawable(y) {
+        if x.is_finite() && y.is_finite() {
             runs.last_mut().expect("never empty").push((x, y));
         } else if !runs.last().expect("never empty").is_empty() {
             runs.push(Vec::new());
@@ -296,19 +433,18 @@ mod tests {
 
     #[test]
     fn lines_break_at_undrawable_points() {
-        let log = |y: f64| y.is_finite() && y > 0.0;
         let pts = [
             (0.0, 1.0),
             (1.0, 2.0),
             (2.0, f64::INFINITY),
-            (3.0, 0.0),
+            (3.0, f64::NAN),
             (4.0, 5.0),
         ];
         assert_eq!(
-            segments(&pts, &log),
+            segments(&pts),
             vec![vec![(0.0, 1.0), (1.0, 2.0)], vec![(4.0, 5.0)]]
         );
-        assert_eq!(segments(&[(0.0, f64::NAN)], &log), vec![Vec::new()]);
+        assert_eq!(segments(&[(0.0, f64::NAN)]), vec![Vec::new()]);
     }
 
     #[test]
@@ -319,9 +455,11 @@ mod tests {
     }
 
     /// A small chart, byte for byte: two lines, a threshold, a log axis and its legend. Read
-    /// in full when accepted: y ticks 0.1 … 10 (whole decades), x ticks 0 to 3, the two lines
-    /// mirror images about 1, the dashed threshold as short `<polyline>` pieces at the `5`
-    /// tick, the legend entries in series order.
+    /// in full when accepted: y ticks 0.1, 1, 10 at y = 181, 110, 39 (whole decades, 71 pixels
+    /// each), light lines at 2…9 × each decade, x ticks 0 to 3, the two lines mirror images
+    /// about 1 (8 at y = 46: 110 − 0.903·71), the dashed threshold as short `<polyline>`
+    /// pieces at y = 61 (log₁₀ 5 = 0.699), the legend entries in series order, in the lower
+    /// left (every corner is crossed by a line or the threshold; that one least).
     #[test]
     fn small_chart_snapshot() {
         let grow = Series::new("grows", [(0.0, 1.0), (1.0, 2.0), (2.0, 4.0), (3.0, 8.0)]);
@@ -343,11 +481,38 @@ mod tests {
 
     #[test]
     fn ranges_pad_and_survive_degenerate_data() {
-        assert_eq!(padded([].into_iter(), true), 0.1..10.0);
-        assert_eq!(padded([2.0].into_iter(), false), 1.0..3.0);
-        let r = padded([0.125, 8.0].into_iter(), true);
-        assert!(r.start < 0.1 && r.start > 0.099 && r.end > 10.0 && r.end < 10.1);
-        let r = padded([3.0].into_iter(), true);
-        assert!(r.start < 1.0 && r.end > 10.0);
+        assert_eq!(padded([].into_iter()), 0.0..1.0);
+        assert_eq!(padded([2.0].into_iter()), 1.0..3.0);
+        assert_eq!(whole_decades([].into_iter()), -1.0..1.0);
+        // 0.125 … 8 in log₁₀: −0.9 … 0.9, so 0.1 … 10.
+        let r = whole_decades([0.125f64.log10(), 8f64.log10()].into_iter());
+        assert_eq!(r, -1.0..1.0);
+        assert_eq!(whole_decades([0.5].into_iter()), 0.0..1.0);
+        assert_eq!(whole_decades([2.0].into_iter()), 2.0..3.0);
+    }
+
+    /// Every decade gets its tick label, far below f64's epsilon too (plotters' log axis drops
+    /// those), and a line falling to the lower right pushes the legend to the upper right.
+    #[test]
+    fn tiny_values_keep_their_decade_labels() {
+        let fall = Series::new("falls", (0..=60).map(|k| (f64::from(k), 10f64.powi(-k))));
+        let svg = layer_norms("falls", &[fall]).unwrap();
+        for tick in ["1e-60", "1e-30", "1e-20", "1"] {
+            assert!(svg.contains(&format!("\n{tick}\n</text>")), "{tick}");
+        }
+    }
+
+    #[test]
+    fn the_legend_moves_out_of_the_way() {
+        let rise = Series::new("rises", (0..=10).map(|k| (f64::from(k), f64::from(k))));
+        let chart = LineChart::new("rise", "x", "y");
+        let svg = line_chart(&chart, &[rise]).unwrap();
+        // The line runs from lower left to upper right: the legend goes upper left, whose
+        // box starts 5 pixels right of the plot's left edge (x = 14 + 72 = 86, so 91).
+        let legend = svg
+            .lines()
+            .find(|l| l.contains("opacity=\"0.85\""))
+            .expect("a legend box");
+        assert!(legend.starts_with("<rect x=\"91\""), "{legend}");
     }
 }
