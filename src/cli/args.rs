@@ -66,8 +66,8 @@ pub struct ExprArgs {
 pub enum Scenario {
     /// y = w·(w·(…(w·x))): ∂y/∂x = w^L explodes for w > 1 and vanishes for w < 1.
     Chain(ChainArgs),
-    /// A deep MLP under naive, too-small, Xavier and He initialisation (not yet available).
-    Init,
+    /// A deep MLP under naive, too-small, Xavier and He initialisation, with tanh and ReLU.
+    Init(super::demo::init::InitArgs),
     /// Vanilla RNN, LSTM and GRU on the adding problem (not yet available).
     Rnn,
     /// Training with and without gradient clipping (not yet available).
@@ -85,7 +85,7 @@ impl Scenario {
     pub fn name(&self) -> &'static str {
         match self {
             Scenario::Chain(_) => "chain",
-            Scenario::Init => "init",
+            Scenario::Init(_) => "init",
             Scenario::Rnn => "rnn",
             Scenario::Clip => "clip",
             Scenario::Residual => "residual",

@@ -1,0 +1,100 @@
+//! What the measuring demos share: short numbers for wide tables, and one report rendered in
+//! every format.
+
+use serde::Serialize;
+
+use chaintrace::report::Document;
+
+use crate::cli::CliError;
+use crate::cli::args::Format;
+
+/// Renders a demo: text and Markdown from `doc`, JSON from `numbers`, SVG the chart at
+/// `chart` in `doc.charts`, HTML the page with every chart. There is no graph to draw in DOT.
+pub fn render(
+    demo: &str,
+    format: Format,
+    numbers: &impl Serialize,
+    doc: &Document,
+    chart: usize,
+) -> Result<String, CliError> {
+    match format {
+        Format::Text => Ok(doc.to_text()),
+        Format::Md => Ok(doc.to_markdown()),
+        Format::Json => Ok(serde_json::to_string_pretty(numbers).expect("plain data") + "\n"),
+        Format::Html => Ok(doc.to_html()),
+        Format::Svg => doc
+            .charts
+            .get(chart)
+            .map(|c| c.svg.clone())
+            .ok_or_else(|| CliError::Failed(format!("demo {demo} drew no chart {chart}"))),
+        Format::Dot => Err(CliError::Usage(format!(
+            "demo {demo} has no single graph to draw: use --format text, md, json, svg or html"
+        ))),
+    }
+}
+
+/// A number with three significant digits, for tables with many columns: scientific
+/// notation outside `[1e-3, 1e3)`, trailing zeros dropped, `inf` and `NaN` spelled out.
+pub fn fmt3(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    // Round first, so 9.996 becomes 10 (two decimals fewer), not 10.00.
+    let s = format!("{x:.2e}");
+    let (mantissa, exponent) = s.split_once('e').expect("scientific notation");
+    let e: i32 = exponent.parse().expect("an exponent");
+    if (-3..3).contains(&e) {
+        let decimals = (2 - e).max(0) as usize;
+        let rounded: f64 = s.parse().expect("a number");
+        trim(&format!("{rounded:.decimals$}")).to_string()
+    } else {
+        format!("{}e{e}", trim(mantissa))
+    }
+}
+
+fn trim(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+/// `×a … ×b`: the range of a set of ratios.
+pub fn band(lo: f64, hi: f64) -> String {
+    format!("×{} … ×{}", fmt3(lo), fmt3(hi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_significant_digits() {
+        let cases = [
+            (1.0, "1"),
+            (0.125, "0.125"),
+            (5.65685, "5.66"),
+            (9.996, "10"),
+            (1234.5, "1.23e3"),
+            (999.4, "999"),
+            (9999.0, "1e4"),
+            (0.001234, "0.00123"),
+            (0.0009994, "9.99e-4"),
+            (3.1e37, "3.1e37"),
+            (-2.5e-12, "-2.5e-12"),
+            (f64::INFINITY, "inf"),
+            (f64::NAN, "NaN"),
+            (0.0, "0"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(fmt3(x), want, "{x}");
+        }
+    }
+}
