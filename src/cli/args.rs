@@ -72,8 +72,8 @@ pub enum Scenario {
     Rnn,
     /// Training with and without gradient clipping (not yet available).
     Clip,
-    /// A deep plain network against the same with residual edges (not yet available).
-    Residual,
+    /// A deep plain network against the same with residual edges, and paths by length.
+    Residual(super::demo::residual::ResidualArgs),
     /// A deep network with and without batch normalisation (not yet available).
     Batchnorm,
     /// Sensitivity to small differences in initial variance (not yet available).
@@ -88,7 +88,7 @@ impl Scenario {
             Scenario::Init(_) => "init",
             Scenario::Rnn => "rnn",
             Scenario::Clip => "clip",
-            Scenario::Residual => "residual",
+            Scenario::Residual(_) => "residual",
             Scenario::Batchnorm => "batchnorm",
             Scenario::Chaos => "chaos",
         }

@@ -160,6 +160,16 @@ impl Flag {
         }
     }
 
+    /// The flag in words.
+    pub fn word(self) -> &'static str {
+        match self {
+            Flag::Ok => "within the thresholds",
+            Flag::Exploding => "exploding",
+            Flag::Vanishing => "vanishing",
+            Flag::NonFinite => "not finite",
+        }
+    }
+
     fn of(row: &LayerRow) -> Flag {
         match row.input_norm {
             Some(n) if !n.is_finite() => Flag::NonFinite,

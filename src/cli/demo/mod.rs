@@ -4,6 +4,7 @@ mod chain;
 mod deepnet;
 pub mod init;
 mod present;
+pub mod residual;
 
 use super::CliError;
 use super::args::{Format, Scenario};
@@ -13,6 +14,7 @@ pub fn run(scenario: &Scenario, format: Format, seed: u64) -> Result<String, Cli
     match scenario {
         Scenario::Chain(args) => chain::run(args, format),
         Scenario::Init(args) => init::run(args, format, seed),
+        Scenario::Residual(args) => residual::run(args, format, seed),
         other => Err(CliError::Failed(format!(
             "demo `{}` is not yet available; try `chaintrace demo chain`",
             other.name()
