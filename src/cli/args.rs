@@ -74,8 +74,8 @@ pub enum Scenario {
     Clip,
     /// A deep plain network against the same with residual edges, and paths by length.
     Residual(super::demo::residual::ResidualArgs),
-    /// A deep network with and without batch normalisation (not yet available).
-    Batchnorm,
+    /// A deep, badly initialised network with and without batch normalisation.
+    Batchnorm(super::demo::batchnorm::BatchnormArgs),
     /// Sensitivity to small differences in initial variance (not yet available).
     Chaos,
 }
@@ -89,7 +89,7 @@ impl Scenario {
             Scenario::Rnn => "rnn",
             Scenario::Clip => "clip",
             Scenario::Residual(_) => "residual",
-            Scenario::Batchnorm => "batchnorm",
+            Scenario::Batchnorm(_) => "batchnorm",
             Scenario::Chaos => "chaos",
         }
     }

@@ -1,5 +1,6 @@
 //! `chaintrace demo <scenario>`: one file per scenario.
 
+pub mod batchnorm;
 mod chain;
 mod deepnet;
 pub mod init;
@@ -15,6 +16,7 @@ pub fn run(scenario: &Scenario, format: Format, seed: u64) -> Result<String, Cli
         Scenario::Chain(args) => chain::run(args, format),
         Scenario::Init(args) => init::run(args, format, seed),
         Scenario::Residual(args) => residual::run(args, format, seed),
+        Scenario::Batchnorm(args) => batchnorm::run(args, format, seed),
         other => Err(CliError::Failed(format!(
             "demo `{}` is not yet available; try `chaintrace demo chain`",
             other.name()
