@@ -76,8 +76,8 @@ pub enum Scenario {
     Residual(super::demo::residual::ResidualArgs),
     /// A deep, badly initialised network with and without batch normalisation.
     Batchnorm(super::demo::batchnorm::BatchnormArgs),
-    /// Sensitivity to small differences in initial variance (not yet available).
-    Chaos,
+    /// Sensitivity: many seeds at small differences of the initial variance, 100 layers.
+    Chaos(super::demo::chaos::ChaosArgs),
 }
 
 impl Scenario {
@@ -90,7 +90,7 @@ impl Scenario {
             Scenario::Clip => "clip",
             Scenario::Residual(_) => "residual",
             Scenario::Batchnorm(_) => "batchnorm",
-            Scenario::Chaos => "chaos",
+            Scenario::Chaos(_) => "chaos",
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod batchnorm;
 mod chain;
+pub mod chaos;
 mod deepnet;
 pub mod init;
 mod present;
@@ -17,6 +18,7 @@ pub fn run(scenario: &Scenario, format: Format, seed: u64) -> Result<String, Cli
         Scenario::Init(args) => init::run(args, format, seed),
         Scenario::Residual(args) => residual::run(args, format, seed),
         Scenario::Batchnorm(args) => batchnorm::run(args, format, seed),
+        Scenario::Chaos(args) => chaos::run(args, format, seed),
         other => Err(CliError::Failed(format!(
             "demo `{}` is not yet available; try `chaintrace demo chain`",
             other.name()

@@ -71,6 +71,17 @@ pub fn band(lo: f64, hi: f64) -> String {
     format!("×{} … ×{}", fmt3(lo), fmt3(hi))
 }
 
+/// The middle of `values` (the mean of the two middle ones for an even count); NaN sorts last.
+pub fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +107,12 @@ mod tests {
         for (x, want) in cases {
             assert_eq!(fmt3(x), want, "{x}");
         }
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median(&[]).is_nan());
     }
 }
