@@ -121,7 +121,7 @@ fn division_by_zero_is_reported_as_inf() {
 
 #[test]
 fn scenarios_not_yet_built_fail_clearly() {
-    for scenario in ["init", "rnn", "clip", "residual", "batchnorm", "chaos"] {
+    for scenario in ["rnn", "clip"] {
         let (code, out, err) = chaintrace(&["demo", scenario]);
         assert_eq!(code, 1);
         assert_eq!(out, "");

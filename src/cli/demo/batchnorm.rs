@@ -175,8 +175,8 @@ impl BatchnormReport {
             &format!("‖∂L/∂x‖/‖∂L/∂h_{l}‖"),
             "gain per layer",
             "flag at x",
-            "std(h_k), k = 1…L",
-            "mean(h_k), k = 1…L",
+            "std(h_k), k ≥ 1",
+            "mean(h_k), k ≥ 1",
         ])
         .right_align(1)
         .right_align(2);
@@ -192,7 +192,7 @@ impl BatchnormReport {
                 name.to_string(),
                 fmt3(m.total_gain()),
                 fmt3(m.gain_per_block()),
-                m.flags[0].word().to_string(),
+                m.flags[0].short().to_string(),
                 format!("{} … {}", fmt3(slo), fmt3(shi)),
                 format!("{} … {}", fmt3(mlo), fmt3(mhi)),
             ]);
@@ -256,8 +256,7 @@ impl BatchnormReport {
         let (p, b) = (&self.plain, &self.batchnorm);
         let mut out = vec![
             format!(
-                "Forward: plain, {}; with batch normalisation, {}. Normalising each layer's \
-                 input undoes the weights' scale, whatever it is.",
+                "Forward: plain, {}; with batch normalisation, {}.",
                 spread(p),
                 spread(b)
             ),
@@ -282,7 +281,7 @@ impl BatchnormReport {
             format!(
                 "Batch normalisation brings the gain per layer from ×{} to ×{}, but not to 1: \
                  at initialisation a deep batch-normalised network without skip connections \
-                 still multiplies the gradient by a little more than 1 per layer{reference}, \
+                 still multiplies the gradient by more than 1 per layer{reference}, \
                  which compounds to {} over {l} layers.",
                 fmt3(pg),
                 fmt3(bg),

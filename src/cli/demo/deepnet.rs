@@ -160,6 +160,16 @@ impl Flag {
         }
     }
 
+    /// The flag in one word, for tables.
+    pub fn short(self) -> &'static str {
+        match self {
+            Flag::Ok => "none",
+            Flag::Exploding => "exploding",
+            Flag::Vanishing => "vanishing",
+            Flag::NonFinite => "not finite",
+        }
+    }
+
     /// The flag in words.
     pub fn word(self) -> &'static str {
         match self {
@@ -501,6 +511,46 @@ mod tests {
         });
         let longest = split.path_lengths[6].norm;
         assert!((cut.grad_norms[0] - longest).abs() <= 1e-12 * longest);
+    }
+
+    /// The geometric-mean gain per layer over five seeds, for a 20-layer ReLU net of width 128.
+    fn mean_relu_gain(init: Init) -> f64 {
+        let logs: f64 = (0..5)
+            .map(|seed| {
+                let n = DeepNet {
+                    depth: 20,
+                    width: 128,
+                    batch: 16,
+                    seed,
+                    ..net(init, Activation::Relu)
+                };
+                n.measure::<f64>(Probe::default()).gain_per_block().ln()
+            })
+            .sum();
+        (logs / 5.0).exp()
+    }
+
+    /// Each ReLU layer multiplies ‖∂L/∂h‖ by about σ·√(n/2) (half the units pass the gradient):
+    /// He's σ = √(2/n) gives 1, N(0, 1) gives √(128/2) = 8. Fluctuations shrink with the
+    /// width; at 128 units, 20 layers and 5 seeds the mean is within 10%.
+    #[test]
+    fn relu_gain_per_layer_is_sigma_times_root_half_n() {
+        let he = mean_relu_gain(Init::HeNormal(2f64.sqrt()));
+        assert!((he - 1.0).abs() < 0.1, "He: {he}");
+        let naive = mean_relu_gain(Init::Normal(1.0));
+        assert!((naive / 8.0 - 1.0).abs() < 0.1, "N(0,1): {naive}");
+    }
+
+    #[test]
+    fn norms_in_f64_survive_what_f32_squares_would_not() {
+        let t = Tensor::from_vec(vec![3e30f32, 4e30], &[2]);
+        assert!((norm_f64(&t) / 5e30 - 1.0).abs() < 1e-6);
+        assert_eq!(norm_f64(&Tensor::<f32>::zeros(&[3])), 0.0);
+        assert!(norm_f64(&Tensor::from_vec(vec![1.0f64, f64::NAN], &[2])).is_nan());
+        assert_eq!(
+            norm_f64(&Tensor::from_vec(vec![1.0f64, f64::INFINITY], &[2])),
+            f64::INFINITY
+        );
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub struct InitArgs {
 
     /// The gain of the Xavier initialiser (1 as Glorot and Bengio; PyTorch suggests 5/3 for
     /// tanh).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub xavier_gain: f64,
 
     /// The chart --format svg draws.

@@ -229,7 +229,7 @@ impl ResidualReport {
                 fmt3(m.grad_norms[0]),
                 fmt3(m.total_gain()),
                 fmt3(m.gain_per_block()),
-                m.flags[0].word().to_string(),
+                m.flags[0].short().to_string(),
             ]);
         }
         t
@@ -319,10 +319,15 @@ impl ResidualReport {
             ),
             format!(
                 "Path lengths: most paths cross about half the branches (C({l}, n) peaks at \
-                 n = {}), but the gradient does not come through them. The largest part is \
-                 n = {peak_n} ({}); half of Σ‖part_n‖ arrives through paths of length ≤ {}, 90% \
-                 through length ≤ {}; the norm-weighted mean length is {} of {l}.",
+                 n = {}), {}. The largest part is n = {peak_n} ({}); half of Σ‖part_n‖ arrives \
+                 through paths of length ≤ {}, 90% through length ≤ {}; the norm-weighted mean \
+                 length is {} of {l}.",
                 l / 2,
+                if 2 * reached[0] < l {
+                    "but most of the gradient comes through shorter ones"
+                } else {
+                    "and so does most of the gradient"
+                },
                 fmt3(peak),
                 reached[0],
                 reached[1],
