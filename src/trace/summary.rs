@@ -281,7 +281,9 @@ mod tests {
     /// Every table reads the same norm for the same gradient, to the last bit.
     #[test]
     fn summaries_and_ledger_sum_squares_alike() {
-        let xs: Vec<f64> = (0..1001).map(|i| ((i * 37 % 101) as f64 - 50.0) / 7.0).collect();
+        let xs: Vec<f64> = (0..1001)
+            .map(|i| ((i * 37 % 101) as f64 - 50.0) / 7.0)
+            .collect();
         let t = Tensor::from_vec(xs, &[7, 143]);
         assert_eq!(Summary::of(&t, 0).norm(), tensor_norm(&t));
         let plain: f64 = t.to_vec().iter().map(|x| x * x).sum::<f64>().sqrt();
