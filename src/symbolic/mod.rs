@@ -73,8 +73,8 @@ impl Expr {
     /// `self ^ e`.
     pub fn pow(self, e: Expr) -> Self {
         match (self.as_const(), e.as_const()) {
-            (_, Some(p)) if p == 0.0 => Expr::one(),
-            (_, Some(p)) if p == 1.0 => self,
+            (_, Some(0.0)) => Expr::one(),
+            (_, Some(1.0)) => self,
             (Some(b), Some(p)) => Expr::constant(b.powf(p)),
             _ => Expr::Pow(Box::new(self), Box::new(e)),
         }
@@ -102,8 +102,8 @@ impl Expr {
     /// The matrix product `self · rhs` (a constant 1 on either side is dropped).
     pub fn matmul(self, rhs: Expr) -> Self {
         match (self.as_const(), rhs.as_const()) {
-            (Some(a), _) if a == 1.0 => rhs,
-            (_, Some(b)) if b == 1.0 => self,
+            (Some(1.0), _) => rhs,
+            (_, Some(1.0)) => self,
             _ => Expr::MatMul(Box::new(self), Box::new(rhs)),
         }
     }

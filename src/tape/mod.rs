@@ -2,7 +2,7 @@
 //!
 //! A node is a leaf (a named differentiable variable), a constant, or an op applied to earlier
 //! nodes. Because a node can only refer to nodes recorded before it, creation order is a
-//! topological order, and the reverse sweep ([`backward`]) is one loop over the tape backwards.
+//! topological order, and the reverse sweep ([`Var::backward`]) is one loop over the tape backwards.
 //! [`Tape::graph`] gives the same computation as a petgraph graph for the tracer, path analysis
 //! and exporters.
 
@@ -126,7 +126,7 @@ impl Layers {
 /// The tape that records a computation, generic over the element type (`f32` or `f64`).
 ///
 /// Build a fresh tape (or [`reset`](Tape::reset) one) for each training step; parameters live
-/// outside it (in a [`nn`](crate::nn) parameter store, or your own tensors) and enter each step
+/// outside it (your own tensors, or the planned `nn` parameter store) and enter each step
 /// as new leaves.
 ///
 /// # Example
