@@ -107,7 +107,7 @@ pub(crate) fn sweep<T: Float>(
                 }
                 let mut contribution = op.vjp(slot, &inputs, &node.value, &grad);
                 // Undo broadcasting here, once, for every op.
-                if contribution.shape() != source.value.shape() {
+                if !contribution.same_shape(&source.value) {
                     contribution = contribution.sum_to(source.value.shape());
                 }
                 observer.edge(tape, NodeId(i), slot, &grad, &mut contribution);
