@@ -1,8 +1,6 @@
 //! The reverse sweep and the gradient store it returns.
 
-use smallvec::SmallVec;
-
-use super::{NodeId, NodeKind, Tape, Var};
+use super::{InputValues, NodeId, NodeKind, Tape, Var};
 use crate::tensor::{Float, Tensor};
 
 /// Gradients of one output with respect to every node on a path to it, keyed by node.
@@ -95,17 +93,14 @@ pub(crate) fn sweep<T: Float>(
         let node = &nodes[i];
         observer.node_complete(tape, NodeId(i), &mut grad);
         if let NodeKind::Op(op) = &node.kind {
-            let inputs: SmallVec<[&Tensor<T>; 2]> = node
-                .inputs
-                .iter()
-                .map(|inp| &nodes[inp.node.0].value)
-                .collect();
+            let values = InputValues::gather(&nodes, &node.inputs);
+            let inputs = values.as_slice();
             for (slot, input) in node.inputs.iter().enumerate() {
                 let source = &nodes[input.node.0];
                 if !source.requires_grad {
                     continue;
                 }
-                let mut contribution = op.vjp(slot, &inputs, &node.value, &grad);
+                let mut contribution = op.vjp(slot, inputs, &node.value, &grad);
                 // Undo broadcasting here, once, for every op.
                 if !contribution.same_shape(&source.value) {
                     contribution = contribution.sum_to(source.value.shape());

@@ -216,7 +216,14 @@ impl<T: Float> Tensor<T> {
     }
 
     /// Like [`Tensor::zip_map`] for shapes already known to broadcast (gradient rules).
+    ///
+    /// Two scalars are combined here, inline: the scalar case is the whole cost of a scalar
+    /// graph's vector-Jacobian products.
+    #[inline]
     pub(crate) fn zip(&self, other: &Self, f: impl Fn(T, T) -> T) -> Self {
+        if let (Repr::Scalar(a), Repr::Scalar(b)) = (&self.repr, &other.repr) {
+            return Self::scalar(f(*a, *b));
+        }
         self.zip_map(other, "zip", f)
             .expect("gradient rule on shapes that broadcast")
     }
