@@ -31,3 +31,8 @@ pub mod tensor;
 pub use error::{Error, Result};
 pub use tape::{Gradients, NodeId, Tape, Var};
 pub use tensor::{Float, Tensor};
+
+/// The README's example, compiled and run as a doctest so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
