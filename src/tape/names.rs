@@ -8,7 +8,11 @@ use std::rc::Rc;
 /// over (each pass of a loop, each step after a reset), so each distinct name is allocated once
 /// per tape, not once per node.
 #[derive(Debug, Default)]
-pub(super) struct Names(HashSet<Rc<str>, BuildHasherDefault<Fnv1a>>);
+pub(super) struct Names {
+    known: HashSet<Rc<str>, BuildHasherDefault<Fnv1a>>,
+    /// The name interned last: a loop that creates `w` on every pass skips the hash lookup.
+    last: Option<Rc<str>>,
+}
 
 /// FNV-1a: names are a few bytes long, and std's SipHash costs more on them than the
 /// allocation the interning saves. No HashDoS concern: the keys are the program's own names.
@@ -36,16 +40,26 @@ impl Hasher for Fnv1a {
 impl Names {
     /// The shared copy of `name`, allocated on its first use.
     pub(super) fn intern(&mut self, name: &str) -> Rc<str> {
-        if let Some(known) = self.0.get(name) {
-            return Rc::clone(known);
+        if let Some(last) = &self.last
+            && **last == *name
+        {
+            return Rc::clone(last);
         }
-        let new: Rc<str> = Rc::from(name);
-        self.0.insert(Rc::clone(&new));
-        new
+        let shared = match self.known.get(name) {
+            Some(known) => Rc::clone(known),
+            None => {
+                let new: Rc<str> = Rc::from(name);
+                self.known.insert(Rc::clone(&new));
+                new
+            }
+        };
+        self.last = Some(Rc::clone(&shared));
+        shared
     }
 
     /// Forgets every name (the nodes holding them are gone).
     pub(super) fn clear(&mut self) {
-        self.0.clear();
+        self.known.clear();
+        self.last = None;
     }
 }
