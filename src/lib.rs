@@ -49,3 +49,8 @@ pub struct TraceFormatGuide;
 #[doc = include_str!("../docs/hooks.md")]
 #[cfg(doctest)]
 pub struct HooksGuide;
+
+/// The README's example, compiled and run as a doctest so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -622,7 +622,11 @@ fn deepest_expression_needs_little_stack() {
         set.insert(copy);
         assert!(set.contains(&e));
         let deeper = Expr::call1("tanh", e.clone());
-        assert_ne!(deeper.cmp(&e), std::cmp::Ordering::Equal);
+        assert_ne!(
+            deeper.cmp(&e),
+            std::cmp::Ordering::Equal,
+            "ordering a deep tree terminates"
+        );
         assert_eq!(e.clone() * e.clone(), e.clone().powf(2.0));
     };
     std::thread::Builder::new()

@@ -137,13 +137,14 @@ where
     };
     let mut worst: Option<Mismatch> = None;
     let mut checked = 0;
-    for (input, x) in inputs.iter().enumerate() {
-        for (element, &analytic) in analytic[input].iter().enumerate().take(x.len()) {
+    for (input, (x, gradient)) in inputs.iter().zip(&analytic).enumerate() {
+        for element in 0..x.len() {
             let numeric = central_difference(inputs, input, element, options.eps, &evaluate);
             let candidate = Mismatch {
                 input,
                 element,
-                analytic,
+                // A gradient with too few elements (a wrong shape) fails as NaN.
+                analytic: gradient.get(element).copied().unwrap_or(f64::NAN),
                 numeric,
             };
             checked += 1;

@@ -1,8 +1,6 @@
 //! The reverse sweep and the gradient store it returns.
 
-use smallvec::SmallVec;
-
-use super::{NodeId, NodeKind, Tape, Var};
+use super::{InputValues, NodeId, NodeKind, Tape, Var};
 use crate::error::Result;
 use crate::hooks::{HookFiring, HookRunner};
 use crate::tensor::{Float, Tensor};
@@ -110,19 +108,16 @@ pub(crate) fn sweep<T: Float>(
         }
         observer.node_complete(tape, NodeId(i), &grad);
         if let NodeKind::Op(op) = &node.kind {
-            let inputs: SmallVec<[&Tensor<T>; 2]> = node
-                .inputs
-                .iter()
-                .map(|inp| &nodes[inp.node.0].value)
-                .collect();
+            let values = InputValues::gather(&nodes, &node.inputs);
+            let inputs = values.as_slice();
             for (slot, input) in node.inputs.iter().enumerate() {
                 let source = &nodes[input.node.0];
                 if !source.requires_grad {
                     continue;
                 }
-                let mut contribution = op.vjp(slot, &inputs, &node.value, &grad);
+                let mut contribution = op.vjp(slot, inputs, &node.value, &grad);
                 // Undo broadcasting here, once, for every op.
-                if contribution.shape() != source.value.shape() {
+                if !contribution.same_shape(&source.value) {
                     contribution = contribution.sum_to(source.value.shape());
                 }
                 observer.edge(tape, NodeId(i), slot, &grad, &contribution);

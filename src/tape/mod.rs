@@ -8,12 +8,17 @@
 
 mod backward;
 mod graph;
+mod inputs;
+mod names;
 mod var;
 
 pub use backward::Gradients;
 pub(crate) use backward::{SweepObserver, sweep};
 pub use graph::{Edge, EdgeKind, Graph};
 pub use var::Var;
+
+use inputs::{InputValues, edges};
+use names::Names;
 
 use smallvec::SmallVec;
 use std::cell::{Ref, RefCell, RefMut};
@@ -61,8 +66,9 @@ pub struct Node<T: Float> {
     pub kind: NodeKind<T>,
     /// The op's inputs in call order (empty for leaves and constants).
     pub inputs: SmallVec<[Input; 2]>,
-    /// The user's name for a leaf or constant (`None` for op nodes).
-    pub name: Option<Box<str>>,
+    /// The user's name for a leaf or constant (`None` for op nodes), shared by every node of
+    /// the tape with the same name.
+    pub name: Option<Rc<str>>,
     /// The layer the node was recorded in (an index into [`Tape::layer_name`]).
     pub layer: LayerId,
     /// True when the node depends on some leaf, so a gradient can flow to it.
@@ -132,7 +138,7 @@ impl Layers {
 /// The tape that records a computation, generic over the element type (`f32` or `f64`).
 ///
 /// Build a fresh tape (or [`reset`](Tape::reset) one) for each training step; parameters live
-/// outside it (in a [`nn`](crate::nn) parameter store, or your own tensors) and enter each step
+/// outside it (your own tensors, or the planned `nn` parameter store) and enter each step
 /// as new leaves.
 ///
 /// # Example
@@ -152,6 +158,7 @@ pub struct Tape<T: Float> {
     nodes: RefCell<Vec<Node<T>>>,
     layers: RefCell<Layers>,
     hooks: RefCell<HookTable<T>>,
+    names: RefCell<Names>,
 }
 
 impl<T: Float> Default for Tape<T> {
@@ -167,6 +174,7 @@ impl<T: Float> Tape<T> {
             nodes: RefCell::new(Vec::new()),
             layers: RefCell::new(Layers::new()),
             hooks: RefCell::new(HookTable::default()),
+            names: RefCell::new(Names::default()),
         }
     }
 
@@ -176,6 +184,7 @@ impl<T: Float> Tape<T> {
     pub fn reset(&mut self) {
         self.nodes.get_mut().clear();
         *self.layers.get_mut() = Layers::new();
+        self.names.get_mut().clear();
         self.hooks.get_mut().entries.clear();
     }
 
@@ -241,7 +250,7 @@ impl<T: Float> Tape<T> {
         f: impl FnOnce(Var<'t, T>) -> Var<'t, T>,
     ) -> Result<Var<'t, T>> {
         let fx = f(x);
-        let inputs = [
+        let inputs = SmallVec::from_buf([
             Input {
                 node: x.id(),
                 kind: EdgeKind::Residual,
@@ -250,8 +259,8 @@ impl<T: Float> Tape<T> {
                 node: fx.id(),
                 kind: EdgeKind::Normal,
             },
-        ];
-        self.record(Box::new(crate::ops::Add), &inputs)
+        ]);
+        self.record(Box::new(crate::ops::Add), inputs)
     }
 
     /// Records `op` applied to `inputs`.
@@ -269,37 +278,27 @@ impl<T: Float> Tape<T> {
     /// that do not fit), or [`Error::ForeignVar`](crate::Error::ForeignVar) for a var of
     /// another tape.
     pub fn try_apply<'t>(&'t self, op: impl Op<T>, inputs: &[Var<'t, T>]) -> Result<Var<'t, T>> {
-        if let Some(foreign) = inputs.iter().find(|v| !std::ptr::eq(v.tape(), self)) {
-            let _ = foreign;
+        if inputs.iter().any(|v| !std::ptr::eq(v.tape(), self)) {
             return Err(crate::Error::ForeignVar { op: op.name() });
         }
-        let inputs: SmallVec<[Input; 2]> = inputs
-            .iter()
-            .map(|v| Input {
-                node: v.id(),
-                kind: EdgeKind::Normal,
-            })
-            .collect();
-        self.record(Box::new(op), &inputs)
+        self.record(Box::new(op), edges(inputs))
     }
 
-    fn record(&self, op: Box<dyn Op<T>>, inputs: &[Input]) -> Result<Var<'_, T>> {
+    /// Appends an op node. The hot path of every forward pass: `inputs` arrives built and is
+    /// moved into the node, and the values are gathered without a heap allocation for the
+    /// usual one or two inputs.
+    fn record(&self, op: Box<dyn Op<T>>, inputs: SmallVec<[Input; 2]>) -> Result<Var<'_, T>> {
         let layer = self.layers.borrow().current();
         let mut nodes = self.nodes.borrow_mut();
-        let (value, requires_grad) = {
-            let values: SmallVec<[&Tensor<T>; 2]> =
-                inputs.iter().map(|i| &nodes[i.node.0].value).collect();
-            let value = op
-                .forward(&values)
-                .map_err(|e| e.in_layer(&self.layers.borrow().names[layer.0 as usize]))?;
-            let requires_grad = inputs.iter().any(|i| nodes[i.node.0].requires_grad);
-            (value, requires_grad)
-        };
+        let value = op
+            .forward(InputValues::gather(&nodes, &inputs).as_slice())
+            .map_err(|e| e.in_layer(&self.layers.borrow().names[layer.0 as usize]))?;
+        let requires_grad = inputs.iter().any(|i| nodes[i.node.0].requires_grad);
         let id = NodeId(nodes.len());
         nodes.push(Node {
             value,
             kind: NodeKind::Op(op),
-            inputs: inputs.iter().copied().collect(),
+            inputs,
             name: None,
             layer,
             requires_grad,
@@ -316,7 +315,7 @@ impl<T: Float> Tape<T> {
             value,
             kind,
             inputs: SmallVec::new(),
-            name: name.map(Into::into),
+            name: name.map(|n| self.names.borrow_mut().intern(n)),
             layer,
             requires_grad,
         });

@@ -31,6 +31,9 @@ impl Trace {
         close_object(&mut out, 1);
         array(&mut out, "path_lengths", &self.path_lengths, 1);
         field(&mut out, "anomalies", &self.anomalies);
+        if !self.hooks.is_empty() {
+            array(&mut out, "hooks", &self.hooks, 1);
+        }
         close_object(&mut out, 0);
         out
     }

@@ -84,9 +84,11 @@ impl<T: Float> Splitter<T> {
             }
             let extra = edge_length(nodes, input, i);
             for (length, grad) in &parts {
-                // The same two steps as the sweep: the VJP, then undo broadcasting.
+                // The same two steps as the sweep: the VJP, then undo broadcasting. (Shapes
+                // are compared element by element: `!=` on two empty slices calls memcmp on
+                // a dangling pointer, which glibc's AVX-512 memcmp makes very slow.)
                 let mut part = op.vjp(slot, &values, &node.value, grad);
-                if part.shape() != source.value.shape() {
+                if !part.shape().iter().eq(source.value.shape()) {
                     part = part.sum_to(source.value.shape());
                 }
                 add_part(&mut self.parts[input.node.0], length + extra, part);

@@ -61,6 +61,7 @@ pub use summary::{Summary, TensorSummary};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::hooks::HookFiring;
 use crate::symbolic::{self, Expr};
 use crate::tape::{Gradients, NodeId, Var};
 use crate::tensor::Float;
@@ -83,6 +84,9 @@ pub struct Trace {
     ledger: Ledger,
     path_lengths: Vec<LengthSplit>,
     anomalies: Option<Anomalies>,
+    /// Every hook that fired, in sweep order (absent in files without hooks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    hooks: Vec<HookFiring>,
 }
 
 impl<T: Float> From<Var<'_, T>> for NodeId {
@@ -202,6 +206,12 @@ impl Trace {
     /// Where NaN or infinity first appeared (`None` unless [`TraceOptions::anomalies`]).
     pub fn anomalies(&self) -> Option<&Anomalies> {
         self.anomalies.as_ref()
+    }
+
+    /// Every [hook](crate::hooks) that fired during the sweep, in the order it fired: where,
+    /// which hook, the gradient's norm before and after, and its note.
+    pub fn hooks(&self) -> &[HookFiring] {
+        &self.hooks
     }
 
     /// True when every recorded node holds a scalar.

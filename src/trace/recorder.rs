@@ -8,6 +8,7 @@ use super::record::{Tables, edge_offsets, tables};
 use super::summary::Summary;
 use super::{SCHEMA, Trace, TraceOptions};
 use crate::error::Result;
+use crate::hooks::HookFiring;
 use crate::tape::{Gradients, NodeId, SweepObserver, Tape, sweep};
 use crate::tensor::{Float, Tensor};
 
@@ -19,6 +20,9 @@ struct Recorder<'a, T: Float> {
     splitter: Option<Splitter<T>>,
     watch: Option<BackwardWatch>,
     namer: Namer<'a>,
+    /// Hook firings are always kept: they are rare, and a changed gradient must never go
+    /// unexplained.
+    hooks: Vec<HookFiring>,
 }
 
 impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
@@ -49,6 +53,10 @@ impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
             let nodes = tape.nodes();
             watch.edge(&nodes, &self.namer, (node.0, slot), upstream, contribution);
         }
+    }
+
+    fn hook_fired(&mut self, firing: HookFiring) {
+        self.hooks.push(firing);
     }
 
     fn accumulated(&mut self, _tape: &Tape<T>, _node: NodeId, _slot: usize, acc: &Tensor<T>) {
@@ -89,6 +97,7 @@ pub(crate) fn run<T: Float>(
         log,
         splitter,
         watch,
+        hooks,
         ..
     } = recorder;
     let (mut node_records, edges) = tables.map_or_else(Default::default, |t| (t.nodes, t.edges));
@@ -112,6 +121,7 @@ pub(crate) fn run<T: Float>(
             forward,
             backward: watch.and_then(|w| w.found),
         }),
+        hooks,
         options,
     };
     Ok((grads, trace))
@@ -133,5 +143,6 @@ fn prepare<'a, T: Float>(
         splitter: (options.paths && has_layers(nodes)).then(|| Splitter::new(nodes, output)),
         watch: options.anomalies.then(BackwardWatch::default),
         namer,
+        hooks: Vec::new(),
     }
 }

@@ -11,6 +11,7 @@ use std::fmt::Write;
 
 use super::num;
 use crate::tape::EdgeKind;
+use crate::tape::NodeId;
 use crate::trace::{EdgeRecord, NodeRecord, Trace};
 
 /// Edge colours by gradient magnitude `g`: (upper bound, colour), from vanished (blue)
@@ -77,12 +78,12 @@ impl Trace {
             let _ = writeln!(out, "  subgraph cluster_{layer} {{");
             let _ = writeln!(out, "    label=\"{}\";", escape(path));
             for node in members {
-                dot_node(out, "    ", node);
+                dot_node(out, "    ", node, &self.hook_notes(node.id, None));
             }
             out.push_str("  }\n");
         }
         for node in self.nodes().iter().filter(|n| n.layer == 0) {
-            dot_node(out, "  ", node);
+            dot_node(out, "  ", node, &self.hook_notes(node.id, None));
         }
         for edge in self.edges() {
             self.dot_edge(out, edge);
@@ -104,9 +105,13 @@ impl Trace {
         if let Some(flow) = edge.flow {
             let _ = write!(label, "\ngrad {}", num(flow));
         }
-        let style = match edge.kind {
-            EdgeKind::Residual => ", style=dashed",
-            EdgeKind::Normal => "",
+        let hooks = self.hook_notes(edge.to, Some((edge.slot, edge.from)));
+        label.push_str(&hooks);
+        let style = match (edge.kind, hooks.is_empty()) {
+            (EdgeKind::Residual, true) => ", style=dashed",
+            (EdgeKind::Residual, false) => ", style=\"dashed,bold\"",
+            (EdgeKind::Normal, true) => "",
+            (EdgeKind::Normal, false) => ", style=bold",
         };
         let _ = writeln!(
             out,
@@ -141,7 +146,21 @@ impl Trace {
     }
 }
 
-fn dot_node(out: &mut String, indent: &str, node: &NodeRecord) {
+impl Trace {
+    /// One line per hook that fired at `node` (or on its input edge `edge`): `hook ClipNorm(1)
+    /// ×1.3170e-1`.
+    fn hook_notes(&self, node: NodeId, edge: Option<(usize, NodeId)>) -> String {
+        let mut notes = String::new();
+        for firing in self.hooks() {
+            if firing.context.node == node && firing.context.edge == edge {
+                let _ = write!(notes, "\nhook {} ×{}", firing.hook, num(firing.factor()));
+            }
+        }
+        notes
+    }
+}
+
+fn dot_node(out: &mut String, indent: &str, node: &NodeRecord, hooks: &str) {
     let mut label = format!(
         "{}\n{}\n= {}",
         node.display_name(),
@@ -151,6 +170,7 @@ fn dot_node(out: &mut String, indent: &str, node: &NodeRecord) {
     if let Some(grad) = &node.grad {
         let _ = write!(label, "\ngrad {}", super::summary(grad));
     }
+    label.push_str(hooks);
     let _ = writeln!(
         out,
         "{indent}n{} [label=\"{}\"];",

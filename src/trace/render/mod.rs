@@ -7,6 +7,7 @@
 
 mod anomalies;
 mod dot;
+mod hooks;
 mod markdown;
 mod tables;
 mod text;

@@ -22,6 +22,7 @@ pub(crate) fn blocks(trace: &Trace) -> Vec<Block> {
         ));
         blocks.push(Block::Table(events(trace)));
     }
+    blocks.extend(super::hooks::hooks(trace));
     blocks.push(Block::Heading(
         2,
         "Ledger, from the loss back to the input".to_string(),
@@ -267,6 +268,7 @@ fn paths(trace: &Trace) -> Vec<Block> {
         2,
         "Largest paths: ∂y/∂x as a sum over paths of products of local derivatives".to_string(),
     )];
+    blocks.extend(hooks_caveat(trace));
     let output = trace.output();
     let leaves = trace
         .nodes()
@@ -324,16 +326,30 @@ fn path_lengths(trace: &Trace) -> Vec<Block> {
                 .map(|part| vec![split.name.clone(), part.length.to_string(), num(part.norm)])
         })
         .collect();
-    vec![
+    let mut blocks = vec![
         Block::Heading(2, "Gradient by path length".to_string()),
         Block::Line(
             "length = layers the path enters (a residual skip enters none); each row is the \
              part of ∂L/∂leaf that arrives through paths of that length."
                 .to_string(),
         ),
-        Block::Table(Table {
-            columns: vec![("leaf", Left), ("length", Right), ("‖part‖", Right)],
-            rows,
-        }),
-    ]
+    ];
+    blocks.extend(hooks_caveat(trace));
+    blocks.push(Block::Table(Table {
+        columns: vec![("leaf", Left), ("length", Right), ("‖part‖", Right)],
+        rows,
+    }));
+    blocks
+}
+
+/// Path analysis multiplies the local derivatives of the graph; a hook that fired changed the
+/// flow outside that product, so say so where the two can disagree.
+fn hooks_caveat(trace: &Trace) -> Option<Block> {
+    (!trace.hooks().is_empty()).then(|| {
+        Block::Line(format!(
+            "Note: {} hook firing(s) changed the gradient flow (see above); these figures are \
+             the chain rule without the hooks.",
+            trace.hooks().len()
+        ))
+    })
 }
