@@ -132,12 +132,9 @@ impl InitRun {
             parts.push(format!("forward: h_{k} underflows to all zeros"));
         }
         if let Some(k) = a.first_degenerate() {
-            let what = if a.grad_norms[k] == 0.0 {
-                "underflows to 0".to_string()
-            } else {
-                format!("is {}", fmt3(a.grad_norms[k]))
-            };
-            parts.push(format!("‖∂L/∂h_{k}‖ {what}"));
+            // Exactly 0 is an underflow only when the forward pass stayed finite: ReLU passes
+            // no gradient through a NaN (NaN > 0 is false), so NaN activations also give 0.
+            parts.push(format!("‖∂L/∂h_{k}‖ = {}", fmt3(a.grad_norms[k])));
         }
         let count = |bad: fn(f64) -> bool| a.weight_grads.iter().filter(|g| bad(**g)).count();
         for (n, what) in [
