@@ -54,3 +54,8 @@ pub struct HooksGuide;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The Rust code blocks of docs/tutorial.md, compiled and run as doctests.
+#[doc = include_str!("../docs/tutorial.md")]
+#[cfg(doctest)]
+pub struct Tutorial;
