@@ -262,6 +262,25 @@ fn output_is_deterministic_and_follows_the_seed() {
     assert_ne!(a, run_small("init", &["--seed", "6"]));
 }
 
+/// One unit, one input: ReLU units die (exact zeros in f64 as well, which f32 is not blamed
+/// for), a batch of two normalises to ±1; every demo still runs and prints no NaN in its
+/// conclusions.
+#[test]
+fn degenerate_sizes_run_and_say_nothing_undefined() {
+    for args in [
+        "demo init --depth 1 --width 1 --batch 1",
+        "demo residual --depth 1 --width 1 --batch 1",
+        "demo batchnorm --depth 1 --width 1 --batch 2",
+        "demo chaos --depth 2 --width 1 --batch 1 --seeds 2 --multipliers 1",
+    ] {
+        let out = ok(&args.split(' ').collect::<Vec<_>>());
+        let conclusions = out.split("what the numbers show").nth(1).expect(args);
+        assert!(!conclusions.contains("NaN"), "{args}: {conclusions}");
+    }
+    let out = ok(&["demo", "init", "--depth", "1", "--width", "1", "--batch", "1"]);
+    assert!(out.contains("N(0,1) ReLU                                    0  no number lost"));
+}
+
 #[test]
 fn bad_parameters_are_usage_errors() {
     let cases: [(&[&str], &str); 3] = [

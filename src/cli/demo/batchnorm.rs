@@ -296,10 +296,15 @@ impl BatchnormReport {
         });
         let r = &self.rescaled;
         let change = (r.grad_norms[0] / b.grad_norms[0] - 1.0).abs();
+        let verdict = if change < 0.05 {
+            "batch normalisation takes the weights' scale out of the forward and the backward \
+             pass (only eps = 1e-5 beside the variance still sees it)"
+        } else {
+            "at this size the weights' scale still matters (more than 5% apart)"
+        };
         out.push(format!(
             "With every weight ×{}, the normalised network's ‖∂L/∂x‖ is {} against {} ({}% \
-             apart), and {}: batch normalisation takes the weights' scale out of the forward \
-             and the backward pass (only eps = 1e-5 beside the variance still sees it).",
+             apart), and {}: {verdict}.",
             fmt3(RESCALE),
             fmt3(r.grad_norms[0]),
             fmt3(b.grad_norms[0]),

@@ -242,13 +242,6 @@ impl Measurement {
         self.total_gain().powf(1.0 / self.depth() as f64)
     }
 
-    /// The first k, from the output back, where ‖∂L/∂h_k‖ is not finite or is exactly 0.
-    pub fn first_degenerate(&self) -> Option<usize> {
-        (0..=self.depth())
-            .rev()
-            .find(|&k| !self.grad_norms[k].is_finite() || self.grad_norms[k] == 0.0)
-    }
-
     /// True if any recorded number is infinite or NaN.
     pub fn any_non_finite(&self) -> bool {
         let all = [&self.grad_norms, &self.act_std, &self.weight_grads];

@@ -104,39 +104,59 @@ impl InitRun {
         }
     }
 
-    /// True when f32 kept every norm finite and non-zero.
+    /// True when f32 lost a number f64 holds: every norm f64 has as finite and non-zero is
+    /// so in f32 too (a ReLU network whose units all died has zeros in f64 as well).
     fn f32_intact(&self) -> bool {
-        let m = &self.f32;
-        !m.any_non_finite()
-            && m.first_degenerate().is_none()
-            && m.act_std.iter().all(|s| *s > 0.0)
-            && m.weight_grads.iter().all(|g| *g > 0.0)
+        let (a, b) = (&self.f32, &self.f64);
+        let pairs = |x: &[f64], y: &[f64]| x.iter().zip(y).all(|(p, q)| !lost(*p, *q));
+        pairs(&a.act_std, &b.act_std)
+            && pairs(&a.grad_norms, &b.grad_norms)
+            && pairs(&a.weight_grads, &b.weight_grads)
     }
 
-    /// How far f32's last activations are from f64's, relative to f64's.
+    /// How far f32's last activations are from f64's, relative to f64's (0 when both are 0).
     fn forward_divergence(&self) -> f64 {
         let (a, b) = (&self.f32.output, &self.f64.output);
         let diff: f64 = a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum();
         let size: f64 = b.iter().map(|y| y * y).sum();
-        (diff / size).sqrt()
+        if size == 0.0 && diff == 0.0 {
+            0.0
+        } else {
+            (diff / size).sqrt()
+        }
     }
 
-    /// What f32 made of the same network.
+    /// What f32 made of the same network, against f64.
     fn f32_outcome(&self) -> String {
         let (a, b) = (&self.f32, &self.f64);
         let l = a.depth();
         let mut parts = Vec::new();
-        if let Some(k) = (0..=l).find(|&k| !a.act_std[k].is_finite()) {
-            parts.push(format!("forward: h_{k} reaches inf or NaN"));
-        } else if let Some(k) = (0..=l).find(|&k| a.act_std[k] == 0.0 && a.act_mean[k] == 0.0) {
-            parts.push(format!("forward: h_{k} underflows to all zeros"));
+        if let Some(k) = (0..=l).find(|&k| lost(a.act_std[k], b.act_std[k])) {
+            parts.push(if a.act_std[k] == 0.0 {
+                format!("forward: h_{k} underflows to all zeros")
+            } else {
+                format!("forward: h_{k} reaches inf or NaN")
+            });
         }
-        if let Some(k) = a.first_degenerate() {
-            // Exactly 0 is an underflow only when the forward pass stayed finite: ReLU passes
+        if let Some(k) = (0..=l)
+            .rev()
+            .find(|&k| lost(a.grad_norms[k], b.grad_norms[k]))
+        {
+            // A 0 here is an underflow only when the forward pass stayed finite: ReLU passes
             // no gradient through a NaN (NaN > 0 is false), so NaN activations also give 0.
-            parts.push(format!("‖∂L/∂h_{k}‖ = {}", fmt3(a.grad_norms[k])));
+            parts.push(format!(
+                "‖∂L/∂h_{k}‖ = {} (f64: {})",
+                fmt3(a.grad_norms[k]),
+                fmt3(b.grad_norms[k])
+            ));
         }
-        let count = |bad: fn(f64) -> bool| a.weight_grads.iter().filter(|g| bad(**g)).count();
+        let count = |bad: fn(f64) -> bool| {
+            a.weight_grads
+                .iter()
+                .zip(&b.weight_grads)
+                .filter(|(p, q)| lost(**p, **q) && bad(**p))
+                .count()
+        };
         for (n, what) in [
             (count(|g| g == 0.0), "0"),
             (count(f64::is_infinite), "inf"),
@@ -146,18 +166,26 @@ impl InitRun {
                 parts.push(format!("‖∂L/∂W_k‖ = {what} in {n} of {l} layers"));
             }
         }
-        if parts.is_empty() {
-            let worst = (0..=l)
-                .map(|k| (a.grad_norms[k] / b.grad_norms[k] - 1.0).abs())
-                .fold(0.0, f64::max);
-            format!(
-                "finite and non-zero; ‖∂L/∂h_k‖ within {} of f64's",
-                relative(worst)
-            )
+        if !parts.is_empty() {
+            return parts.join("; ");
+        }
+        let comparable: Vec<f64> = (0..=l)
+            .filter(|&k| b.grad_norms[k].is_finite() && b.grad_norms[k] != 0.0)
+            .map(|k| (a.grad_norms[k] / b.grad_norms[k] - 1.0).abs())
+            .collect();
+        let worst = comparable.iter().copied().fold(0.0, f64::max);
+        let within = format!("‖∂L/∂h_k‖ within {} of f64's", relative(worst));
+        if comparable.len() == l + 1 {
+            format!("finite and non-zero; {within}")
         } else {
-            parts.join("; ")
+            format!("no number lost that f64 holds; {within} where f64's is non-zero")
         }
     }
+}
+
+/// True when f32 turned a number f64 holds (finite, non-zero) into 0, inf or NaN.
+fn lost(f32_value: f64, f64_value: f64) -> bool {
+    f64_value.is_finite() && f64_value != 0.0 && (f32_value == 0.0 || !f32_value.is_finite())
 }
 
 /// `0.0012%`-style relative differences.
@@ -407,7 +435,7 @@ impl InitReport {
             .into_iter()
             .map(|a| self.activation_conclusion(a))
             .collect();
-        let worst = self
+        let comparable: Vec<(String, f64)> = self
             .runs
             .iter()
             .map(|r| {
@@ -416,16 +444,25 @@ impl InitReport {
                     .abs();
                 (r.label(), off)
             })
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .expect("eight runs");
-        out.push(format!(
-            "Measured gain per layer against σ·√(n·E[f′²]): they agree within a factor {} for \
-             all {} networks (worst: {}). The gradient at the input is the product of the \
-             layers' factors, and each factor is set by the weights' scale.",
-            fmt3(worst.1.exp()),
-            self.runs.len(),
-            worst.0
-        ));
+            .filter(|(_, off)| off.is_finite())
+            .collect();
+        if let Some(worst) = comparable.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
+            let of = if comparable.len() == self.runs.len() {
+                format!("all {} networks", self.runs.len())
+            } else {
+                format!(
+                    "the {} networks where both are finite and non-zero",
+                    comparable.len()
+                )
+            };
+            out.push(format!(
+                "Measured gain per layer against σ·√(n·E[f′²]): they agree within a factor {} \
+                 for {of} (worst: {}). The gradient at the input is the product of the layers' \
+                 factors, and each factor is set by the weights' scale.",
+                fmt3(worst.1.exp()),
+                worst.0
+            ));
+        }
         let naive_relu = self.run(Scheme::Naive, Activation::Relu);
         out.push(format!(
             "N(0,1) with ReLU: ×{} per layer against √(n/2) = {}; over {} layers that is {}, and \
@@ -463,9 +500,11 @@ impl InitReport {
             "In f32 every norm stays finite and non-zero at this size.".to_string()
         } else {
             format!(
-                "In f32, {} leave the floating-point range (table above), where f64 still holds \
-                 them.",
-                broken.join(", ")
+                "In f32, {} {} the floating-point range (table above), where f64 still holds \
+                 {}.",
+                broken.join(", "),
+                if broken.len() == 1 { "leaves" } else { "leave" },
+                if broken.len() == 1 { "it" } else { "them" },
             )
         });
         out
