@@ -277,7 +277,9 @@ fn degenerate_sizes_run_and_say_nothing_undefined() {
         let conclusions = out.split("what the numbers show").nth(1).expect(args);
         assert!(!conclusions.contains("NaN"), "{args}: {conclusions}");
     }
-    let out = ok(&["demo", "init", "--depth", "1", "--width", "1", "--batch", "1"]);
+    let out = ok(&[
+        "demo", "init", "--depth", "1", "--width", "1", "--batch", "1",
+    ]);
     assert!(out.contains("N(0,1) ReLU                                    0  no number lost"));
 }
 

@@ -22,6 +22,10 @@ use super::html::{STYLE, escape, strip_xml_declaration};
 use super::model::Chart;
 use super::text::Table;
 
+/// Headings that hold formulas keep their case (the trace page's headings are upper-cased).
+const DOCUMENT_STYLE: &str = "section.doc h2 { text-transform: none; letter-spacing: 0; \
+                              color: var(--ink); }\n";
+
 /// The widest line of a paragraph in [`Document::to_text`], in characters.
 pub const TEXT_WIDTH: usize = 100;
 
@@ -118,7 +122,7 @@ impl Document {
         html += "<meta charset=\"utf-8\">\n";
         html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
         html += &format!("<title>chaintrace: {}</title>\n", escape(&self.title));
-        html += &format!("<style>\n{STYLE}</style>\n</head>\n<body>\n");
+        html += &format!("<style>\n{STYLE}{DOCUMENT_STYLE}</style>\n</head>\n<body>\n");
         html += &format!(
             "<header>\n<h1>{}</h1>\n</header>\n<main>\n",
             escape(&self.title)
@@ -130,7 +134,7 @@ impl Document {
                     if open {
                         html += "</section>\n";
                     }
-                    html += &format!("<section>\n<h2>{}</h2>\n", escape(h));
+                    html += &format!("<section class=\"doc\">\n<h2>{}</h2>\n", escape(h));
                     open = true;
                 }
                 Block::Paragraph(p) => html += &format!("<p>{}</p>\n", escape(p)),
@@ -238,7 +242,7 @@ mod tests {
             "<p>intro</p>",
             "<h2>first</h2>",
             "<p>a &amp; b</p>",
-            "</section>\n<section>\n<h2>second</h2>",
+            "</section>\n<section class=\"doc\">\n<h2>second</h2>",
             "<th class=\"num\">v</th>",
             "<svg></svg>",
         ];
