@@ -90,10 +90,10 @@ impl Error {
 
     /// Sets the layer of an op error (other variants are returned unchanged).
     pub(crate) fn in_layer(mut self, name: &str) -> Self {
-        if let Error::Shape { layer, .. } | Error::Invalid { layer, .. } = &mut self {
-            if layer.is_empty() {
-                *layer = name.to_string();
-            }
+        if let Error::Shape { layer, .. } | Error::Invalid { layer, .. } = &mut self
+            && layer.is_empty()
+        {
+            *layer = name.to_string();
         }
         self
     }

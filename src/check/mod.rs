@@ -137,13 +137,13 @@ where
     };
     let mut worst: Option<Mismatch> = None;
     let mut checked = 0;
-    for (input, x) in inputs.iter().enumerate() {
-        for element in 0..x.len() {
+    for (input, gradient) in analytic.iter().enumerate() {
+        for (element, &analytic) in gradient.iter().enumerate() {
             let numeric = central_difference(inputs, input, element, options.eps, &evaluate);
             let candidate = Mismatch {
                 input,
                 element,
-                analytic: analytic[input][element],
+                analytic,
                 numeric,
             };
             checked += 1;

@@ -2,7 +2,7 @@
 //!
 //! A node is a leaf (a named differentiable variable), a constant, or an op applied to earlier
 //! nodes. Because a node can only refer to nodes recorded before it, creation order is a
-//! topological order, and the reverse sweep ([`backward`]) is one loop over the tape backwards.
+//! topological order, and the reverse sweep ([`Var::backward`]) is one loop over the tape backwards.
 //! [`Tape::graph`] gives the same computation as a petgraph graph for the tracer, path analysis
 //! and exporters.
 

@@ -289,7 +289,7 @@ impl<T: Float> Tensor<T> {
     /// Adds `other` (of the same shape) into `self`: how fan-out gradients accumulate.
     pub(crate) fn add_assign(&mut self, other: &Self) {
         match (&mut self.repr, &other.repr) {
-            (Repr::Scalar(a), Repr::Scalar(b)) => *a = *a + *b,
+            (Repr::Scalar(a), Repr::Scalar(b)) => *a += *b,
             (Repr::Array(a), Repr::Array(b)) if a.shape() == b.shape() => **a += &**b,
             _ => *self = self.zip(other, |a, b| a + b),
         }
