@@ -104,16 +104,21 @@ fn empty_input_and_trailing_garbage() {
 fn division_by_zero_is_reported_as_inf() {
     let (code, out, err) = chaintrace(&["expr", "1/x", "--at", "x=0"]);
     assert_eq!((code, err.as_str()), (0, ""));
-    // f = 1/x = inf at x = 0, and ∂f/∂x = −1/x² = −inf.
-    assert!(out.contains("f = u1 = inf\n"), "{out}");
+    // f = 1/x = inf at x = 0, and ∂f/∂x = −1/x² = −inf. The tracer's anomaly report names the
+    // division as the first non-finite value, and blames no multiplication: the −inf comes
+    // from an op whose own value was already infinite.
+    assert!(out.contains("f = u₂ = inf\n"), "{out}");
     assert!(
-        out.contains(" is inf: the first non-finite value in forward order\n"),
+        out.contains(
+            "warning: u₂ = 1/x is inf: the first non-finite value in forward order (op div); \
+             its operands: 1, x = 0\n"
+        ),
         "{out}"
     );
     assert!(
         out.contains(
             "warning: step 1 (∂f/∂x) is -inf: the first non-finite multiplication of the \
-             backward pass\n"
+             backward pass: its operands were already non-finite"
         ),
         "{out}"
     );
@@ -150,16 +155,52 @@ fn a_malformed_trace_file_is_a_usage_error() {
 #[test]
 fn a_saved_trace_renders_again_identically() {
     let args = ["expr", "sigmoid(a*b) + a^2", "--at", "a=0.5,b=-1.5"];
-    let (_, text, _) = chaintrace(&args);
     let dir = std::env::temp_dir().join(format!("chaintrace-json-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("trace.json");
     let file = file.to_str().unwrap();
     let (code, out, _) = chaintrace(&[&args[..], &["--format", "json", "--out", file]].concat());
     assert_eq!((code, out.as_str()), (0, ""));
-    let (code, again, _) = chaintrace(&["trace", file]);
+    // Every format but the expression's own walk-through renders from the trace alone, so
+    // the saved trace gives the same output as the expression.
+    for format in ["json", "md", "dot"] {
+        let (code, direct, _) = chaintrace(&[&args[..], &["--format", format]].concat());
+        assert_eq!(code, 0);
+        let (code, again, err) = chaintrace(&["trace", file, "--format", format]);
+        assert_eq!((code, err.as_str()), (0, ""), "{format}");
+        assert_eq!(again, direct, "{format}");
+    }
+    let (code, text, _) = chaintrace(&["trace", file]);
     assert_eq!(code, 0);
-    assert_eq!(again, text);
+    assert!(
+        text.starts_with("chaintrace trace\n================\n"),
+        "{text}"
+    );
+    let (code, page, _) = chaintrace(&["trace", file, "--format", "html"]);
+    assert_eq!(code, 0);
+    // The page starts at the seed: the output u₅ = σ(a·b) + a² with respect to itself.
+    assert!(page.contains("data-formula=\"∂L/∂u₅ = 1\""), "{page}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_malformed_trace_names_the_position() {
+    let dir = std::env::temp_dir().join(format!("chaintrace-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("broken.json");
+    std::fs::write(
+        &file,
+        "{\n  \"schema\": \"chaintrace-trace/1\",\n  \"element\": 64\n}",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    rejects(
+        &["trace", path, "--format", "html"],
+        &format!(
+            "error: {path}: malformed trace JSON: invalid type: integer `64`, expected a string \
+             at line 3 column 15\n"
+        ),
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

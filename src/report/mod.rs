@@ -1,23 +1,24 @@
-//! Reports for people: tables and formulas as text or Markdown, Graphviz DOT, SVG charts and a
-//! self-contained, step-through HTML page.
+//! Reports for people: HTML pages, SVG charts, and the tables and prose of the demonstrations.
 //!
-//! Everything renders from plain data, so any producer can feed it: [`HtmlTrace`] is the page's
-//! data model (the graph, every chain-rule multiplication in sweep order, a per-layer ledger,
-//! closed-form gradients and embedded charts), and [`svg`] draws charts from [`svg::Series`].
-//! [`HtmlTrace::from_scalar_tape`] fills the model from a scalar tape.
+//! A backward pass is recorded once, as a [`Trace`](crate::Trace), and every front end reads
+//! that trace: its own renderers give text, Markdown, JSON and DOT; this module adds the
+//! step-through HTML page, whose data model [`HtmlTrace`] is filled by
+//! [`HtmlTrace::from_trace`], and a chart of the trace's gradient magnitudes
+//! ([`svg::trace_chart`]). Demonstrations write a [`Document`] (headings, paragraphs,
+//! [`Table`]s, charts) and get text, Markdown and HTML from it.
 //!
 //! | module | renders |
 //! |---|---|
-//! | [`text`] | [`HtmlTrace`] and [`Table`] as aligned text or Markdown |
-//! | [`dot`] | the graph as Graphviz DOT (our own renderer, stable for snapshots) |
+//! | [`text`] | [`Table`] as aligned text or Markdown; [`display_width`] for terminals |
+//! | [`document`] | a [`Document`] as text or Markdown |
 //! | [`graph_svg`] | the graph as an inline SVG, nodes in columns by topological depth |
 //! | [`svg`] | line charts with plotters: log axes, legends, a threshold line |
-//! | [`html`] | the page |
+//! | [`html`] | the trace page and the document page |
 //!
 //! All output is deterministic: numbers go through [`fmt_num`], and nothing iterates a hash map.
 
-pub mod dot;
-mod from_tape;
+pub mod document;
+mod from_trace;
 pub mod graph_svg;
 pub mod html;
 mod model;
@@ -25,11 +26,12 @@ pub mod serde_number;
 pub mod svg;
 pub mod text;
 
+pub use document::{Block, Document};
+pub use from_trace::{anomaly_notes, chain_rule_line, local_derivative_line};
 pub use model::{
-    Chart, FORMAT_VERSION, GradientLine, GraphEdge, GraphNode, HtmlTrace, Ledger, LedgerRow,
-    NodeRole, Step,
+    Chart, GradientLine, GraphEdge, GraphNode, HtmlTrace, Ledger, LedgerRow, NodeRole, Step,
 };
-pub use text::Table;
+pub use text::{Table, display_width};
 
 /// Formats a number the way every report prints it: six significant digits, trailing zeros
 /// dropped, scientific notation outside `[1e-4, 1e6)`, and `inf`, `-inf`, `NaN` spelled out.
