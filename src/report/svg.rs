@@ -188,6 +188,45 @@ pub fn trace_chart(trace: &Trace, output: &str) -> Result<String> {
     line_chart(&chart, &[Series::new(format!("|∂{output}/∂u|"), points)])
 }
 
+/// Several charts in one SVG document, one above the other (each drawn by this module, so
+/// each starts with `<svg width="…" height="…"`); a single chart is returned as it is.
+///
+/// ```
+/// use chaintrace::report::svg::{line_chart, stack, LineChart, Series};
+/// let one = line_chart(&LineChart::new("a", "x", "y"), &[Series::new("s", [(0.0, 1.0)])]).unwrap();
+/// let both = stack(&[&one, &one]);
+/// assert!(both.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"720\" height=\"840\""));
+/// assert!(both.contains("<svg y=\"420\" width=\"720\""));
+/// ```
+pub fn stack(charts: &[&str]) -> String {
+    if let [one] = charts {
+        return one.to_string();
+    }
+    let size = |svg: &str, attr: &str| -> u32 {
+        let key = format!("{attr}=\"");
+        svg.find(&key)
+            .and_then(|i| svg[i + key.len()..].split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let width = charts.iter().map(|c| size(c, "width")).max().unwrap_or(0);
+    let height: u32 = charts.iter().map(|c| size(c, "height")).sum();
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+         viewBox=\"0 0 {width} {height}\">\n"
+    );
+    let mut y = 0;
+    for chart in charts {
+        let body = chart.trim_start().strip_prefix("<svg").unwrap_or(chart);
+        out += &format!("<svg y=\"{y}\"{body}");
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        y += size(chart, "height");
+    }
+    out + "</svg>\n"
+}
+
 /// Draws `series` as lines with a legend.
 ///
 /// # Errors
@@ -207,14 +246,57 @@ pub fn line_chart(chart: &LineChart, series: &[Series]) -> Result<String> {
         .map(|t| t.value)
         .filter(|y| drawable(*y));
     let y = padded(points().map(|p| p.1).chain(threshold), chart.log_y);
+    let corner = emptiest_corner(points().copied(), &x, &y, chart.log_y);
     let mut svg = String::new();
     let drawn = if chart.log_y {
-        draw(&mut svg, chart, series, x, y.log_scale(), &drawable)
+        draw(&mut svg, chart, series, x, y.log_scale(), corner, &drawable)
     } else {
-        draw(&mut svg, chart, series, x, y, &drawable)
+        draw(&mut svg, chart, series, x, y, corner, &drawable)
     };
     drawn.map_err(|e| Error::invalid("svg chart", e))?;
     Ok(svg)
+}
+
+/// Where the legend goes: the corner of the plot (40 % of its width, 35 % of its height)
+/// holding the fewest data points, so it hides as little of the lines as it can; ties go to
+/// the upper right, then upper left, lower right, lower left.
+fn emptiest_corner(
+    points: impl Iterator<Item = (f64, f64)>,
+    x: &Range<f64>,
+    y: &Range<f64>,
+    log: bool,
+) -> SeriesLabelPosition {
+    // Where a value sits along its axis, from 0 to 1 (the x axis is always linear).
+    let fraction = |v: f64, r: &Range<f64>, log: bool| {
+        let scale = |v: f64| if log { v.log10() } else { v };
+        let (lo, hi) = (scale(r.start), scale(r.end));
+        if hi > lo {
+            (scale(v) - lo) / (hi - lo)
+        } else {
+            0.5
+        }
+    };
+    // [upper right, upper left, lower right, lower left]
+    let mut counts = [0usize; 4];
+    for (px, py) in points {
+        let (fx, fy) = (fraction(px, x, false), fraction(py, y, log));
+        let (right, left) = (fx > 0.6, fx < 0.4);
+        let (upper, lower) = (fy > 0.65, fy < 0.35);
+        for (k, inside) in [upper && right, upper && left, lower && right, lower && left]
+            .into_iter()
+            .enumerate()
+        {
+            counts[k] += usize::from(inside);
+        }
+    }
+    let best = (0..4).min_by_key(|&k| (counts[k], k)).unwrap_or(0);
+    [
+        SeriesLabelPosition::UpperRight,
+        SeriesLabelPosition::UpperLeft,
+        SeriesLabelPosition::LowerRight,
+        SeriesLabelPosition::LowerLeft,
+    ][best]
+        .clone()
 }
 
 /// The range of `values` with a margin (multiplicative on a log axis); a default range when
@@ -258,6 +340,7 @@ fn draw<Y>(
     series: &[Series],
     x: Range<f64>,
     y: Y,
+    legend: SeriesLabelPosition,
     drawable: &dyn Fn(f64) -> bool,
 ) -> std::result::Result<(), String>
 where
@@ -319,7 +402,7 @@ where
         .legend(move |(x, y)| DashedPathElement::new([(x, y), (x + 20, y)], 4, 3, style));
     }
     plot.configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(legend)
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(170, 170, 170))
         .draw()
@@ -387,7 +470,8 @@ mod tests {
     /// A small chart, byte for byte: two lines, a threshold, a log axis and its legend. Read
     /// in full when accepted: y ticks 0.1 … 10 (whole decades), x ticks 0 to 3, the two lines
     /// mirror images about 1, the dashed threshold as short `<polyline>` pieces at the `5`
-    /// tick, the legend entries in series order.
+    /// tick, the legend entries in series order, in the upper left (the upper right holds the
+    /// end of "grows").
     #[test]
     fn small_chart_snapshot() {
         let grow = Series::new("grows", [(0.0, 1.0), (1.0, 2.0), (2.0, 4.0), (3.0, 8.0)]);
@@ -405,6 +489,21 @@ mod tests {
             ..LineChart::new("small", "step", "norm")
         };
         insta::assert_snapshot!(line_chart(&chart, &[grow, shrink]).unwrap());
+    }
+
+    #[test]
+    fn the_legend_goes_where_the_lines_are_not() {
+        // Rising to the right on a log axis: the upper left is empty.
+        let rising: Vec<(f64, f64)> = (1..=50).map(|t| (t as f64, 0.6f64.powi(50 - t))).collect();
+        let corner = |pts: &[(f64, f64)]| {
+            let x = padded(pts.iter().map(|p| p.0), false);
+            let y = padded(pts.iter().map(|p| p.1), true);
+            emptiest_corner(pts.iter().copied(), &x, &y, true)
+        };
+        assert_eq!(corner(&rising), SeriesLabelPosition::UpperLeft);
+        // Falling to the right: the upper right is empty, and wins ties.
+        let falling: Vec<(f64, f64)> = (1..=50).map(|t| (t as f64, 0.6f64.powi(t))).collect();
+        assert_eq!(corner(&falling), SeriesLabelPosition::UpperRight);
     }
 
     #[test]
