@@ -99,7 +99,7 @@ pub fn document_page(doc: &Document) -> String {
             open = true;
         }
         match block {
-            Block::Heading(h) => html += &format!("<h2>{}</h2>\n", escape(h)),
+            Block::Heading(h) => html += &format!("<h2 class=\"as-written\">{}</h2>\n", escape(h)),
             Block::Paragraph(p) => html += &format!("<p>{}</p>\n", escape(p)),
             Block::Table(t) => html += &table_html(t),
             Block::Chart(c) => charts.push(c.clone()),

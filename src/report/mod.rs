@@ -45,6 +45,20 @@ pub use text::{Table, display_width};
 /// assert_eq!(fmt_num(f64::INFINITY), "inf");
 /// ```
 pub fn fmt_num(x: f64) -> String {
+    fmt_sig(x, 6)
+}
+
+/// [`fmt_num`] with `digits` significant digits (at least 1) instead of six: for long tables
+/// where three digits say enough. Numbers in `[1e-4, 1e6)` keep their integer digits.
+///
+/// ```
+/// use chaintrace::report::fmt_sig;
+/// assert_eq!(fmt_sig(0.594095, 3), "0.594");
+/// assert_eq!(fmt_sig(1468.69, 3), "1469");
+/// assert_eq!(fmt_sig(3.88269e-12, 3), "3.88e-12");
+/// assert_eq!(fmt_sig(0.99996, 3), "1");
+/// ```
+pub fn fmt_sig(x: f64, digits: usize) -> String {
     if x.is_nan() {
         return "NaN".into();
     }
@@ -54,12 +68,14 @@ pub fn fmt_num(x: f64) -> String {
     if x == 0.0 {
         return "0".into();
     }
+    let digits = digits.max(1);
     let magnitude = x.abs().log10().floor();
     if (-4.0..6.0).contains(&magnitude) {
-        let decimals = (5.0 - magnitude) as usize;
+        let decimals = (digits as f64 - 1.0 - magnitude).max(0.0) as usize;
         trim_zeros(&format!("{x:.decimals$}")).to_string()
     } else {
-        let s = format!("{x:.5e}");
+        let precision = digits - 1;
+        let s = format!("{x:.precision$e}");
         let (mantissa, exponent) = s.split_once('e').expect("scientific notation");
         format!("{}e{exponent}", trim_zeros(mantissa))
     }
