@@ -126,7 +126,7 @@ fn division_by_zero_is_reported_as_inf() {
 
 #[test]
 fn scenarios_not_yet_built_fail_clearly() {
-    for scenario in ["init", "rnn", "clip", "residual", "batchnorm", "chaos"] {
+    for scenario in ["init", "clip", "residual", "batchnorm", "chaos"] {
         let (code, out, err) = chaintrace(&["demo", scenario]);
         assert_eq!(code, 1);
         assert_eq!(out, "");
@@ -264,6 +264,82 @@ fn demo_chain_renders_in_every_format() {
     // 1.5^300 overflows f32 (past depth 219) but not f64.
     assert_eq!(report["runs"][0]["gradient_f32"], "Infinity");
     assert!(report["runs"][0]["gradient_f64"].as_f64().unwrap() > 1e52);
+}
+
+#[test]
+fn demo_rnn_snapshot() {
+    let args = [
+        "demo", "rnn", "--steps", "8", "--hidden", "4", "--batch", "2",
+    ];
+    let (code, out, err) = chaintrace(&args);
+    assert_eq!((code, err.as_str()), (0, ""));
+    insta::assert_snapshot!("demo_rnn_t8_h4", out);
+}
+
+#[test]
+fn demo_rnn_renders_in_every_format() {
+    let small = [
+        "demo", "rnn", "--steps", "6", "--hidden", "3", "--batch", "2",
+    ];
+    for (format, start) in [
+        ("md", "# Gradients through time"),
+        ("svg", "<svg"),
+        ("html", "<!DOCTYPE html>"),
+    ] {
+        let (code, out, err) = chaintrace(&[&small[..], &["--format", format]].concat());
+        assert_eq!((code, err.as_str()), (0, ""), "{format}");
+        assert!(
+            out.starts_with(start),
+            "{format}: {}",
+            &out[..80.min(out.len())]
+        );
+    }
+    let (_, json, _) = chaintrace(&[&small[..], &["--format", "json", "--seed", "3"]].concat());
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["seed"], 3);
+    let cells: Vec<&str> = report["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cell"].as_str().unwrap())
+        .collect();
+    assert_eq!(cells, ["rnn", "lstm", "gru"]);
+    for run in report["runs"].as_array().unwrap() {
+        let norms = run["gradient_norms"].as_array().unwrap();
+        assert_eq!(norms.len(), 6);
+        // The ratio is the first norm over the last.
+        let (first, last) = (norms[0].as_f64().unwrap(), norms[5].as_f64().unwrap());
+        assert!((run["ratio"].as_f64().unwrap() - first / last).abs() <= 1e-12 * first / last);
+    }
+    let sigma = report["w_hh"]["largest_singular_value"].as_f64().unwrap();
+    let rho = report["w_hh"]["spectral_radius"].as_f64().unwrap();
+    assert!(
+        0.0 < rho && rho <= sigma * (1.0 + 1e-9),
+        "ρ = {rho}, σ = {sigma}"
+    );
+}
+
+#[test]
+fn demo_rnn_rejects_bad_options() {
+    rejects(
+        &["demo", "rnn", "--scale", "NaN"],
+        "error: --scale must be a finite number, got NaN\n",
+    );
+    rejects(
+        &["demo", "rnn", "--steps", "4", "--format", "dot"],
+        "error: demo rnn has no computation graph to draw: use --format text, md, json, svg or \
+         html\n",
+    );
+    for bad in [
+        &["--steps", "1"][..],
+        &["--hidden", "0"],
+        &["--batch", "x"],
+        &["--init", "xavier"],
+    ] {
+        let (code, out, err) = chaintrace(&[&["demo", "rnn"][..], bad].concat());
+        assert_eq!((code, out.as_str()), (2, ""), "{bad:?}");
+        assert!(err.starts_with("error: invalid value"), "{bad:?}: {err}");
+    }
 }
 
 /// Random text over the language's own characters and some that are not in it.

@@ -68,8 +68,8 @@ pub enum Scenario {
     Chain(ChainArgs),
     /// A deep MLP under naive, too-small, Xavier and He initialisation (not yet available).
     Init,
-    /// Vanilla RNN, LSTM and GRU on the adding problem (not yet available).
-    Rnn,
+    /// Vanilla RNN, LSTM and GRU on the adding problem: ‖∂L/∂h_t‖ at every time step.
+    Rnn(super::demo::rnn::RnnArgs),
     /// Training with and without gradient clipping (not yet available).
     Clip,
     /// A deep plain network against the same with residual edges (not yet available).
@@ -86,7 +86,7 @@ impl Scenario {
         match self {
             Scenario::Chain(_) => "chain",
             Scenario::Init => "init",
-            Scenario::Rnn => "rnn",
+            Scenario::Rnn(_) => "rnn",
             Scenario::Clip => "clip",
             Scenario::Residual => "residual",
             Scenario::Batchnorm => "batchnorm",

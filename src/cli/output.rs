@@ -4,7 +4,7 @@ use std::io::{ErrorKind, Write};
 use std::path::Path;
 
 use chaintrace::Trace;
-use chaintrace::report::{HtmlTrace, html, svg};
+use chaintrace::report::{Document, HtmlTrace, html, svg};
 
 use super::CliError;
 use super::args::Format;
@@ -47,5 +47,35 @@ pub fn render_trace(
             svg::trace_chart(trace, output).map_err(|e| CliError::Usage(e.to_string()))?
         }
         Format::Html => html::page(&page()),
+    })
+}
+
+/// A demonstration's report in `format`: text and Markdown from its [`Document`], JSON from
+/// its numbers, SVG its charts (stacked into one picture), HTML the document as a page. There
+/// is no graph to draw in DOT.
+pub fn render_report<R: serde::Serialize>(
+    demo: &str,
+    doc: &Document,
+    numbers: &R,
+    format: Format,
+) -> Result<String, CliError> {
+    Ok(match format {
+        Format::Text => doc.to_text(),
+        Format::Md => doc.to_markdown(),
+        Format::Json => serde_json::to_string_pretty(numbers).expect("plain data") + "\n",
+        Format::Svg => {
+            let charts: Vec<&str> = doc.charts().map(|c| c.svg.as_str()).collect();
+            if charts.is_empty() {
+                return Err(CliError::Failed(format!("demo {demo} drew no chart")));
+            }
+            svg::stack(&charts)
+        }
+        Format::Html => html::document_page(doc),
+        Format::Dot => {
+            return Err(CliError::Usage(format!(
+                "demo {demo} has no computation graph to draw: use --format text, md, json, svg \
+                 or html"
+            )));
+        }
     })
 }
