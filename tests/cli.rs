@@ -117,8 +117,8 @@ fn division_by_zero_is_reported_as_inf() {
     );
     assert!(
         out.contains(
-            "warning: step 1 (∂f/∂x) is -inf: the first non-finite multiplication of the \
-             backward pass: its operands were already non-finite"
+            "warning: multiplication 1 of the backward pass (∂f/∂x, op div) is the first to \
+             give a non-finite product, -inf; its operands were already non-finite"
         ),
         "{out}"
     );
@@ -126,7 +126,7 @@ fn division_by_zero_is_reported_as_inf() {
 
 #[test]
 fn scenarios_not_yet_built_fail_clearly() {
-    for scenario in ["init", "clip", "residual", "batchnorm", "chaos"] {
+    for scenario in ["init", "residual", "batchnorm", "chaos"] {
         let (code, out, err) = chaintrace(&["demo", scenario]);
         assert_eq!(code, 1);
         assert_eq!(out, "");
@@ -337,6 +337,85 @@ fn demo_rnn_rejects_bad_options() {
         &["--init", "xavier"],
     ] {
         let (code, out, err) = chaintrace(&[&["demo", "rnn"][..], bad].concat());
+        assert_eq!((code, out.as_str()), (2, ""), "{bad:?}");
+        assert!(err.starts_with("error: invalid value"), "{bad:?}: {err}");
+    }
+}
+
+#[test]
+fn demo_clip_snapshot() {
+    // Eight steps: enough for the unclipped run to reach NaN (at step 3 with seed 0).
+    let (code, out, err) = chaintrace(&["demo", "clip", "--steps", "8"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    insta::assert_snapshot!("demo_clip_8_steps", out);
+}
+
+#[test]
+fn demo_clip_renders_in_every_format() {
+    let small = [
+        "demo", "clip", "--steps", "30", "--depth", "6", "--width", "4",
+    ];
+    for (format, start) in [
+        ("md", "# Gradient clipping"),
+        ("svg", "<svg xmlns"),
+        ("html", "<!DOCTYPE html>"),
+    ] {
+        let (code, out, err) = chaintrace(&[&small[..], &["--format", format]].concat());
+        assert_eq!((code, err.as_str()), (0, ""), "{format}");
+        assert!(
+            out.starts_with(start),
+            "{format}: {}",
+            &out[..80.min(out.len())]
+        );
+    }
+    // The default run: the unclipped run fails, is located by the tracer, and the clipped
+    // run ends at the least-squares line's loss.
+    let (code, json, _) = chaintrace(&["demo", "clip", "--format", "json"]);
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let (plain, clipped) = (&report["runs"][0], &report["runs"][1]);
+    assert_eq!(plain["max_norm"], serde_json::Value::Null);
+    let failure = &plain["failure"];
+    let step = failure["step"].as_u64().unwrap() as usize;
+    assert_eq!(plain["steps"].as_array().unwrap().len(), step + 1);
+    assert!(
+        failure["trace"]["anomalies"]["forward"]["op"].is_string(),
+        "{failure}"
+    );
+    assert_eq!(clipped["failure"], serde_json::Value::Null);
+    let steps = clipped["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 100);
+    let last = steps[99]["loss"].as_f64().unwrap();
+    let best = report["best_line_loss"].as_f64().unwrap();
+    assert!((last - best).abs() < 1e-6 * best, "{last} vs {best}");
+    // Where it clipped, the scale is max_norm / (‖g‖ + 1e-6).
+    for s in steps {
+        let (g, scale) = (
+            s["grad_norm"].as_f64().unwrap(),
+            s["scale"].as_f64().unwrap(),
+        );
+        let expected = if g > 5.0 { 5.0 / (g + 1e-6) } else { 1.0 };
+        assert!((scale - expected).abs() < 1e-12, "{s}");
+    }
+}
+
+#[test]
+fn demo_clip_rejects_bad_options() {
+    rejects(
+        &["demo", "clip", "--lr", "0"],
+        "error: --lr must be a positive number, got 0\n",
+    );
+    rejects(
+        &["demo", "clip", "--max-norm", "inf"],
+        "error: --max-norm must be a positive number, got inf\n",
+    );
+    rejects(
+        &["demo", "clip", "--steps", "3", "--format", "dot"],
+        "error: demo clip has no computation graph to draw: use --format text, md, json, svg or \
+         html\n",
+    );
+    for bad in [&["--depth", "0"][..], &["--steps", "0"], &["--gain", "big"]] {
+        let (code, out, err) = chaintrace(&[&["demo", "clip"][..], bad].concat());
         assert_eq!((code, out.as_str()), (2, ""), "{bad:?}");
         assert!(err.starts_with("error: invalid value"), "{bad:?}: {err}");
     }

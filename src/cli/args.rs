@@ -70,8 +70,8 @@ pub enum Scenario {
     Init,
     /// Vanilla RNN, LSTM and GRU on the adding problem: ‖∂L/∂h_t‖ at every time step.
     Rnn(super::demo::rnn::RnnArgs),
-    /// Training with and without gradient clipping (not yet available).
-    Clip,
+    /// Training with and without gradient clipping: overshoot, NaN, and convergence.
+    Clip(super::demo::clip::ClipArgs),
     /// A deep plain network against the same with residual edges (not yet available).
     Residual,
     /// A deep network with and without batch normalisation (not yet available).
@@ -87,7 +87,7 @@ impl Scenario {
             Scenario::Chain(_) => "chain",
             Scenario::Init => "init",
             Scenario::Rnn(_) => "rnn",
-            Scenario::Clip => "clip",
+            Scenario::Clip(_) => "clip",
             Scenario::Residual => "residual",
             Scenario::Batchnorm => "batchnorm",
             Scenario::Chaos => "chaos",

@@ -6,7 +6,8 @@
 
 use super::fmt_num;
 use super::model::{GraphEdge, GraphNode, HtmlTrace, Ledger, LedgerRow, NodeRole, Step};
-use crate::trace::{BackwardAnomaly, Event, ForwardAnomaly, Operand, Summary, Trace};
+use crate::tape::NodeId;
+use crate::trace::{BackwardAnomaly, EdgeRecord, Event, ForwardAnomaly, Operand, Summary, Trace};
 
 impl HtmlTrace {
     /// The page model of `trace`: its graph (when recorded), every chain-rule multiplication
@@ -104,17 +105,19 @@ pub fn anomaly_notes(trace: &Trace, output: &str) -> Vec<String> {
         (Some(blamed), _) => notes.push(blamed_note(trace, blamed, output)),
         (None, Some(k)) => {
             let why = if anomalies.is_some() {
-                ": its operands were already non-finite, so no multiplication of finite \
+                "; its operands were already non-finite, so no multiplication of finite \
                  numbers overflowed"
             } else {
                 ""
             };
+            let event = &trace.events()[k];
             notes.push(format!(
-                "step {} ({}) is {}: the first non-finite multiplication of the backward \
-                 pass{why}",
+                "multiplication {} of the backward pass ({}, op {}) is the first to give a \
+                 non-finite product, {}{why}",
                 k + 1,
-                gradient_name(trace, &trace.events()[k], output),
-                fmt_summary(&trace.events()[k].contribution)
+                gradient_name(trace, event, output),
+                trace.labels(event).op,
+                fmt_summary(&event.contribution)
             ));
         }
         (None, None) => {}
@@ -131,7 +134,7 @@ fn forward_note(trace: &Trace, a: &ForwardAnomaly) -> String {
     let operands = if a.operands.is_empty() {
         String::new()
     } else {
-        format!("; its operands: {}", operand_list(&a.operands))
+        format!("; its operands: {}", operand_list(trace, &a.operands))
     };
     format!(
         "{}{formula} is {}: the first non-finite value in forward order (op {}{}){operands}",
@@ -147,8 +150,8 @@ fn blamed_note(trace: &Trace, a: &BackwardAnomaly, output: &str) -> String {
         .events()
         .iter()
         .position(|e| (e.to, e.from, e.slot) == (a.to, a.from, a.slot))
-        .map(|k| format!("step {} ", k + 1))
-        .unwrap_or_default();
+        .map(|k| format!("multiplication {} of the backward pass ", k + 1))
+        .unwrap_or_else(|| "a multiplication of the backward pass ".to_string());
     let name = |id| trace.node(id).map(|n| n.display_name().into_owned());
     let (y, x) = (
         name(a.to).unwrap_or_else(|| format!("node {}", a.to.0)),
@@ -159,13 +162,13 @@ fn blamed_note(trace: &Trace, a: &BackwardAnomaly, output: &str) -> String {
         .map(fmt_num)
         .unwrap_or_else(|| "(a Jacobian)".into());
     format!(
-        "{step}(∂{output}/∂{x}, op {}{}) is {}: the first multiplication of finite numbers to \
-         overflow: ∂{output}/∂{y} = {} × ∂{y}/∂{x} = {local}; operands {}",
+        "{step}(∂{output}/∂{x}, op {}{}) is the first of finite numbers to overflow: \
+         ∂{output}/∂{y} = {} × ∂{y}/∂{x} = {local} gives {}; operands {}",
         a.op,
         in_layer(&a.layer),
-        fmt_summary(&a.contribution),
         fmt_summary(&a.upstream),
-        operand_list(&a.operands)
+        fmt_summary(&a.contribution),
+        operand_list(trace, &a.operands)
     )
 }
 
@@ -181,20 +184,46 @@ fn in_layer(layer: &str) -> String {
     }
 }
 
-/// `x = 0, 1` (a constant named by its own value is not repeated).
-fn operand_list(operands: &[Operand]) -> String {
+/// `x = 0, 1` (a constant named by its own value is not repeated); when the trace holds the
+/// graph, an op node says what it is: `u₄₂ = ‖8.2e34‖ (transpose of layer9.weight in
+/// net/layer9)`.
+fn operand_list(trace: &Trace, operands: &[Operand]) -> String {
     operands
         .iter()
         .map(|o| {
             let value = fmt_summary(&o.value);
-            if o.value.as_scalar().map(fmt_num).as_deref() == Some(o.name.as_str()) {
+            let named = if o.value.as_scalar().map(fmt_num).as_deref() == Some(o.name.as_str()) {
                 o.name.clone()
             } else {
                 format!("{} = {value}", o.name)
+            };
+            match describe(trace, o.node) {
+                Some(what) => format!("{named} ({what})"),
+                None => named,
             }
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `add in net/layer8`, `transpose of layer9.weight`: an op node's op, its one input when it
+/// has one, and its layer; `None` for leaves, constants and traces without a graph.
+fn describe(trace: &Trace, id: NodeId) -> Option<String> {
+    let node = trace.node(id)?;
+    if matches!(&*node.op, "leaf" | "const") {
+        return None;
+    }
+    let edges = trace.edges();
+    let start = edges.partition_point(|e| e.to < id);
+    let inputs: Vec<&EdgeRecord> = edges[start..].iter().take_while(|e| e.to == id).collect();
+    let mut what = node.op.to_string();
+    if let [only] = inputs.as_slice()
+        && let Some(input) = trace.node(only.from)
+    {
+        what += &format!(" of {}", input.display_name());
+    }
+    what += &in_layer(&trace.layers()[node.layer]);
+    Some(what)
 }
 
 /// A scalar as its number, a tensor as `‖norm‖`.

@@ -123,9 +123,9 @@ fn non_finite_values_are_noted() {
         [
             "u₂ = 1/x is inf: the first non-finite value in forward order (op div); its \
              operands: 1, x = 0",
-            "step 1 (∂f/∂x) is -inf: the first non-finite multiplication of the backward pass: \
-             its operands were already non-finite, so no multiplication of finite numbers \
-             overflowed"
+            "multiplication 1 of the backward pass (∂f/∂x, op div) is the first to give a \
+             non-finite product, -inf; its operands were already non-finite, so no \
+             multiplication of finite numbers overflowed"
         ]
     );
 }
@@ -141,8 +141,9 @@ fn an_overflowing_multiplication_is_blamed() {
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(
         notes[0].starts_with(
-            "step 4 (∂y/∂x, op mul) is inf: the first multiplication of finite numbers to \
-             overflow: ∂y/∂u₃ = 1e200 × ∂u₃/∂x = 1e200; operands w = 1e200, x = 1e-200"
+            "multiplication 4 of the backward pass (∂y/∂x, op mul) is the first of finite \
+             numbers to overflow: ∂y/∂u₃ = 1e200 × ∂u₃/∂x = 1e200 gives inf; operands w = \
+             1e200, x = 1e-200"
         ),
         "{}",
         notes[0]

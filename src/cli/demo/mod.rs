@@ -1,6 +1,7 @@
 //! `chaintrace demo <scenario>`: one file per scenario.
 
 mod chain;
+pub(super) mod clip;
 pub(super) mod rnn;
 mod spectral;
 
@@ -12,6 +13,7 @@ pub fn run(scenario: &Scenario, format: Format, seed: u64) -> Result<String, Cli
     match scenario {
         Scenario::Chain(args) => chain::run(args, format),
         Scenario::Rnn(args) => rnn::run(args, format, seed),
+        Scenario::Clip(args) => clip::run(args, format, seed),
         other => Err(CliError::Failed(format!(
             "demo `{}` is not yet available; try `chaintrace demo chain`",
             other.name()
