@@ -40,7 +40,15 @@ impl Progress {
 
     /// One more unit done.
     pub fn tick(&mut self) {
-        self.done = (self.done + 1).min(self.total);
+        self.advance(1);
+    }
+
+    /// `units` more done at once (a run that stopped early skips its remaining steps).
+    pub fn advance(&mut self, units: usize) {
+        if units == 0 {
+            return;
+        }
+        self.done = (self.done + units).min(self.total);
         if !self.enabled {
             return;
         }

@@ -283,6 +283,7 @@ fn train(
         }
         sgd.step(&mut store, &p, &grads);
     }
+    progress.advance(args.steps as usize - run.steps.len());
     Ok((run, first_ledger))
 }
 
