@@ -1,6 +1,6 @@
 //! The HTML page in a real browser: headless Chromium loads the page `chaintrace expr … --format
-//! html` writes, its script runs, and `--dump-dom` shows the state the stepper recorded on
-//! `<body data-step data-formula>`; then a screenshot.
+//! html` writes (built from the expression's `Trace`), its script runs, and `--dump-dom` shows
+//! the state the stepper recorded on `<body data-step data-formula>`; then a screenshot.
 //!
 //! `.ci/run` installs Debian's chromium when it is missing; where there is no chromium the test
 //! prints `SKIPPED: chromium not available` (past cargo's output capture) and passes.
@@ -100,13 +100,14 @@ fn the_stepper_runs_in_a_real_browser() {
     assert!(status.success());
     let url = format!("file://{}", page.display());
 
-    // Sweep order for f = tanh(u2), u2 = u1 + b, u1 = w·x: (1) tanh: u3 → u2, (2) add: u2 →
-    // u1, (3) add: u2 → b, (4) mul: u1 → w, (5) mul: u1 → x. At w = 1.5, x = 2, b = 0.1:
-    // ∂f/∂u2 = 1 − tanh(3.1)² = 0.00808487, ∂u2/∂b = 1, and ∂u1/∂x = w = 1.5.
+    // The tape holds w, x, b (nodes 0–2), then u₃ = w·x, u₄ = b + u₃, u₅ = tanh(u₄). Sweep
+    // order: (1) tanh: u₅ → u₄, (2) add: u₄ → u₃, (3) add: u₄ → b, (4) mul: u₃ → w, (5) mul:
+    // u₃ → x. At w = 1.5, x = 2, b = 0.1: ∂f/∂u₄ = 1 − tanh(3.1)² = 0.00808487, ∂u₄/∂b = 1,
+    // and ∂u₃/∂x = w = 1.5.
     let expected = [
-        (0, "∂f/∂u3 = 1"),
-        (3, "∂f/∂b = ∂f/∂u2 · ∂u2/∂b = 0.00808487 × 1 = 0.00808487"),
-        (5, "∂f/∂x = ∂f/∂u1 · ∂u1/∂x = 0.00808487 × 1.5 = 0.0121273"),
+        (0, "∂f/∂u₅ = 1"),
+        (3, "∂f/∂b = ∂f/∂u₄ · ∂u₄/∂b = 0.00808487 × 1 = 0.00808487"),
+        (5, "∂f/∂x = ∂f/∂u₃ · ∂u₃/∂x = 0.00808487 × 1.5 = 0.0121273"),
     ];
     for (step, formula) in expected {
         let dom = chromium(

@@ -104,32 +104,24 @@ fn empty_input_and_trailing_garbage() {
 fn division_by_zero_is_reported_as_inf() {
     let (code, out, err) = chaintrace(&["expr", "1/x", "--at", "x=0"]);
     assert_eq!((code, err.as_str()), (0, ""));
-    // f = 1/x = inf at x = 0, and ∂f/∂x = −1/x² = −inf.
-    assert!(out.contains("f = u1 = inf\n"), "{out}");
+    // f = 1/x = inf at x = 0, and ∂f/∂x = −1/x² = −inf. The tracer's anomaly report names the
+    // division as the first non-finite value, and blames no multiplication: the −inf comes
+    // from an op whose own value was already infinite.
+    assert!(out.contains("f = u₂ = inf\n"), "{out}");
     assert!(
-        out.contains(" is inf: the first non-finite value in forward order\n"),
+        out.contains(
+            "warning: u₂ = 1/x is inf: the first non-finite value in forward order (op div); \
+             its operands: 1, x = 0\n"
+        ),
         "{out}"
     );
     assert!(
         out.contains(
-            "warning: step 1 (∂f/∂x) is -inf: the first non-finite multiplication of the \
-             backward pass\n"
+            "warning: multiplication 1 of the backward pass (∂f/∂x, op div) is the first to \
+             give a non-finite product, -inf; its operands were already non-finite"
         ),
         "{out}"
     );
-}
-
-#[test]
-fn scenarios_not_yet_built_fail_clearly() {
-    for scenario in ["rnn", "clip"] {
-        let (code, out, err) = chaintrace(&["demo", scenario]);
-        assert_eq!(code, 1);
-        assert_eq!(out, "");
-        assert_eq!(
-            err,
-            format!("error: demo `{scenario}` is not yet available; try `chaintrace demo chain`\n")
-        );
-    }
 }
 
 #[test]
@@ -150,16 +142,52 @@ fn a_malformed_trace_file_is_a_usage_error() {
 #[test]
 fn a_saved_trace_renders_again_identically() {
     let args = ["expr", "sigmoid(a*b) + a^2", "--at", "a=0.5,b=-1.5"];
-    let (_, text, _) = chaintrace(&args);
     let dir = std::env::temp_dir().join(format!("chaintrace-json-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("trace.json");
     let file = file.to_str().unwrap();
     let (code, out, _) = chaintrace(&[&args[..], &["--format", "json", "--out", file]].concat());
     assert_eq!((code, out.as_str()), (0, ""));
-    let (code, again, _) = chaintrace(&["trace", file]);
+    // Every format but the expression's own walk-through renders from the trace alone, so
+    // the saved trace gives the same output as the expression.
+    for format in ["json", "md", "dot"] {
+        let (code, direct, _) = chaintrace(&[&args[..], &["--format", format]].concat());
+        assert_eq!(code, 0);
+        let (code, again, err) = chaintrace(&["trace", file, "--format", format]);
+        assert_eq!((code, err.as_str()), (0, ""), "{format}");
+        assert_eq!(again, direct, "{format}");
+    }
+    let (code, text, _) = chaintrace(&["trace", file]);
     assert_eq!(code, 0);
-    assert_eq!(again, text);
+    assert!(
+        text.starts_with("chaintrace trace\n================\n"),
+        "{text}"
+    );
+    let (code, page, _) = chaintrace(&["trace", file, "--format", "html"]);
+    assert_eq!(code, 0);
+    // The page starts at the seed: the output u₅ = σ(a·b) + a² with respect to itself.
+    assert!(page.contains("data-formula=\"∂L/∂u₅ = 1\""), "{page}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_malformed_trace_names_the_position() {
+    let dir = std::env::temp_dir().join(format!("chaintrace-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("broken.json");
+    std::fs::write(
+        &file,
+        "{\n  \"schema\": \"chaintrace-trace/1\",\n  \"element\": 64\n}",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    rejects(
+        &["trace", path, "--format", "html"],
+        &format!(
+            "error: {path}: malformed trace JSON: invalid type: integer `64`, expected a string \
+             at line 3 column 15\n"
+        ),
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -223,6 +251,161 @@ fn demo_chain_renders_in_every_format() {
     // 1.5^300 overflows f32 (past depth 219) but not f64.
     assert_eq!(report["runs"][0]["gradient_f32"], "Infinity");
     assert!(report["runs"][0]["gradient_f64"].as_f64().unwrap() > 1e52);
+}
+
+#[test]
+fn demo_rnn_snapshot() {
+    let args = [
+        "demo", "rnn", "--steps", "8", "--hidden", "4", "--batch", "2",
+    ];
+    let (code, out, err) = chaintrace(&args);
+    assert_eq!((code, err.as_str()), (0, ""));
+    insta::assert_snapshot!("demo_rnn_t8_h4", out);
+}
+
+#[test]
+fn demo_rnn_renders_in_every_format() {
+    let small = [
+        "demo", "rnn", "--steps", "6", "--hidden", "3", "--batch", "2",
+    ];
+    for (format, start) in [
+        ("md", "# Gradients through time"),
+        ("svg", "<svg"),
+        ("html", "<!DOCTYPE html>"),
+    ] {
+        let (code, out, err) = chaintrace(&[&small[..], &["--format", format]].concat());
+        assert_eq!((code, err.as_str()), (0, ""), "{format}");
+        assert!(
+            out.starts_with(start),
+            "{format}: {}",
+            &out[..80.min(out.len())]
+        );
+    }
+    let (_, json, _) = chaintrace(&[&small[..], &["--format", "json", "--seed", "3"]].concat());
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["seed"], 3);
+    let cells: Vec<&str> = report["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cell"].as_str().unwrap())
+        .collect();
+    assert_eq!(cells, ["rnn", "lstm", "gru"]);
+    for run in report["runs"].as_array().unwrap() {
+        let norms = run["gradient_norms"].as_array().unwrap();
+        assert_eq!(norms.len(), 6);
+        // The ratio is the first norm over the last.
+        let (first, last) = (norms[0].as_f64().unwrap(), norms[5].as_f64().unwrap());
+        assert!((run["ratio"].as_f64().unwrap() - first / last).abs() <= 1e-12 * first / last);
+    }
+    let sigma = report["w_hh"]["largest_singular_value"].as_f64().unwrap();
+    let rho = report["w_hh"]["spectral_radius"].as_f64().unwrap();
+    assert!(
+        0.0 < rho && rho <= sigma * (1.0 + 1e-9),
+        "ρ = {rho}, σ = {sigma}"
+    );
+}
+
+#[test]
+fn demo_rnn_rejects_bad_options() {
+    rejects(
+        &["demo", "rnn", "--scale", "NaN"],
+        "error: --scale must be a finite number, got NaN\n",
+    );
+    rejects(
+        &["demo", "rnn", "--steps", "4", "--format", "dot"],
+        "error: demo rnn has no computation graph to draw: use --format text, md, json, svg or \
+         html\n",
+    );
+    for bad in [
+        &["--steps", "1"][..],
+        &["--hidden", "0"],
+        &["--batch", "x"],
+        &["--init", "xavier"],
+    ] {
+        let (code, out, err) = chaintrace(&[&["demo", "rnn"][..], bad].concat());
+        assert_eq!((code, out.as_str()), (2, ""), "{bad:?}");
+        assert!(err.starts_with("error: invalid value"), "{bad:?}: {err}");
+    }
+}
+
+#[test]
+fn demo_clip_snapshot() {
+    // Eight steps: enough for the unclipped run to reach NaN (at step 3 with seed 0).
+    let (code, out, err) = chaintrace(&["demo", "clip", "--steps", "8"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    insta::assert_snapshot!("demo_clip_8_steps", out);
+}
+
+#[test]
+fn demo_clip_renders_in_every_format() {
+    let small = [
+        "demo", "clip", "--steps", "30", "--depth", "6", "--width", "4",
+    ];
+    for (format, start) in [
+        ("md", "# Gradient clipping"),
+        ("svg", "<svg xmlns"),
+        ("html", "<!DOCTYPE html>"),
+    ] {
+        let (code, out, err) = chaintrace(&[&small[..], &["--format", format]].concat());
+        assert_eq!((code, err.as_str()), (0, ""), "{format}");
+        assert!(
+            out.starts_with(start),
+            "{format}: {}",
+            &out[..80.min(out.len())]
+        );
+    }
+    // The default run: the unclipped run fails, is located by the tracer, and the clipped
+    // run ends at the least-squares line's loss.
+    let (code, json, _) = chaintrace(&["demo", "clip", "--format", "json"]);
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let (plain, clipped) = (&report["runs"][0], &report["runs"][1]);
+    assert_eq!(plain["max_norm"], serde_json::Value::Null);
+    let failure = &plain["failure"];
+    let step = failure["step"].as_u64().unwrap() as usize;
+    assert_eq!(plain["steps"].as_array().unwrap().len(), step + 1);
+    assert!(
+        failure["trace"]["anomalies"]["forward"]["op"].is_string(),
+        "{failure}"
+    );
+    assert_eq!(clipped["failure"], serde_json::Value::Null);
+    let steps = clipped["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 100);
+    let last = steps[99]["loss"].as_f64().unwrap();
+    let best = report["best_line_loss"].as_f64().unwrap();
+    assert!((last - best).abs() < 1e-6 * best, "{last} vs {best}");
+    // Where it clipped, the scale is max_norm / (‖g‖ + 1e-6).
+    for s in steps {
+        let (g, scale) = (
+            s["grad_norm"].as_f64().unwrap(),
+            s["scale"].as_f64().unwrap(),
+        );
+        let expected = if g > 5.0 { 5.0 / (g + 1e-6) } else { 1.0 };
+        assert!((scale - expected).abs() < 1e-12, "{s}");
+    }
+}
+
+#[test]
+fn demo_clip_rejects_bad_options() {
+    rejects(
+        &["demo", "clip", "--lr", "0"],
+        "error: --lr must be a positive number, got 0\n",
+    );
+    rejects(
+        &["demo", "clip", "--max-norm", "inf"],
+        "error: --max-norm must be a positive number, got inf\n",
+    );
+    rejects(
+        &["demo", "clip", "--steps", "3", "--format", "dot"],
+        "error: demo clip has no computation graph to draw: use --format text, md, json, svg or \
+         html\n",
+    );
+    for bad in [&["--depth", "0"][..], &["--steps", "0"], &["--gain", "big"]] {
+        let (code, out, err) = chaintrace(&[&["demo", "clip"][..], bad].concat());
+        assert_eq!((code, out.as_str()), (2, ""), "{bad:?}");
+        assert!(err.starts_with("error: invalid value"), "{bad:?}: {err}");
+    }
 }
 
 /// Random text over the language's own characters and some that are not in it.

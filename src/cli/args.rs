@@ -68,31 +68,16 @@ pub enum Scenario {
     Chain(ChainArgs),
     /// A deep MLP under naive, too-small, Xavier and He initialisation, with tanh and ReLU.
     Init(super::demo::init::InitArgs),
-    /// Vanilla RNN, LSTM and GRU on the adding problem (not yet available).
-    Rnn,
-    /// Training with and without gradient clipping (not yet available).
-    Clip,
+    /// Vanilla RNN, LSTM and GRU on the adding problem: ‖∂L/∂h_t‖ at every time step.
+    Rnn(super::demo::rnn::RnnArgs),
+    /// Training with and without gradient clipping: overshoot, NaN, and convergence.
+    Clip(super::demo::clip::ClipArgs),
     /// A deep plain network against the same with residual edges, and paths by length.
     Residual(super::demo::residual::ResidualArgs),
     /// A deep, badly initialised network with and without batch normalisation.
     Batchnorm(super::demo::batchnorm::BatchnormArgs),
     /// Sensitivity: many seeds at small differences of the initial variance, 100 layers.
     Chaos(super::demo::chaos::ChaosArgs),
-}
-
-impl Scenario {
-    /// The scenario's name on the command line.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Scenario::Chain(_) => "chain",
-            Scenario::Init(_) => "init",
-            Scenario::Rnn => "rnn",
-            Scenario::Clip => "clip",
-            Scenario::Residual(_) => "residual",
-            Scenario::Batchnorm(_) => "batchnorm",
-            Scenario::Chaos(_) => "chaos",
-        }
-    }
 }
 
 /// Arguments of `chaintrace demo chain`.

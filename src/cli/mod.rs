@@ -7,6 +7,7 @@
 //! | `demo/` | `chaintrace demo <scenario>`, one file per scenario |
 //! | `trace.rs` | `chaintrace trace FILE.json`: re-render a saved trace |
 //! | `output.rs` | formats and where the output goes |
+//! | `progress.rs` | the progress bar of long runs (stderr, terminals only) |
 //!
 //! Every command returns its whole output as a string, or a [`CliError`]; [`run`] prints the
 //! error as one line on stderr (plus the input and a caret for an expression) and turns it
@@ -16,6 +17,7 @@ mod args;
 mod demo;
 mod expr;
 mod output;
+mod progress;
 mod trace;
 
 use std::process::ExitCode;

@@ -1,9 +1,10 @@
-//! Where output goes, and how a trace renders in each format.
+//! Where output goes, and how a trace or a demonstration's report renders in each format.
 
 use std::io::{ErrorKind, Write};
 use std::path::Path;
 
-use chaintrace::report::{HtmlTrace, graph_svg, html};
+use chaintrace::Trace;
+use chaintrace::report::{Document, HtmlTrace, html, svg};
 
 use super::CliError;
 use super::args::Format;
@@ -28,20 +29,53 @@ pub fn emit(text: &str, out: Option<&Path>) -> Result<(), CliError> {
     }
 }
 
-/// A trace in any format.
-pub fn render_trace(trace: &HtmlTrace, format: Format) -> Result<String, CliError> {
+/// A trace in any format: text, Markdown, JSON and DOT are the trace's own renderers, SVG a
+/// chart of its gradient magnitudes ([`svg::trace_chart`]), HTML the step-through page built
+/// from `page` (called only for HTML).
+pub fn render_trace(
+    trace: &Trace,
+    output: &str,
+    format: Format,
+    page: impl FnOnce() -> HtmlTrace,
+) -> Result<String, CliError> {
     Ok(match format {
         Format::Text => trace.to_text(),
         Format::Md => trace.to_markdown(),
-        Format::Json => trace.to_json() + "\n",
+        Format::Json => trace.to_json(),
         Format::Dot => trace.to_dot(),
-        Format::Html => html::page(trace),
-        Format::Svg => graph_svg::graph_svg(trace).ok_or_else(|| {
-            CliError::Usage(format!(
-                "--format svg draws graphs of up to {} nodes; this one has {}",
-                graph_svg::MAX_DRAWN_NODES,
-                trace.nodes.len()
-            ))
-        })?,
+        Format::Svg => {
+            svg::trace_chart(trace, output).map_err(|e| CliError::Usage(e.to_string()))?
+        }
+        Format::Html => html::page(&page()),
+    })
+}
+
+/// A demonstration's report in `format`: text and Markdown from its [`Document`], JSON from
+/// its numbers, SVG its charts (stacked into one picture), HTML the document as a page. There
+/// is no graph to draw in DOT.
+pub fn render_report<R: serde::Serialize>(
+    demo: &str,
+    doc: &Document,
+    numbers: &R,
+    format: Format,
+) -> Result<String, CliError> {
+    Ok(match format {
+        Format::Text => doc.to_text(),
+        Format::Md => doc.to_markdown(),
+        Format::Json => serde_json::to_string_pretty(numbers).expect("plain data") + "\n",
+        Format::Svg => {
+            let charts: Vec<&str> = doc.charts().map(|c| c.svg.as_str()).collect();
+            if charts.is_empty() {
+                return Err(CliError::Failed(format!("demo {demo} drew no chart")));
+            }
+            svg::stack(&charts)
+        }
+        Format::Html => html::document_page(doc),
+        Format::Dot => {
+            return Err(CliError::Usage(format!(
+                "demo {demo} has no computation graph to draw: use --format text, md, json, svg \
+                 or html"
+            )));
+        }
     })
 }

@@ -95,10 +95,21 @@ impl ParseError {
     ///   tan(x)
     ///   ^^^
     /// ```
+    ///
+    /// The carets line up on a terminal whatever the characters before them: the padding is
+    /// the [display width](crate::report::display_width) of the text before the span (a
+    /// combining accent takes no column, a CJK character two).
     pub fn caret(&self, source: &str) -> String {
         let source = source.replace(['\n', '\r', '\t'], " ");
-        let pad = " ".repeat(self.span.column - 1);
-        format!("  {source}\n  {pad}{}", "^".repeat(self.span.width.max(1)))
+        let width_of = |range: std::ops::Range<usize>| {
+            source
+                .get(range)
+                .map(crate::report::display_width)
+                .unwrap_or(0)
+        };
+        let pad = " ".repeat(width_of(0..self.span.byte));
+        let carets = "^".repeat(width_of(self.span.byte..self.span.byte_end).max(1));
+        format!("  {source}\n  {pad}{carets}")
     }
 }
 

@@ -135,6 +135,19 @@ fn caret_points_at_the_span() {
     assert_eq!(e.caret("w·x + foo(b)"), "  w·x + foo(b)\n        ^^^");
 }
 
+#[test]
+fn carets_line_up_under_wide_and_combining_characters() {
+    // `変数` takes four columns on a terminal, so `foo` starts at column 8 on screen.
+    let source = "変数 + foo(b)";
+    let e = parse(source).unwrap_err();
+    assert_eq!(e.caret(source), "  変数 + foo(b)\n         ^^^");
+    // A combining macron is not part of a name; it takes no column of its own.
+    let source = "x\u{304} + 1";
+    let e = parse(source).unwrap_err();
+    assert_eq!(e.span.column, 2);
+    assert_eq!(e.caret(source), "  x\u{304} + 1\n   ^");
+}
+
 fn eval(source: &str, values: &[(&str, f64)]) -> (f64, Vec<f64>) {
     let values: BTreeMap<String, f64> = values.iter().map(|(k, v)| (k.to_string(), *v)).collect();
     let tape = Tape::<f64>::new();

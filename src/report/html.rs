@@ -1,17 +1,22 @@
-//! One self-contained HTML page per trace: no network, no external scripts or styles.
+//! Self-contained HTML pages: no network, no external scripts or styles.
 //!
-//! The page shows the computation graph ([`graph_svg`](super::graph_svg)), a stepper that walks
-//! every chain-rule multiplication in sweep order (buttons, ← and → keys, or a `#step=N` URL
-//! fragment; step 0 is the seed `∂f/∂f = 1`), the closed-form gradients, the per-layer ledger
-//! and the charts. The trace itself is embedded as JSON in
+//! [`page`] shows one trace: the computation graph ([`graph_svg`](super::graph_svg)), a
+//! stepper that walks every chain-rule multiplication in sweep order (buttons, ← and → keys,
+//! or a `#step=N` URL fragment; step 0 is the seed `∂f/∂f = 1`), the closed-form gradients,
+//! the per-layer ledger and the charts. The page model is embedded as JSON in
 //! `<script type="application/json" id="trace-data">`, and the script mirrors its state on
 //! `<body data-step="3" data-formula="∂f/∂x = …">` so a headless browser's `--dump-dom` can be
 //! checked. Everything the script shows is also in the static HTML (the list of steps), so the
-//! page reads without JavaScript.
+//! page reads without JavaScript. A trace recorded without its graph (ledger only) gets the
+//! ledger and charts, and no stepper.
+//!
+//! [`document_page`] shows a [`Document`]: a demonstration's explanations, tables and charts.
 
+use super::document::{Block, Document};
 use super::fmt_num;
 use super::graph_svg::{MAX_DRAWN_NODES, graph_svg};
-use super::model::HtmlTrace;
+use super::model::{Chart, HtmlTrace};
+use super::text::Table;
 
 pub(super) const STYLE: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("page.js");
@@ -20,40 +25,125 @@ const SCRIPT: &str = include_str!("page.js");
 ///
 /// # Example
 /// ```
-/// use chaintrace::{report::{html, HtmlTrace}, Tape};
+/// use chaintrace::{report::{html, HtmlTrace}, Tape, TraceOptions};
 /// let tape = Tape::<f64>::new();
 /// let x = tape.var("x", 2.0);
-/// let page = html::page(&HtmlTrace::from_scalar_tape(x.square(), "f", &[x]).unwrap());
-/// assert!(page.contains("data-formula=\"∂f/∂u1 = 1\""));
-/// assert!(!page.contains("http://") || !page.contains("src=\"http"));
+/// let (_, trace) = x.square().backward_traced(TraceOptions::default());
+/// let page = html::page(&HtmlTrace::from_trace(&trace, "f"));
+/// assert!(page.contains("data-formula=\"∂f/∂u₁ = 1\""));
+/// assert!(!page.contains("src=\"http"));
 /// ```
 pub fn page(trace: &HtmlTrace) -> String {
-    let mut html = String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n");
-    html += "<meta charset=\"utf-8\">\n";
-    html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-    html += &format!("<title>chaintrace: {}</title>\n", escape(&trace.title));
-    html += &format!("<style>\n{STYLE}</style>\n</head>\n");
     let seed = seed_formula(trace);
+    let mut html = head(&trace.title);
     html += &format!(
         "<body data-step=\"0\" data-steps=\"{}\" data-formula=\"{}\">\n",
         trace.steps.len(),
         escape(&seed)
     );
-    html += &header(trace);
+    html += &header(&trace.title, &trace.context);
     html += "<main>\n";
     html += &notes(trace);
-    html += &graph_section(trace);
-    html += &stepper(trace, &seed);
+    let stepper_shown = !trace.nodes.is_empty();
+    if stepper_shown {
+        html += &graph_section(trace);
+        html += &stepper(trace, &seed);
+    }
     html += &gradients(trace);
     html += &ledger(trace);
-    html += &charts(trace);
+    html += &charts(&trace.charts);
     html += "</main>\n";
     html += &format!(
         "<script type=\"application/json\" id=\"trace-data\">{}</script>\n",
         script_safe_json(trace)
     );
-    html += &format!("<script>\n{SCRIPT}</script>\n</body>\n</html>\n");
-    html
+    if stepper_shown {
+        html += &format!("<script>\n{SCRIPT}</script>\n");
+    }
+    html + "</body>\n</html>\n"
+}
+
+/// The page for a [`Document`]: its paragraphs, tables and charts in order, each section
+/// (from one heading to the next) in a box of its own.
+///
+/// # Example
+/// ```
+/// use chaintrace::report::{html, Document, Table};
+/// let mut doc = Document::new("A <small> report");
+/// doc.heading("Numbers").paragraph("x² for x = 3:");
+/// let mut t = Table::new(&["x", "x²"]).right_align(1);
+/// t.row(vec!["3".into(), "9".into()]);
+/// doc.table(t);
+/// let page = html::document_page(&doc);
+/// assert!(page.contains("<h1>A &lt;small&gt; report</h1>"));
+/// assert!(page.contains("<td class=\"num\">9</td>"));
+/// assert!(!page.contains("<script"));
+/// ```
+pub fn document_page(doc: &Document) -> String {
+    let mut html = head(&doc.title);
+    html += "<body>\n";
+    html += &header(&doc.title, &[]);
+    html += "<main>\n";
+    let mut open = false;
+    let mut charts: Vec<Chart> = Vec::new();
+    for block in &doc.blocks {
+        if !matches!(block, Block::Chart(_)) && !charts.is_empty() {
+            html += &chart_row(&charts);
+            charts.clear();
+        }
+        if matches!(block, Block::Heading(_)) || !open {
+            if open {
+                html += "</section>\n";
+            }
+            html += "<section>\n";
+            open = true;
+        }
+        match block {
+            Block::Heading(h) => html += &format!("<h2 class=\"as-written\">{}</h2>\n", escape(h)),
+            Block::Paragraph(p) => html += &format!("<p>{}</p>\n", escape(p)),
+            Block::Table(t) => html += &table_html(t),
+            Block::Chart(c) => charts.push(c.clone()),
+        }
+    }
+    if !charts.is_empty() {
+        html += &chart_row(&charts);
+    }
+    if open {
+        html += "</section>\n";
+    }
+    html + "</main>\n</body>\n</html>\n"
+}
+
+fn head(title: &str) -> String {
+    let mut html = String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n");
+    html += "<meta charset=\"utf-8\">\n";
+    html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+    html += &format!("<title>chaintrace: {}</title>\n", escape(title));
+    html + &format!("<style>\n{STYLE}</style>\n</head>\n")
+}
+
+/// A [`Table`] as an HTML table, right-aligned columns marked `num`.
+fn table_html(table: &Table) -> String {
+    let class = |c: usize| {
+        if table.is_right_aligned(c) {
+            " class=\"num\""
+        } else {
+            ""
+        }
+    };
+    let mut out = String::from("<div class=\"table-scroll\"><table>\n<tr>");
+    for (c, h) in table.headers().iter().enumerate() {
+        out += &format!("<th{}>{}</th>", class(c), escape(h));
+    }
+    out += "</tr>\n";
+    for row in table.rows() {
+        out += "<tr>";
+        for (c, cell) in row.iter().enumerate() {
+            out += &format!("<td{}>{}</td>", class(c), escape(cell));
+        }
+        out += "</tr>\n";
+    }
+    out + "</table></div>\n"
 }
 
 /// Escapes text for HTML and SVG (`& < > " '`).
@@ -89,9 +179,9 @@ fn seed_formula(trace: &HtmlTrace) -> String {
         .unwrap_or_default()
 }
 
-fn header(trace: &HtmlTrace) -> String {
-    let mut out = format!("<header>\n<h1>{}</h1>\n", escape(&trace.title));
-    for line in &trace.context {
+fn header(title: &str, context: &[String]) -> String {
+    let mut out = format!("<header>\n<h1>{}</h1>\n", escape(title));
+    for line in context {
         out += &format!("<p class=\"context\">{}</p>\n", escape(line));
     }
     out + "</header>\n"
@@ -196,20 +286,26 @@ fn ledger(trace: &HtmlTrace) -> String {
     out + "</table>\n</section>\n"
 }
 
-fn charts(trace: &HtmlTrace) -> String {
-    if trace.charts.is_empty() {
+fn charts(charts: &[Chart]) -> String {
+    if charts.is_empty() {
         return String::new();
     }
-    let mut out =
-        String::from("<section id=\"charts\">\n<h2>Charts</h2>\n<div class=\"charts\">\n");
-    for chart in &trace.charts {
+    format!(
+        "<section id=\"charts\">\n<h2>Charts</h2>\n{}</section>\n",
+        chart_row(charts)
+    )
+}
+
+fn chart_row(charts: &[Chart]) -> String {
+    let mut out = String::from("<div class=\"charts\">\n");
+    for chart in charts {
         out += &format!(
             "<figure>\n{}<figcaption>{}</figcaption>\n</figure>\n",
             strip_xml_declaration(&chart.svg),
             escape(&chart.title)
         );
     }
-    out + "</div>\n</section>\n"
+    out + "</div>\n"
 }
 
 pub(super) fn strip_xml_declaration(svg: &str) -> &str {

@@ -1,25 +1,24 @@
-//! Reports for people: tables and formulas as text or Markdown, Graphviz DOT, SVG charts and a
-//! self-contained, step-through HTML page.
+//! Reports for people: HTML pages, SVG charts, and the tables and prose of the demonstrations.
 //!
-//! Everything renders from plain data, so any producer can feed it: [`HtmlTrace`] is the page's
-//! data model (the graph, every chain-rule multiplication in sweep order, a per-layer ledger,
-//! closed-form gradients and embedded charts), and [`svg`] draws charts from [`svg::Series`].
-//! [`HtmlTrace::from_scalar_tape`] fills the model from a scalar tape.
+//! A backward pass is recorded once, as a [`Trace`](crate::Trace), and every front end reads
+//! that trace: its own renderers give text, Markdown, JSON and DOT; this module adds the
+//! step-through HTML page, whose data model [`HtmlTrace`] is filled by
+//! [`HtmlTrace::from_trace`], and a chart of the trace's gradient magnitudes
+//! ([`svg::trace_chart`]). Demonstrations write a [`Document`] (headings, paragraphs,
+//! [`Table`]s, charts) and get text, Markdown and HTML from it.
 //!
 //! | module | renders |
 //! |---|---|
-//! | [`text`] | [`HtmlTrace`] and [`Table`] as aligned text or Markdown |
-//! | [`document`] | a [`Document`] (headings, paragraphs, tables, charts) as text, Markdown or HTML |
-//! | [`dot`] | the graph as Graphviz DOT (our own renderer, stable for snapshots) |
+//! | [`text`] | [`Table`] as aligned text or Markdown; [`display_width`] for terminals |
+//! | [`document`] | a [`Document`] as text or Markdown |
 //! | [`graph_svg`] | the graph as an inline SVG, nodes in columns by topological depth |
 //! | [`svg`] | line charts with plotters: log axes, legends, a threshold line |
-//! | [`html`] | the page |
+//! | [`html`] | the trace page and the document page |
 //!
 //! All output is deterministic: numbers go through [`fmt_num`], and nothing iterates a hash map.
 
 pub mod document;
-pub mod dot;
-mod from_tape;
+mod from_trace;
 pub mod graph_svg;
 pub mod html;
 mod model;
@@ -27,12 +26,12 @@ pub mod serde_number;
 pub mod svg;
 pub mod text;
 
-pub use document::Document;
+pub use document::{Block, Document};
+pub use from_trace::{anomaly_notes, chain_rule_line, local_derivative_line};
 pub use model::{
-    Chart, FORMAT_VERSION, GradientLine, GraphEdge, GraphNode, HtmlTrace, Ledger, LedgerRow,
-    NodeRole, Step,
+    Chart, GradientLine, GraphEdge, GraphNode, HtmlTrace, Ledger, LedgerRow, NodeRole, Step,
 };
-pub use text::Table;
+pub use text::{Table, display_width};
 
 /// Formats a number the way every report prints it: six significant digits, trailing zeros
 /// dropped, scientific notation outside `[1e-4, 1e6)`, and `inf`, `-inf`, `NaN` spelled out.
@@ -46,6 +45,20 @@ pub use text::Table;
 /// assert_eq!(fmt_num(f64::INFINITY), "inf");
 /// ```
 pub fn fmt_num(x: f64) -> String {
+    fmt_sig(x, 6)
+}
+
+/// [`fmt_num`] with `digits` significant digits (at least 1) instead of six: for long tables
+/// where three digits say enough. Numbers in `[1e-4, 1e6)` keep their integer digits.
+///
+/// ```
+/// use chaintrace::report::fmt_sig;
+/// assert_eq!(fmt_sig(0.594095, 3), "0.594");
+/// assert_eq!(fmt_sig(1468.69, 3), "1469");
+/// assert_eq!(fmt_sig(3.88269e-12, 3), "3.88e-12");
+/// assert_eq!(fmt_sig(0.99996, 3), "1");
+/// ```
+pub fn fmt_sig(x: f64, digits: usize) -> String {
     if x.is_nan() {
         return "NaN".into();
     }
@@ -55,12 +68,14 @@ pub fn fmt_num(x: f64) -> String {
     if x == 0.0 {
         return "0".into();
     }
+    let digits = digits.max(1);
     let magnitude = x.abs().log10().floor();
     if (-4.0..6.0).contains(&magnitude) {
-        let decimals = (5.0 - magnitude) as usize;
+        let decimals = (digits as f64 - 1.0 - magnitude).max(0.0) as usize;
         trim_zeros(&format!("{x:.decimals$}")).to_string()
     } else {
-        let s = format!("{x:.5e}");
+        let precision = digits - 1;
+        let s = format!("{x:.precision$e}");
         let (mantissa, exponent) = s.split_once('e').expect("scientific notation");
         format!("{}e{exponent}", trim_zeros(mantissa))
     }

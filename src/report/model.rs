@@ -1,28 +1,21 @@
-//! The page's data model: plain, serde-serialisable data that every renderer reads.
-
-use std::collections::BTreeSet;
+//! The page's data model: plain, serde-serialisable data the HTML page reads.
 
 use serde::{Deserialize, Serialize};
 
 use super::serde_number;
-use crate::error::{Error, Result};
 use crate::tape::EdgeKind;
 
-/// The version of the JSON written by [`HtmlTrace::to_json`]; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 1;
-
-/// Everything a trace page shows, as data.
+/// Everything a trace page shows, as data: the page model of [`html::page`](super::html::page).
 ///
-/// Producers fill it (today [`HtmlTrace::from_scalar_tape`]; a demo adds its own
-/// [`ledger`](HtmlTrace::ledger) columns and [`charts`](HtmlTrace::charts)); renderers read it
-/// ([`html::page`](super::html::page), [`text`](super::text), [`dot`](super::dot)). Its JSON
-/// form is what `chaintrace … --format json` writes and `chaintrace trace FILE.json` reads.
-/// Numbers that are not finite are written as the strings `"Infinity"`, `"-Infinity"` and
-/// `"NaN"` (JSON has no such numbers; JavaScript's `Number()` reads these back).
+/// [`HtmlTrace::from_trace`] fills it from a [`Trace`](crate::Trace); a producer adds a title,
+/// context lines, closed-form [`gradients`](HtmlTrace::gradients), its own
+/// [`ledger`](HtmlTrace::ledger) columns and [`charts`](HtmlTrace::charts). The page embeds it
+/// as JSON for its script; numbers that are not finite are written as the strings
+/// `"Infinity"`, `"-Infinity"` and `"NaN"`, which JavaScript's `Number()` reads back. (The
+/// trace itself is saved and read back as [`Trace::to_json`](crate::Trace::to_json); every
+/// other format renders from the [`Trace`](crate::Trace).)
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HtmlTrace {
-    /// [`FORMAT_VERSION`] when written.
-    pub version: u32,
     /// The heading: `f = tanh(w*x + b)`.
     pub title: String,
     /// Lines under the heading: `at w = 1.5, x = 2, b = 0.1`.
@@ -62,13 +55,14 @@ pub enum NodeRole {
 pub struct GraphNode {
     /// The node's tape index (edges and steps refer to it).
     pub id: usize,
-    /// Its name in formulas: a leaf's name, `u3` for an op's result, a constant's value.
+    /// Its name in formulas: a leaf's name, `u₃` for an op's result, a constant's value.
     pub name: String,
     /// Leaf, constant or op.
     pub role: NodeRole,
     /// The op's label (`tanh`, `powf(2)`), or `leaf` / `const`.
     pub op: String,
-    /// How an op's result is formed from its inputs' names: `tanh(u2)` (empty for leaves).
+    /// How an op's result is formed from its inputs' names: `tanh(u₄)` (empty for leaves, and
+    /// for traces recorded without formulas).
     pub formula: String,
     /// The forward value (a scalar; for a tensor, its Frobenius norm).
     #[serde(with = "serde_number")]
@@ -108,21 +102,21 @@ pub struct Step {
     pub op: String,
     /// The op node's layer.
     pub layer: String,
-    /// `∂L/∂y`.
+    /// `∂L/∂y` (its Frobenius norm, for a tensor).
     #[serde(with = "serde_number")]
     pub upstream: f64,
-    /// `∂y/∂u`.
-    #[serde(with = "serde_number")]
-    pub local: f64,
-    /// `∂L/∂y · ∂y/∂u`, as the engine computed it.
+    /// `∂y/∂u`, when both are scalars.
+    #[serde(with = "serde_number::optional")]
+    pub local: Option<f64>,
+    /// `∂L/∂y · ∂y/∂u`, as the engine computed it (its norm, for a tensor).
     #[serde(with = "serde_number")]
     pub product: f64,
     /// `∂L/∂u` after this step (sums over the fan-out are visible here).
     #[serde(with = "serde_number")]
     pub accumulated: f64,
-    /// The local derivative as a formula: `∂u3/∂u2 = 1 − tanh(u2)²`.
+    /// The local derivative as a formula: `∂u₅/∂u₄ = 1 − tanh(u₄)²`.
     pub local_formula: String,
-    /// The whole step as a reader sees it: `∂f/∂u2 = ∂f/∂u3 · ∂u3/∂u2 = 1 × 0.0081 = 0.0081`.
+    /// The whole step as a reader sees it: `∂f/∂u₄ = ∂f/∂u₅ · ∂u₅/∂u₄ = 1 × 0.0081 = 0.0081`.
     pub formula: String,
 }
 
@@ -176,10 +170,9 @@ impl Step {
 }
 
 impl HtmlTrace {
-    /// An empty trace titled `title`, differentiating `output`.
+    /// An empty page titled `title`, differentiating `output`.
     pub fn new(title: impl Into<String>, output: impl Into<String>) -> Self {
         HtmlTrace {
-            version: FORMAT_VERSION,
             title: title.into(),
             context: Vec::new(),
             output: output.into(),
@@ -191,59 +184,5 @@ impl HtmlTrace {
             charts: Vec::new(),
             notes: Vec::new(),
         }
-    }
-
-    /// The trace as pretty-printed JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("plain data serialises")
-    }
-
-    /// Reads a trace written by [`HtmlTrace::to_json`].
-    ///
-    /// # Errors
-    /// [`Error::Malformed`] with serde's reason (and line and column) for a file that is not
-    /// such JSON, or is of another [`FORMAT_VERSION`].
-    pub fn from_json(json: &str) -> Result<Self> {
-        let trace: HtmlTrace = serde_json::from_str(json).map_err(|e| Error::Malformed {
-            what: "trace JSON",
-            reason: e.to_string(),
-        })?;
-        if trace.version != FORMAT_VERSION {
-            return Err(Error::Malformed {
-                what: "trace JSON",
-                reason: format!(
-                    "format version {} (this chaintrace reads version {FORMAT_VERSION})",
-                    trace.version
-                ),
-            });
-        }
-        trace.check_references()?;
-        Ok(trace)
-    }
-
-    /// Every edge and step refers to existing nodes and edges (renderers index by them).
-    fn check_references(&self) -> Result<()> {
-        let ids: BTreeSet<usize> = self.nodes.iter().map(|n| n.id).collect();
-        let node = |id: usize| ids.contains(&id);
-        let bad_edge = self.edges.iter().position(|e| !node(e.from) || !node(e.to));
-        let bad_step = self
-            .steps
-            .iter()
-            .position(|s| s.edge >= self.edges.len() || !node(s.node) || !node(s.input));
-        let bad_row = self
-            .ledger
-            .rows
-            .iter()
-            .position(|r| r.values.len() != self.ledger.columns.len());
-        let reason = match (bad_edge, bad_step, bad_row) {
-            (Some(i), _, _) => format!("edge {i} refers to a missing node"),
-            (_, Some(i), _) => format!("step {i} refers to a missing node or edge"),
-            (_, _, Some(i)) => format!("ledger row {i} does not have one value per column"),
-            _ => return Ok(()),
-        };
-        Err(Error::Malformed {
-            what: "trace JSON",
-            reason,
-        })
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! plotters is built with only `svg_backend` and `line_series`: no font library is linked, text
 //! is emitted as SVG `<text>` for the viewer to render (plotters estimates label sizes from
-//! the character count), and the output is byte-for-byte stable. Three charts cover the
-//! demos; [`line_chart`] is the general form.
+//! the character count), and the output is byte-for-byte stable. Four charts cover the
+//! demos and traces; [`line_chart`] is the general form.
 //!
 //! ```
 //! use chaintrace::report::svg::{layer_norms, Series};
@@ -24,6 +24,7 @@ use plotters::prelude::*;
 
 use super::fmt_num;
 use crate::error::{Error, Result};
+use crate::trace::Trace;
 
 /// A named line: `(x, y)` points in drawing order.
 #[derive(Clone, Debug, PartialEq)]
@@ -120,6 +121,110 @@ pub fn loss_curves(title: &str, series: &[Series], threshold: Option<Threshold>)
         ..LineChart::new(title, "training step", "loss (log scale)")
     };
     line_chart(&chart, series)
+}
+
+/// (d) A trace's gradient magnitudes on a log axis: with two or more layers, ‖∂L/∂(layer
+/// output)‖ for each row of its ledger, from the loss back to the input; otherwise |∂L/∂u|
+/// (a tensor's Frobenius norm) for every node a gradient reached, from the output back in
+/// reverse tape order. `output` names the loss in the labels (`f` in `∂f/∂u`).
+///
+/// # Errors
+/// [`Error::Invalid`] when the trace has neither two layers nor a recorded graph; otherwise
+/// as [`line_chart`].
+///
+/// # Example
+/// ```
+/// use chaintrace::{report::svg::trace_chart, Tape, TraceOptions};
+/// let tape = Tape::<f64>::new();
+/// let w = tape.var("w", 1.5);
+/// let mut y = tape.var("x", 1.0);
+/// for k in 0..5 {
+///     y = tape.layer(&format!("layer{k}"), || w * y);
+/// }
+/// let (_, trace) = y.backward_traced(TraceOptions::ledger_only());
+/// let svg = trace_chart(&trace, "y").unwrap();
+/// assert!(svg.contains("per layer"));
+/// ```
+pub fn trace_chart(trace: &Trace, output: &str) -> Result<String> {
+    let rows = &trace.ledger().rows;
+    if rows.len() >= 2 {
+        let series = Series::new(
+            format!("‖∂{output}/∂(layer output)‖"),
+            rows.iter()
+                .enumerate()
+                .map(|(k, r)| (k as f64, r.output_norm)),
+        );
+        let chart = LineChart {
+            log_y: true,
+            ..LineChart::new(
+                &format!("‖∂{output}/∂(layer output)‖ per layer, from the loss back"),
+                "layers from the loss (0 = the last layer)",
+                "gradient norm (log scale)",
+            )
+        };
+        return line_chart(&chart, &[series]);
+    }
+    if trace.nodes().is_empty() {
+        return Err(Error::invalid(
+            "svg chart",
+            "the trace has fewer than two layers and no recorded graph: nothing to chart",
+        ));
+    }
+    let points = trace
+        .nodes()
+        .iter()
+        .rev()
+        .filter_map(|n| n.grad.as_ref().map(|g| g.norm()))
+        .enumerate()
+        .map(|(k, g)| (k as f64, g));
+    let chart = LineChart {
+        log_y: true,
+        ..LineChart::new(
+            &format!("|∂{output}/∂u| per node, from the output back"),
+            "nodes from the output (reverse tape order)",
+            "gradient magnitude (log scale)",
+        )
+    };
+    line_chart(&chart, &[Series::new(format!("|∂{output}/∂u|"), points)])
+}
+
+/// Several charts in one SVG document, one above the other (each drawn by this module, so
+/// each starts with `<svg width="…" height="…"`); a single chart is returned as it is.
+///
+/// ```
+/// use chaintrace::report::svg::{line_chart, stack, LineChart, Series};
+/// let one = line_chart(&LineChart::new("a", "x", "y"), &[Series::new("s", [(0.0, 1.0)])]).unwrap();
+/// let both = stack(&[&one, &one]);
+/// assert!(both.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"720\" height=\"840\""));
+/// assert!(both.contains("<svg y=\"420\" width=\"720\""));
+/// ```
+pub fn stack(charts: &[&str]) -> String {
+    if let [one] = charts {
+        return one.to_string();
+    }
+    let size = |svg: &str, attr: &str| -> u32 {
+        let key = format!("{attr}=\"");
+        svg.find(&key)
+            .and_then(|i| svg[i + key.len()..].split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let width = charts.iter().map(|c| size(c, "width")).max().unwrap_or(0);
+    let height: u32 = charts.iter().map(|c| size(c, "height")).sum();
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+         viewBox=\"0 0 {width} {height}\">\n"
+    );
+    let mut y = 0;
+    for chart in charts {
+        let body = chart.trim_start().strip_prefix("<svg").unwrap_or(chart);
+        out += &format!("<svg y=\"{y}\"{body}");
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        y += size(chart, "height");
+    }
+    out + "</svg>\n"
 }
 
 /// Draws `series` as lines with a legend, placed in the corner of the plot its lines cross

@@ -1,9 +1,8 @@
-//! Text and Markdown: an aligned [`Table`], and [`HtmlTrace`] rendered with it.
+//! Aligned text and Markdown tables, and the width a string takes on a terminal.
 
-use super::fmt_num;
-use super::model::{HtmlTrace, Ledger, NodeRole, Step};
+use serde::{Deserialize, Serialize};
 
-/// A table of strings that renders as aligned text or as Markdown.
+/// A table of strings that renders as aligned text, Markdown or HTML.
 ///
 /// ```
 /// use chaintrace::report::Table;
@@ -12,7 +11,7 @@ use super::model::{HtmlTrace, Ledger, NodeRole, Step};
 /// t.row(vec!["layer1".into(), "1.5".into()]);
 /// assert_eq!(t.to_text("  "), "  layer   ‖∂y/∂h‖\n  layer2        1\n  layer1      1.5\n");
 /// ```
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     headers: Vec<String>,
     rows: Vec<Vec<String>>,
@@ -35,6 +34,14 @@ impl Table {
         self
     }
 
+    /// Right-aligns every column from `first` on.
+    pub fn right_align_from(mut self, first: usize) -> Self {
+        for r in self.right.iter_mut().skip(first) {
+            *r = true;
+        }
+        self
+    }
+
     /// Appends a row (missing cells are empty, extra cells dropped).
     pub fn row(&mut self, mut cells: Vec<String>) {
         cells.resize(self.headers.len(), String::new());
@@ -51,16 +58,31 @@ impl Table {
         self.rows.is_empty()
     }
 
+    /// The column headings.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// The rows, each with one cell per heading.
+    pub fn rows(&self) -> &[Vec<String>] {
+        &self.rows
+    }
+
+    /// True when column `column` is right-aligned.
+    pub fn is_right_aligned(&self, column: usize) -> bool {
+        self.right.get(column).copied().unwrap_or(false)
+    }
+
     /// Aligned columns separated by two spaces, each line prefixed by `indent`, trailing spaces
-    /// removed. Widths count characters, so `∂` and `‖` align.
+    /// removed. Widths are [display widths](display_width), so `∂`, `‖`, `u₁₂` and wide
+    /// characters align.
     pub fn to_text(&self, indent: &str) -> String {
-        let width = |s: &String| s.chars().count();
         let widths: Vec<usize> = (0..self.headers.len())
             .map(|c| {
                 self.rows
                     .iter()
-                    .map(|r| width(&r[c]))
-                    .chain([width(&self.headers[c])])
+                    .map(|r| display_width(&r[c]))
+                    .chain([display_width(&self.headers[c])])
                     .max()
                     .unwrap_or(0)
             })
@@ -69,7 +91,7 @@ impl Table {
         for cells in std::iter::once(&self.headers).chain(&self.rows) {
             let mut line = indent.to_string();
             for (c, cell) in cells.iter().enumerate() {
-                let pad = " ".repeat(widths[c] - width(cell));
+                let pad = " ".repeat(widths[c] - display_width(cell));
                 let sep = if c == 0 { "" } else { "  " };
                 if self.right[c] {
                     line += &format!("{sep}{pad}{cell}");
@@ -122,195 +144,45 @@ impl Table {
     }
 }
 
-/// How a section is laid out: aligned text or Markdown.
-#[derive(Clone, Copy, PartialEq)]
-enum Style {
-    Text,
-    Markdown,
+/// The number of terminal columns `s` takes: one per character, except that combining marks
+/// and zero-width characters take none and East Asian wide characters (CJK, Hangul, fullwidth
+/// forms, emoji) take two. Counting bytes would misalign every `∂`, `‖` and `u₁₂`.
+///
+/// ```
+/// use chaintrace::report::display_width;
+/// assert_eq!(display_width("‖∂L/∂u₁₂‖"), 9);
+/// assert_eq!(display_width("x\u{304}"), 1); // x with a combining macron
+/// assert_eq!(display_width("変数"), 4);
+/// ```
+pub fn display_width(s: &str) -> usize {
+    s.chars().map(char_width).sum()
 }
 
-impl Style {
-    fn heading(self, title: &str) -> String {
-        match self {
-            Style::Text => format!("{title}\n"),
-            Style::Markdown => format!("### {title}\n\n"),
-        }
+fn char_width(c: char) -> usize {
+    match c as u32 {
+        // Combining marks, zero-width spaces and joiners, variation selectors.
+        0x0300..=0x036F
+        | 0x1AB0..=0x1AFF
+        | 0x1DC0..=0x1DFF
+        | 0x200B..=0x200F
+        | 0x20D0..=0x20FF
+        | 0xFE00..=0xFE0F
+        | 0xFE20..=0xFE2F => 0,
+        // East Asian wide and fullwidth ranges, and the common emoji blocks.
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF
+        | 0x20000..=0x3FFFD => 2,
+        _ => 1,
     }
-
-    fn table(self, table: &Table) -> String {
-        match self {
-            Style::Text => table.to_text("  "),
-            Style::Markdown => table.to_markdown(),
-        }
-    }
-
-    fn line(self, text: &str) -> String {
-        match self {
-            Style::Text => format!("{text}\n"),
-            Style::Markdown => format!("{text}\n\n"),
-        }
-    }
-}
-
-impl HtmlTrace {
-    /// The trace for a terminal: the forward pass, every chain-rule multiplication in sweep
-    /// order, the closed-form gradients, the ledger and the notes.
-    pub fn to_text(&self) -> String {
-        self.render(Style::Text)
-    }
-
-    /// The same sections as [`HtmlTrace::to_text`], as Markdown.
-    pub fn to_markdown(&self) -> String {
-        self.render(Style::Markdown)
-    }
-
-    fn render(&self, style: Style) -> String {
-        let mut out = match style {
-            Style::Text => format!("{}\n", self.title),
-            Style::Markdown => format!("## `{}`\n\n", self.title),
-        };
-        for line in &self.context {
-            out += &style.line(line);
-        }
-        out += "\n";
-        if !self.nodes.is_empty() {
-            out += &style.heading("forward pass, in tape order");
-            out += &style.table(&self.forward_table());
-            out += &style.line(&self.result_line());
-        }
-        for note in &self.notes {
-            out += &style.line(&format!("warning: {note}"));
-        }
-        out += "\n";
-        out += &self.steps_section(style);
-        if !self.gradients.is_empty() {
-            out += "\n";
-            out += &style.heading("gradients: closed form (symbolic reverse sweep) = value");
-            out += &style.table(&self.gradients_table());
-        }
-        if !self.ledger.rows.is_empty() {
-            out += "\n";
-            out += &style.heading("per-layer ledger, from the output back to the input");
-            out += &style.table(&ledger_table(&self.ledger));
-        }
-        if !self.charts.is_empty() {
-            out += "\n";
-            let titles: Vec<&str> = self.charts.iter().map(|c| c.title.as_str()).collect();
-            out += &style.line(&format!(
-                "charts (see --format svg or html): {}",
-                titles.join("; ")
-            ));
-        }
-        out
-    }
-
-    fn forward_table(&self) -> Table {
-        let layered = self.nodes.iter().any(|n| !n.layer.is_empty());
-        let headers: &[&str] = if layered {
-            &["node", "formula", "value", "layer"]
-        } else {
-            &["node", "formula", "value"]
-        };
-        let mut table = Table::new(headers).right_align(2);
-        for n in &self.nodes {
-            let formula = match n.role {
-                NodeRole::Leaf => "leaf".to_string(),
-                NodeRole::Constant => "constant".to_string(),
-                NodeRole::Op => n.formula.clone(),
-            };
-            table.row(vec![
-                n.name.clone(),
-                formula,
-                fmt_num(n.value),
-                n.layer.clone(),
-            ]);
-        }
-        table
-    }
-
-    fn result_line(&self) -> String {
-        let last = self.nodes.last().expect("a trace with nodes");
-        format!("{} = {} = {}", self.output, last.name, fmt_num(last.value))
-    }
-
-    fn steps_section(&self, style: Style) -> String {
-        let Some(last) = self.nodes.last() else {
-            return String::new();
-        };
-        if self.steps.is_empty() {
-            return style.line(&format!(
-                "backward pass: no chain-rule multiplications (no op lies between {} and a leaf)",
-                self.output
-            ));
-        }
-        let fan_in = self.steps.iter().any(Step::sums);
-        let mut headers = vec!["step", "op", "chain rule", "local derivative"];
-        if fan_in {
-            headers.push("sum so far");
-        }
-        let mut table = Table::new(&headers).right_align(0);
-        if fan_in {
-            table = table.right_align(4);
-        }
-        for (k, s) in self.steps.iter().enumerate() {
-            let so_far = if s.sums() {
-                fmt_num(s.accumulated)
-            } else {
-                String::new()
-            };
-            table.row(vec![
-                (k + 1).to_string(),
-                s.op.clone(),
-                s.formula.clone(),
-                s.local_formula.clone(),
-                so_far,
-            ]);
-        }
-        let mut out = style.heading(&format!(
-            "backward pass: {} chain-rule multiplication{} in sweep order, from ∂{o}/∂{} = 1",
-            self.steps.len(),
-            if self.steps.len() == 1 { "" } else { "s" },
-            last.name,
-            o = self.output
-        ));
-        out += &style.table(&table);
-        out
-    }
-
-    fn gradients_table(&self) -> Table {
-        let mut table = Table::new(&["gradient", "closed form", "value"]).right_align(2);
-        for g in &self.gradients {
-            let formula = if g.formula.is_empty() {
-                "(too large to show)".to_string()
-            } else {
-                g.formula.clone()
-            };
-            table.row(vec![
-                format!("∂{}/∂{}", self.output, g.wrt),
-                formula,
-                fmt_num(g.value),
-            ]);
-        }
-        table
-    }
-}
-
-/// The ledger as a table: the layer, then one right-aligned column per ledger column.
-pub fn ledger_table(ledger: &Ledger) -> Table {
-    let mut headers = vec!["layer"];
-    headers.extend(ledger.columns.iter().map(String::as_str));
-    let mut table = Table::new(&headers);
-    for c in 1..headers.len() {
-        table = table.right_align(c);
-    }
-    for row in &ledger.rows {
-        let mut cells = vec![row.layer.clone()];
-        cells.extend(
-            row.values
-                .iter()
-                .map(|v| v.map(fmt_num).unwrap_or_default()),
-        );
-        table.row(cells);
-    }
-    table
 }

@@ -23,6 +23,12 @@ pub struct NodeRecord {
     pub name: Option<String>,
     /// The op's label (`"mul"`, `"powf(3)"`), or `"leaf"` / `"const"`.
     pub op: Arc<str>,
+    /// How an op node is formed from its inputs' names (`w·x`, `tanh(u₄)`: the op's
+    /// [`symbolic`](crate::ops::Op::symbolic) form), when
+    /// [`TraceOptions::formulas`](super::TraceOptions::formulas) was on; `None` for leaves and
+    /// constants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formula: Option<String>,
     /// The node's layer: an index into [`Trace::layers`](super::Trace::layers).
     pub layer: usize,
     /// The forward value.
@@ -86,7 +92,8 @@ pub(crate) fn edge_offsets<T: Float>(nodes: &[Node<T>]) -> Vec<usize> {
 }
 
 /// Builds the tables for `nodes` (the tape up to the output), before the sweep: names, op
-/// labels, values, each edge's scalar local derivative and, with `formulas`, its formula.
+/// labels, values, each edge's scalar local derivative and, with `formulas`, each op node's
+/// forward formula and each edge's local derivative formula.
 ///
 /// This runs once per node of graphs with a million nodes, so op nodes get no name string
 /// and op labels are interned.
@@ -106,11 +113,15 @@ pub(crate) fn tables<T: Float>(nodes: &[Node<T>], full_values: usize, formulas: 
             id: NodeId(i),
             name: stored_name(nodes, i),
             op: labels.of(node),
+            formula: None,
             layer: node.layer.0 as usize,
             value: Summary::of(&node.value, full_values),
             grad: None,
         });
-        push_edge_records(nodes, symbols.as_deref_mut(), i, &mut edges);
+        let formula = push_edge_records(nodes, symbols.as_deref_mut(), i, &mut edges);
+        if let Some(record) = records.last_mut() {
+            record.formula = formula;
+        }
     }
     Tables {
         nodes: records,
@@ -118,17 +129,16 @@ pub(crate) fn tables<T: Float>(nodes: &[Node<T>], full_values: usize, formulas: 
     }
 }
 
-/// Appends the edges into node `i`, with formulas over the inputs' symbols when given.
+/// Appends the edges into node `i`, with formulas over the inputs' symbols when given, and
+/// returns the node's forward formula (with symbols, for an op node).
 fn push_edge_records<T: Float>(
     nodes: &[Node<T>],
     mut symbols: Option<&mut [Expr]>,
     i: usize,
     edges: &mut Vec<EdgeRecord>,
-) {
+) -> Option<String> {
     let node = &nodes[i];
-    let Some(op) = node.op() else {
-        return;
-    };
+    let op = node.op()?;
     let args = symbols.as_deref_mut().map(|s| lend_args(s, &node.inputs));
     for (slot, input) in node.inputs.iter().enumerate() {
         edges.push(EdgeRecord {
@@ -143,9 +153,11 @@ fn push_edge_records<T: Float>(
             flow: None,
         });
     }
+    let formula = args.as_ref().map(|args| op.symbolic(args).to_string());
     if let (Some(symbols), Some(args)) = (symbols, args) {
         return_args(symbols, &node.inputs, args);
     }
+    formula
 }
 
 /// The inputs' symbols, moved out of `symbols` rather than cloned; an input used twice is
@@ -326,5 +338,7 @@ mod tests {
         let tanh_prime = 1.0 - 1.0f64.tanh().powi(2);
         assert!((t.edges[2].local.unwrap() - tanh_prime).abs() < 1e-15);
         assert_eq!(t.edges[2].from, NodeId(2));
+        let formulas: Vec<Option<&str>> = t.nodes.iter().map(|n| n.formula.as_deref()).collect();
+        assert_eq!(formulas, [None, None, Some("w·x"), Some("tanh(u₂)")]);
     }
 }

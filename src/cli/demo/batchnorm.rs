@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use chaintrace::report::svg::{LineChart, Series, layer_norms, line_chart};
-use chaintrace::report::{Document, Table};
+use chaintrace::report::{Chart, Document, Table};
 
 use super::deepnet::{Activation, DeepNet, EXPLODING, Measurement, Probe, Scheme, VANISHING};
 use super::init::shown_layers;
@@ -350,7 +350,10 @@ impl BatchnormReport {
             ("Gradient norm per layer, log scale", grads),
             ("Activation spread per layer, log scale", stds),
         ] {
-            doc.chart(title, svg.expect("charts of finite size lay out"));
+            doc.chart(Chart {
+                title: title.into(),
+                svg: svg.expect("charts of finite size lay out"),
+            });
         }
     }
 }

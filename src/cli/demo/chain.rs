@@ -8,8 +8,10 @@
 use serde::Serialize;
 
 use chaintrace::report::svg::{Series, layer_norms};
-use chaintrace::report::{Chart, HtmlTrace, Ledger, LedgerRow, Table, fmt_num, serde_number};
-use chaintrace::{Float, Tape};
+use chaintrace::report::{
+    Chart, GradientLine, HtmlTrace, Ledger, LedgerRow, Table, fmt_num, serde_number,
+};
+use chaintrace::{Float, Tape, Trace, TraceOptions};
 
 use crate::cli::CliError;
 use crate::cli::args::{ChainArgs, Format};
@@ -114,7 +116,10 @@ pub fn run(args: &ChainArgs, format: Format) -> Result<String, CliError> {
                     }
                 )));
             }
-            render_trace(&report.trace(args.weight)?, format)
+            let (trace, gradients) = traced_chain(depth, args.weight);
+            render_trace(&trace, "y", format, || {
+                report.page(&trace, gradients, args.weight)
+            })
         }
     }
 }
@@ -367,24 +372,17 @@ impl ChainReport {
         )
     }
 
-    /// The page for the chain at weight `w`: its graph and steps, with the per-layer ledger of
-    /// every weight and the chart.
-    fn trace(&self, w: f64) -> Result<HtmlTrace, CliError> {
-        let tape = Tape::<f64>::new();
-        let wv = tape.var("w", w);
-        let x = tape.var("x", 1.0);
-        let mut h = x;
-        for k in 1..=self.depth {
-            h = tape.layer(&format!("layer{k}"), || wv * h);
-        }
-        let mut trace = HtmlTrace::from_scalar_tape(h, "y", &[x])
-            .map_err(|e| CliError::Failed(e.to_string()))?;
-        trace.title = format!(
+    /// The page for the chain at weight `w` from its trace: its graph and steps, with the
+    /// per-layer ledger of every weight and the chart.
+    fn page(&self, trace: &Trace, gradients: Vec<GradientLine>, w: f64) -> HtmlTrace {
+        let mut page = HtmlTrace::from_trace(trace, "y");
+        page.gradients = gradients;
+        page.title = format!(
             "The exploding chain: y = w·(w·(…(w·x))), {} layers, w = {}",
             self.depth,
             fmt_num(w)
         );
-        trace.context = self
+        page.context = self
             .runs
             .iter()
             .map(|r| {
@@ -402,7 +400,7 @@ impl ChainReport {
                 )
             })
             .collect();
-        trace.ledger = Ledger {
+        page.ledger = Ledger {
             columns: self
                 .runs
                 .iter()
@@ -420,13 +418,36 @@ impl ChainReport {
                 })
                 .collect(),
         };
-        let svg = self.chart().map_err(|e| CliError::Failed(e.to_string()))?;
-        trace.charts = vec![Chart {
-            title: "Gradient norm per layer, log scale".into(),
-            svg,
-        }];
-        Ok(trace)
+        if let Ok(svg) = self.chart() {
+            page.charts = vec![Chart {
+                title: "Gradient norm per layer, log scale".into(),
+                svg,
+            }];
+        }
+        page
     }
+}
+
+/// The chain at weight `w`, traced, with the closed form of ∂y/∂x (w^L) when it is small
+/// enough to build.
+fn traced_chain(depth: usize, w: f64) -> (Trace, Vec<GradientLine>) {
+    let tape = Tape::<f64>::new();
+    let wv = tape.var("w", w);
+    let x = tape.var("x", 1.0);
+    let mut h = x;
+    for k in 1..=depth {
+        h = tape.layer(&format!("layer{k}"), || wv * h);
+    }
+    let (grads, trace) = h.backward_traced(TraceOptions::default());
+    let gradient = GradientLine {
+        wrt: "x".to_string(),
+        formula: trace
+            .try_symbolic_gradient(x)
+            .map(|e| e.to_string())
+            .unwrap_or_default(),
+        value: grads.wrt(x).and_then(|g| g.item()).unwrap_or(0.0),
+    };
+    (trace, vec![gradient])
 }
 
 fn layer_name(k: usize) -> String {

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use chaintrace::report::svg::{LineChart, Series, line_chart};
-use chaintrace::report::{Document, Table, fmt_num};
+use chaintrace::report::{Chart, Document, Table, fmt_num};
 
 use super::deepnet::{Activation, DeepNet, Probe, Scheme};
 use super::present::{fmt3, median, render};
@@ -435,7 +435,10 @@ impl ChaosReport {
             ),
             ("The same, one line per seed", chart(seeds_title, &per_seed)),
         ] {
-            doc.chart(caption, svg.expect("charts of finite size lay out"));
+            doc.chart(Chart {
+                title: caption.into(),
+                svg: svg.expect("charts of finite size lay out"),
+            });
         }
     }
 }

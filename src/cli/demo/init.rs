@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use chaintrace::report::svg::{LineChart, Series, layer_norms, line_chart};
-use chaintrace::report::{Document, Table, fmt_num};
+use chaintrace::report::{Chart, Document, Table, fmt_num};
 
 use super::deepnet::{Activation, DeepNet, EXPLODING, Flag, Measurement, Probe, Scheme, VANISHING};
 use super::present::{band, fmt3, render};
@@ -617,7 +617,10 @@ impl InitReport {
             ("Gradient norm per layer, log scale", grads),
             ("Activation spread per layer, log scale", stds),
         ] {
-            doc.chart(title, svg.expect("charts of finite size lay out"));
+            doc.chart(Chart {
+                title: title.into(),
+                svg: svg.expect("charts of finite size lay out"),
+            });
         }
     }
 }

@@ -3,10 +3,13 @@
 pub mod batchnorm;
 mod chain;
 pub mod chaos;
+pub(super) mod clip;
 mod deepnet;
 pub mod init;
 mod present;
 pub mod residual;
+pub(super) mod rnn;
+mod spectral;
 
 use super::CliError;
 use super::args::{Format, Scenario};
@@ -19,9 +22,7 @@ pub fn run(scenario: &Scenario, format: Format, seed: u64) -> Result<String, Cli
         Scenario::Residual(args) => residual::run(args, format, seed),
         Scenario::Batchnorm(args) => batchnorm::run(args, format, seed),
         Scenario::Chaos(args) => chaos::run(args, format, seed),
-        other => Err(CliError::Failed(format!(
-            "demo `{}` is not yet available; try `chaintrace demo chain`",
-            other.name()
-        ))),
+        Scenario::Rnn(args) => rnn::run(args, format, seed),
+        Scenario::Clip(args) => clip::run(args, format, seed),
     }
 }

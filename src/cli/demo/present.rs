@@ -7,9 +7,10 @@ use chaintrace::report::Document;
 
 use crate::cli::CliError;
 use crate::cli::args::Format;
+use crate::cli::output::render_report;
 
-/// Renders a demo: text and Markdown from `doc`, JSON from `numbers`, SVG the chart at
-/// `chart` in `doc.charts`, HTML the page with every chart. There is no graph to draw in DOT.
+/// Renders a demo as [`render_report`] does, except that SVG is the one chart at index
+/// `chart` (the demo's `--chart` choice) rather than all of them stacked.
 pub fn render(
     demo: &str,
     format: Format,
@@ -18,18 +19,12 @@ pub fn render(
     chart: usize,
 ) -> Result<String, CliError> {
     match format {
-        Format::Text => Ok(doc.to_text()),
-        Format::Md => Ok(doc.to_markdown()),
-        Format::Json => Ok(serde_json::to_string_pretty(numbers).expect("plain data") + "\n"),
-        Format::Html => Ok(doc.to_html()),
         Format::Svg => doc
-            .charts
-            .get(chart)
+            .charts()
+            .nth(chart)
             .map(|c| c.svg.clone())
             .ok_or_else(|| CliError::Failed(format!("demo {demo} drew no chart {chart}"))),
-        Format::Dot => Err(CliError::Usage(format!(
-            "demo {demo} has no single graph to draw: use --format text, md, json, svg or html"
-        ))),
+        _ => render_report(demo, doc, numbers, format),
     }
 }
 

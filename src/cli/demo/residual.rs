@@ -5,7 +5,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use chaintrace::report::svg::{LineChart, Series, layer_norms, line_chart};
-use chaintrace::report::{Document, Table, fmt_num};
+use chaintrace::report::{Chart, Document, Table, fmt_num};
 
 use super::deepnet::{Activation, DeepNet, Measurement, Probe, Scheme};
 use super::init::shown_layers;
@@ -392,7 +392,10 @@ impl ResidualReport {
             ("Gradient norm per block, log scale", layers),
             ("Input gradient by path length, log scale", lengths),
         ] {
-            doc.chart(title, svg.expect("charts of finite size lay out"));
+            doc.chart(Chart {
+                title: title.into(),
+                svg: svg.expect("charts of finite size lay out"),
+            });
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Terminal text: headings underlined, tables aligned in columns (by character count, so
+//! Terminal text: headings underlined, tables aligned in columns (by display width, so
 //! Unicode names such as `u₁₂` line up).
 
 use super::tables::blocks;
@@ -36,7 +36,7 @@ impl Trace {
 }
 
 fn width(s: &str) -> usize {
-    s.chars().count()
+    crate::report::display_width(s)
 }
 
 fn table_text(out: &mut String, table: &Table) {

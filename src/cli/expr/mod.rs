@@ -1,16 +1,22 @@
 //! `chaintrace expr "tanh(w*x + b)" --at w=1.5,x=2,b=0.1 [--wrt w,x]`.
+//!
+//! The expression is built on a tape and traced once ([`Var::backward_traced`]); the text
+//! walk-through (`walkthrough.rs`) and every other format read that trace.
+
+mod walkthrough;
 
 use std::collections::BTreeMap;
 
 use chaintrace::expr_lang::{self, Built, ParseError, Program};
-use chaintrace::report::{HtmlTrace, fmt_num};
-use chaintrace::{Tape, Var};
+use chaintrace::report::{GradientLine, HtmlTrace, fmt_num};
+use chaintrace::{Gradients, Trace, TraceOptions, Var};
 
 use super::CliError;
 use super::args::{ExprArgs, Format};
 use super::output::render_trace;
 
-/// Parses, builds and traces the expression, and renders the trace in `format`.
+/// Parses, builds and traces the expression, and renders the trace in `format`: text is the
+/// step-by-step walk-through, the other formats the trace's own.
 pub fn run(args: &ExprArgs, format: Format) -> Result<String, CliError> {
     let source = args.expression.as_str();
     let expression_error = |error: ParseError| CliError::Expression {
@@ -29,24 +35,52 @@ pub fn run(args: &ExprArgs, format: Format) -> Result<String, CliError> {
             span,
         )));
     }
-    let tape = Tape::<f64>::new();
+    let tape = chaintrace::Tape::<f64>::new();
     let built = program.build(&tape, &values).map_err(expression_error)?;
     let wrt = chosen(&built, &args.wrt)?;
-    let mut trace = backward_steps(&built, &wrt, output_name(&program))?;
-    trace.title = format!("{} = {}", trace.output, source.trim());
-    trace.context = vec![context(&program, &values)];
-    render_trace(&trace, format)
+    let (grads, trace) = built
+        .output
+        .try_backward_traced(TraceOptions::default())
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let output = output_name(&program);
+    let heading = Heading {
+        title: format!("{output} = {}", source.trim()),
+        context: context(&program, &values),
+    };
+    let gradients = closed_forms(&trace, &grads, &wrt);
+    if format == Format::Text {
+        return Ok(walkthrough::render(&trace, output, &heading, &gradients));
+    }
+    render_trace(&trace, output, format, || {
+        let mut page = HtmlTrace::from_trace(&trace, output);
+        page.title = heading.title.clone();
+        page.context = vec![heading.context.clone()];
+        page.gradients = gradients.clone();
+        page
+    })
 }
 
-/// The backward pass as data: every chain-rule multiplication in sweep order and the closed
-/// forms. This is the one place to switch to the tracer's `Trace` when it lands.
-fn backward_steps(
-    built: &Built<'_, f64>,
-    wrt: &[Var<'_, f64>],
-    output: &str,
-) -> Result<HtmlTrace, CliError> {
-    HtmlTrace::from_scalar_tape(built.output, output, wrt)
-        .map_err(|e| CliError::Failed(e.to_string()))
+/// The title and the line under it.
+struct Heading {
+    /// `f = tanh(w*x + b)`.
+    title: String,
+    /// `at w = 1.5, x = 2, b = 0.1`.
+    context: String,
+}
+
+/// The closed-form gradient of the output with respect to each var of `wrt`, simplified, and
+/// its value from the traced sweep.
+fn closed_forms(trace: &Trace, grads: &Gradients<f64>, wrt: &[Var<'_, f64>]) -> Vec<GradientLine> {
+    wrt.iter()
+        .map(|v| GradientLine {
+            wrt: v.name().unwrap_or_else(|| format!("v{}", v.id().0)),
+            formula: trace
+                .try_symbolic_gradient(*v)
+                .map(|e| e.to_string())
+                .unwrap_or_default(),
+            value: grads.wrt(*v).and_then(|g| g.item()).unwrap_or(0.0),
+        })
+        .collect()
 }
 
 /// `w=1.5,x=2` (possibly over several `--at`) as a map, with an error naming the bad item.
