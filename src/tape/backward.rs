@@ -98,39 +98,41 @@ pub(crate) fn sweep<T: Float>(
     let mut grads: Vec<Option<Tensor<T>>> = (0..=output.0).map(|_| None).collect();
     grads[output.0] = Some(Tensor::ones(nodes[output.0].value.shape()));
     for i in (0..=output.0).rev() {
-        let Some(mut grad) = grads[i].take() else {
+        // Every input of node `i` comes before it on the tape, so its gradient is borrowed in
+        // place while the contributions go to the slots before it.
+        let (earlier, rest) = grads.split_at_mut(i);
+        let Some(grad) = rest[0].as_mut() else {
             continue;
         };
         let node = &nodes[i];
         if let Some(hooks) = &hooks {
-            hooks.on_node(tape, &nodes, NodeId(i), &mut grad, &mut |f| {
+            hooks.on_node(tape, &nodes, NodeId(i), grad, &mut |f| {
                 observer.hook_fired(f)
             })?;
         }
-        observer.node_complete(tape, NodeId(i), &grad);
+        observer.node_complete(tape, NodeId(i), grad);
         if let NodeKind::Op(op) = &node.kind {
-            let scalars = ScalarArgs::gather(&nodes, node, &grad);
+            let scalars = ScalarArgs::gather(&nodes, node, grad);
             for (slot, input) in node.inputs.iter().enumerate() {
                 let source = &nodes[input.node.0];
                 if !source.requires_grad {
                     continue;
                 }
-                let mut contribution = vjp(op.as_ref(), slot, &nodes, node, &grad, scalars);
+                let mut contribution = vjp(op.as_ref(), slot, &nodes, node, grad, scalars);
                 // Undo broadcasting here, once, for every op.
                 if !contribution.same_shape(&source.value) {
                     contribution = contribution.sum_to(source.value.shape());
                 }
-                observer.edge(tape, NodeId(i), slot, &grad, &contribution);
+                observer.edge(tape, NodeId(i), slot, grad, &contribution);
                 if let Some(hooks) = &hooks {
                     hooks.on_edge(tape, &nodes, NodeId(i), slot, &mut contribution, &mut |f| {
                         observer.hook_fired(f)
                     })?;
                 }
-                let accumulated = accumulate(&mut grads[input.node.0], contribution);
+                let accumulated = accumulate(&mut earlier[input.node.0], contribution);
                 observer.accumulated(tape, NodeId(i), slot, accumulated);
             }
         }
-        grads[i] = Some(grad);
     }
     Ok(Gradients { grads })
 }
