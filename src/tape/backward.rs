@@ -118,7 +118,7 @@ pub(crate) fn sweep<T: Float>(
                 if !source.requires_grad {
                     continue;
                 }
-                let mut contribution = vjp(op.as_ref(), slot, &nodes, node, grad, scalars);
+                let mut contribution = vjp(op.as_ref(), slot, &nodes, node, grad, scalars.as_ref());
                 // Undo broadcasting here, once, for every op.
                 if !contribution.same_shape(&source.value) {
                     contribution = contribution.sum_to(source.value.shape());
@@ -166,7 +166,7 @@ fn vjp<T: Float>(
     nodes: &[Node<T>],
     node: &Node<T>,
     grad: &Tensor<T>,
-    scalars: Option<ScalarArgs<T>>,
+    scalars: Option<&ScalarArgs<T>>,
 ) -> Tensor<T> {
     let scalar = scalars.and_then(|s| op.scalar_vjp(slot, s.inputs.as_slice(), s.output, s.grad));
     match scalar {
