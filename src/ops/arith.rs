@@ -33,6 +33,12 @@ impl<T: Float> Op<T> for Add {
     fn vjp(&self, _slot: usize, _x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
         g.clone()
     }
+    fn scalar(&self, x: &[T]) -> Option<T> {
+        Some(x[0] + x[1])
+    }
+    fn scalar_vjp(&self, _slot: usize, _x: &[T], _y: T, g: T) -> Option<T> {
+        Some(g)
+    }
     fn symbolic(&self, x: &[Expr]) -> Expr {
         x[0].clone() + x[1].clone()
     }
@@ -55,6 +61,12 @@ impl<T: Float> Op<T> for Sub {
     fn vjp(&self, slot: usize, _x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
         if slot == 0 { g.clone() } else { g.map(|g| -g) }
     }
+    fn scalar(&self, x: &[T]) -> Option<T> {
+        Some(x[0] - x[1])
+    }
+    fn scalar_vjp(&self, slot: usize, _x: &[T], _y: T, g: T) -> Option<T> {
+        Some(if slot == 0 { g } else { -g })
+    }
     fn symbolic(&self, x: &[Expr]) -> Expr {
         x[0].clone() - x[1].clone()
     }
@@ -76,6 +88,12 @@ impl<T: Float> Op<T> for Mul {
     }
     fn vjp(&self, slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
         times(g, x[1 - slot])
+    }
+    fn scalar(&self, x: &[T]) -> Option<T> {
+        Some(x[0] * x[1])
+    }
+    fn scalar_vjp(&self, slot: usize, x: &[T], _y: T, g: T) -> Option<T> {
+        Some(g * x[1 - slot])
     }
     fn symbolic(&self, x: &[Expr]) -> Expr {
         x[0].clone() * x[1].clone()
@@ -104,6 +122,12 @@ impl<T: Float> Op<T> for Div {
             times(g, &y.zip(x[1], |y, b| -y / b))
         }
     }
+    fn scalar(&self, x: &[T]) -> Option<T> {
+        Some(x[0] / x[1])
+    }
+    fn scalar_vjp(&self, slot: usize, x: &[T], y: T, g: T) -> Option<T> {
+        Some(if slot == 0 { g / x[1] } else { g * (-y / x[1]) })
+    }
     fn symbolic(&self, x: &[Expr]) -> Expr {
         x[0].clone() / x[1].clone()
     }
@@ -129,6 +153,12 @@ impl<T: Float> Op<T> for Neg {
     }
     fn vjp(&self, _slot: usize, _x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
         g.map(|g| -g)
+    }
+    fn scalar(&self, x: &[T]) -> Option<T> {
+        Some(-x[0])
+    }
+    fn scalar_vjp(&self, _slot: usize, _x: &[T], _y: T, g: T) -> Option<T> {
+        Some(-g)
     }
     fn symbolic(&self, x: &[Expr]) -> Expr {
         -x[0].clone()

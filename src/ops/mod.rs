@@ -88,6 +88,26 @@ pub trait Op<T: Float>: fmt::Debug + 'static {
         grad: &Tensor<T>,
     ) -> Tensor<T>;
 
+    /// The forward value on scalar inputs, when the op has a scalar form: the fast path that
+    /// keeps scalar graphs (the teaching case, a million-node chain) cheap to record.
+    ///
+    /// It must equal [`Op::forward`] on rank-0 tensors, bit for bit, and so is written beside it
+    /// from the same expression. The tape calls it only when every input is a scalar, and falls
+    /// back to `forward` on `None` (the default, right for any op whose result is not a scalar
+    /// or that can fail).
+    #[inline]
+    fn scalar(&self, _inputs: &[T]) -> Option<T> {
+        None
+    }
+
+    /// [`Op::vjp`] on scalars: `∂L/∂inputs[slot]` when the inputs, the output and `grad` are all
+    /// scalars. Same contract as [`Op::scalar`]: equal to `vjp` bit for bit, `None` (the
+    /// default) to use `vjp`.
+    #[inline]
+    fn scalar_vjp(&self, _slot: usize, _inputs: &[T], _output: T, _grad: T) -> Option<T> {
+        None
+    }
+
     /// The forward value as an expression of the inputs' expressions: `tanh(u)`.
     fn symbolic(&self, inputs: &[Expr]) -> Expr;
 

@@ -34,6 +34,14 @@ macro_rules! elementwise {
             fn vjp(&self, _slot: usize, x: &[&Tensor<T>], y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
                 times(g, &x[0].zip(y, |$du: T, $y: T| $derivative))
             }
+            fn scalar(&self, x: &[T]) -> Option<T> {
+                let $u = x[0];
+                Some($value)
+            }
+            fn scalar_vjp(&self, _slot: usize, x: &[T], y: T, g: T) -> Option<T> {
+                let ($du, $y) = (x[0], y);
+                Some(g * $derivative)
+            }
             fn symbolic(&self, x: &[Expr]) -> Expr {
                 let $e = x[0].clone();
                 $formula
@@ -169,6 +177,13 @@ impl<T: Float> Op<T> for Powf {
     fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
         let p = T::from_f64(self.0);
         times(g, &x[0].map(|u| p * u.powf(p - T::one())))
+    }
+    fn scalar(&self, x: &[T]) -> Option<T> {
+        Some(x[0].powf(T::from_f64(self.0)))
+    }
+    fn scalar_vjp(&self, _slot: usize, x: &[T], _y: T, g: T) -> Option<T> {
+        let p = T::from_f64(self.0);
+        Some(g * (p * x[0].powf(p - T::one())))
     }
     fn symbolic(&self, x: &[Expr]) -> Expr {
         x[0].clone().powf(self.0)

@@ -1,8 +1,9 @@
 //! The reverse sweep and the gradient store it returns.
 
-use super::{InputValues, NodeId, NodeKind, Tape, Var};
+use super::{InputValues, Node, NodeId, NodeKind, ScalarValues, Tape, Var};
 use crate::error::Result;
 use crate::hooks::{HookFiring, HookRunner};
+use crate::ops::Op;
 use crate::tensor::{Float, Tensor};
 
 /// Gradients of one output with respect to every node on a path to it, keyed by node.
@@ -97,42 +98,84 @@ pub(crate) fn sweep<T: Float>(
     let mut grads: Vec<Option<Tensor<T>>> = (0..=output.0).map(|_| None).collect();
     grads[output.0] = Some(Tensor::ones(nodes[output.0].value.shape()));
     for i in (0..=output.0).rev() {
-        let Some(mut grad) = grads[i].take() else {
+        // Every input of node `i` comes before it on the tape, so its gradient is borrowed in
+        // place while the contributions go to the slots before it.
+        let (earlier, rest) = grads.split_at_mut(i);
+        let Some(grad) = rest[0].as_mut() else {
             continue;
         };
         let node = &nodes[i];
         if let Some(hooks) = &hooks {
-            hooks.on_node(tape, &nodes, NodeId(i), &mut grad, &mut |f| {
+            hooks.on_node(tape, &nodes, NodeId(i), grad, &mut |f| {
                 observer.hook_fired(f)
             })?;
         }
-        observer.node_complete(tape, NodeId(i), &grad);
+        observer.node_complete(tape, NodeId(i), grad);
         if let NodeKind::Op(op) = &node.kind {
-            let values = InputValues::gather(&nodes, &node.inputs);
-            let inputs = values.as_slice();
+            let scalars = ScalarArgs::gather(&nodes, node, grad);
             for (slot, input) in node.inputs.iter().enumerate() {
                 let source = &nodes[input.node.0];
                 if !source.requires_grad {
                     continue;
                 }
-                let mut contribution = op.vjp(slot, inputs, &node.value, &grad);
+                let mut contribution = vjp(op.as_ref(), slot, &nodes, node, grad, scalars.as_ref());
                 // Undo broadcasting here, once, for every op.
                 if !contribution.same_shape(&source.value) {
                     contribution = contribution.sum_to(source.value.shape());
                 }
-                observer.edge(tape, NodeId(i), slot, &grad, &contribution);
+                observer.edge(tape, NodeId(i), slot, grad, &contribution);
                 if let Some(hooks) = &hooks {
                     hooks.on_edge(tape, &nodes, NodeId(i), slot, &mut contribution, &mut |f| {
                         observer.hook_fired(f)
                     })?;
                 }
-                let accumulated = accumulate(&mut grads[input.node.0], contribution);
+                let accumulated = accumulate(&mut earlier[input.node.0], contribution);
                 observer.accumulated(tape, NodeId(i), slot, accumulated);
             }
         }
-        grads[i] = Some(grad);
     }
     Ok(Gradients { grads })
+}
+
+/// The arguments of an op's scalar vector-Jacobian product, when its inputs, its output and
+/// its gradient are all scalars.
+#[derive(Clone, Copy)]
+struct ScalarArgs<T> {
+    inputs: ScalarValues<T>,
+    output: T,
+    grad: T,
+}
+
+impl<T: Float> ScalarArgs<T> {
+    #[inline]
+    fn gather(nodes: &[Node<T>], node: &Node<T>, grad: &Tensor<T>) -> Option<Self> {
+        Some(ScalarArgs {
+            output: node.value.as_scalar()?,
+            grad: grad.as_scalar()?,
+            inputs: ScalarValues::gather(nodes, &node.inputs)?,
+        })
+    }
+}
+
+/// One vector-Jacobian product: the op's scalar rule when it has one and `scalars` are there,
+/// else its tensor rule.
+#[inline]
+fn vjp<T: Float>(
+    op: &dyn Op<T>,
+    slot: usize,
+    nodes: &[Node<T>],
+    node: &Node<T>,
+    grad: &Tensor<T>,
+    scalars: Option<&ScalarArgs<T>>,
+) -> Tensor<T> {
+    let scalar = scalars.and_then(|s| op.scalar_vjp(slot, s.inputs.as_slice(), s.output, s.grad));
+    match scalar {
+        Some(contribution) => Tensor::scalar(contribution),
+        None => {
+            let values = InputValues::gather(nodes, &node.inputs);
+            op.vjp(slot, values.as_slice(), &node.value, grad)
+        }
+    }
 }
 
 /// Adds `contribution` into a gradient slot: the one place where fan-out gradients sum.

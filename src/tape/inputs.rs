@@ -49,3 +49,36 @@ impl<'a, T: Float> InputValues<'a, T> {
         }
     }
 }
+
+/// The values of an op's one or two inputs when every one is a scalar: the arguments of
+/// [`Op::scalar`](crate::ops::Op::scalar) and [`Op::scalar_vjp`](crate::ops::Op::scalar_vjp).
+#[derive(Clone, Copy)]
+pub(crate) struct ScalarValues<T> {
+    values: [T; 2],
+    len: usize,
+}
+
+impl<T: Float> ScalarValues<T> {
+    /// The scalar values of `inputs`, or `None` when one is an array or there are more than two.
+    #[inline]
+    pub(crate) fn gather(nodes: &[Node<T>], inputs: &[Input]) -> Option<Self> {
+        let value = |i: &Input| nodes[i.node.0].value.as_scalar();
+        match inputs {
+            [a] => value(a).map(|a| ScalarValues {
+                values: [a, a],
+                len: 1,
+            }),
+            [a, b] => Some(ScalarValues {
+                values: [value(a)?, value(b)?],
+                len: 2,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The values in input order.
+    #[inline]
+    pub(crate) fn as_slice(&self) -> &[T] {
+        &self.values[..self.len]
+    }
+}

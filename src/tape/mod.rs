@@ -17,7 +17,7 @@ pub(crate) use backward::{SweepObserver, sweep};
 pub use graph::{Edge, EdgeKind, Graph};
 pub use var::Var;
 
-use inputs::{InputValues, edges};
+use inputs::{InputValues, ScalarValues, edges};
 use names::Names;
 
 use smallvec::SmallVec;
@@ -290,9 +290,13 @@ impl<T: Float> Tape<T> {
     fn record(&self, op: Box<dyn Op<T>>, inputs: SmallVec<[Input; 2]>) -> Result<Var<'_, T>> {
         let layer = self.layers.borrow().current();
         let mut nodes = self.nodes.borrow_mut();
-        let value = op
-            .forward(InputValues::gather(&nodes, &inputs).as_slice())
-            .map_err(|e| e.in_layer(&self.layers.borrow().names[layer.0 as usize]))?;
+        let scalar = ScalarValues::gather(&nodes, &inputs).and_then(|x| op.scalar(x.as_slice()));
+        let value = match scalar {
+            Some(value) => Tensor::scalar(value),
+            None => op
+                .forward(InputValues::gather(&nodes, &inputs).as_slice())
+                .map_err(|e| e.in_layer(&self.layers.borrow().names[layer.0 as usize]))?,
+        };
         let requires_grad = inputs.iter().any(|i| nodes[i.node.0].requires_grad);
         let id = NodeId(nodes.len());
         nodes.push(Node {

@@ -40,8 +40,11 @@ impl Hasher for Fnv1a {
 impl Names {
     /// The shared copy of `name`, allocated on its first use.
     pub(super) fn intern(&mut self, name: &str) -> Rc<str> {
+        // Compared byte by byte: names are a few bytes long, and a `memcmp` call costs more
+        // than the loop (this runs once per leaf).
         if let Some(last) = &self.last
-            && **last == *name
+            && last.len() == name.len()
+            && last.bytes().zip(name.bytes()).all(|(a, b)| a == b)
         {
             return Rc::clone(last);
         }

@@ -43,6 +43,7 @@ enum Repr<T> {
 
 impl<T: Float> Tensor<T> {
     /// A rank-0 tensor holding `x`.
+    #[inline]
     pub fn scalar(x: T) -> Self {
         Tensor {
             repr: Repr::Scalar(x),
@@ -133,6 +134,16 @@ impl<T: Float> Tensor<T> {
             (Repr::Scalar(_), Repr::Scalar(_)) => true,
             (Repr::Array(a), Repr::Array(b)) => a.shape() == b.shape(),
             _ => false,
+        }
+    }
+
+    /// The value of a rank-0 tensor, `None` for any array (even one of a single element): the
+    /// test the scalar fast paths of the tape and the sweep make on every node.
+    #[inline]
+    pub(crate) fn as_scalar(&self) -> Option<T> {
+        match self.repr {
+            Repr::Scalar(x) => Some(x),
+            Repr::Array(_) => None,
         }
     }
 
@@ -309,6 +320,7 @@ impl<T: Float> Tensor<T> {
     }
 
     /// Adds `other` (of the same shape) into `self`: how fan-out gradients accumulate.
+    #[inline]
     pub(crate) fn add_assign(&mut self, other: &Self) {
         match (&mut self.repr, &other.repr) {
             (Repr::Scalar(a), Repr::Scalar(b)) => *a += *b,

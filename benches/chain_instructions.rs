@@ -1,0 +1,96 @@
+//! Benchmark (1) for an instruction counter: the scalar chain of `scalar_chain.rs`, engine or
+//! floor, built and differentiated on a reset tape, with no timing harness around it, so that
+//! `valgrind --tool=callgrind` counts only the work (immune to the machine's load).
+//!
+//! `cargo build --release --bench chain_instructions`, then run
+//! `target/release/deps/chain_instructions-* {engine|floor} L` under callgrind for two values of
+//! `L`: the difference of the totals divided by the difference of the levels (times the 3
+//! repetitions) is the count per level, without the start-up cost. docs/performance.md has the
+//! exact commands and figures. Under a plain `cargo bench` it only prints its usage.
+
+use std::hint::black_box;
+
+use chaintrace::{NodeId, Tape};
+
+/// The same weights as `scalar_chain.rs`.
+fn weight(i: usize) -> f64 {
+    if i.is_multiple_of(2) { 1.0001 } else { 0.9999 }
+}
+
+fn engine_chain(tape: &Tape<f64>, levels: usize) -> NodeId {
+    let mut y = tape.var("x", 1.0);
+    for i in 0..levels {
+        let w = tape.var("w", weight(i));
+        y = w * y;
+    }
+    y.id()
+}
+
+/// The floor of `scalar_chain.rs`: a `Vec` of plain nodes and its own reverse loop.
+#[derive(Clone, Copy)]
+struct FloorNode {
+    value: f64,
+    inputs: [u32; 2],
+    is_mul: bool,
+}
+
+fn floor_chain(nodes: &mut Vec<FloorNode>, levels: usize) -> Vec<f64> {
+    let leaf = |value| FloorNode {
+        value,
+        inputs: [0, 0],
+        is_mul: false,
+    };
+    nodes.push(leaf(1.0));
+    let mut y = 0u32;
+    for i in 0..levels {
+        nodes.push(leaf(weight(i)));
+        let w = (nodes.len() - 1) as u32;
+        let value = nodes[w as usize].value * nodes[y as usize].value;
+        nodes.push(FloorNode {
+            value,
+            inputs: [w, y],
+            is_mul: true,
+        });
+        y = (nodes.len() - 1) as u32;
+    }
+    let mut grads = vec![0.0; nodes.len()];
+    grads[y as usize] = 1.0;
+    for i in (0..=y as usize).rev() {
+        let node = nodes[i];
+        if node.is_mul {
+            let [a, b] = node.inputs.map(|j| j as usize);
+            grads[a] += grads[i] * nodes[b].value;
+            grads[b] += grads[i] * nodes[a].value;
+        }
+    }
+    grads
+}
+
+const REPETITIONS: usize = 3;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(which), Some(levels)) = (args.get(1), args.get(2).and_then(|l| l.parse().ok()))
+    else {
+        eprintln!("usage: chain_instructions engine|floor LEVELS");
+        return;
+    };
+    match which.as_str() {
+        "engine" => {
+            let mut tape = Tape::<f64>::new();
+            for _ in 0..REPETITIONS {
+                tape.reset();
+                let out = engine_chain(&tape, levels);
+                black_box(tape.var_at(out).backward());
+            }
+        }
+        "floor" => {
+            let mut nodes = Vec::new();
+            for _ in 0..REPETITIONS {
+                nodes.clear();
+                black_box(floor_chain(&mut nodes, levels));
+            }
+        }
+        other => eprintln!("unknown side {other}: engine or floor"),
+    }
+}
