@@ -120,3 +120,22 @@ fn layer_scope_closes_after_a_caught_panic() {
     let after = a * 2.0;
     assert_eq!(tape.layer_name(tape.nodes()[after.id().0].layer), "");
 }
+
+/// relu passes a NaN on (value and gradient) instead of swallowing it as 0, like PyTorch.
+#[test]
+fn relu_does_not_swallow_nan() {
+    let tape = Tape::<f64>::new();
+    let x = tape.var("x", Tensor::from_vec(vec![f64::NAN, -1.0, 2.0], &[3]));
+    let y = x.relu();
+    let v = y.value().to_vec();
+    assert!(v[0].is_nan());
+    assert_eq!(&v[1..], &[0.0, 2.0]);
+    let g = y.sum().backward().wrt(x).unwrap().to_vec();
+    assert!(g[0].is_nan());
+    assert_eq!(&g[1..], &[0.0, 1.0]);
+    let s = tape.var("s", f64::NAN);
+    assert!(
+        s.relu().value().item().unwrap().is_nan(),
+        "the scalar fast path agrees"
+    );
+}

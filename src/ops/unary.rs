@@ -93,9 +93,11 @@ elementwise! {
 
 elementwise! {
     /// Rectified linear unit `max(u, 0)`; its derivative is the step `[u > 0]` (0 at u = 0).
+    /// A NaN input stays NaN in the value and the derivative (as in PyTorch), so a NaN is
+    /// never silently turned into 0.
     Relu, relu, "relu",
-    value: |u| if u > T::zero() { u } else { T::zero() },
-    derivative: |u, _y| if u > T::zero() { T::one() } else { T::zero() },
+    value: |u| if u > T::zero() || u.is_nan() { u } else { T::zero() },
+    derivative: |u, _y| if u.is_nan() { u } else if u > T::zero() { T::one() } else { T::zero() },
     formula: |u| Expr::call1("relu", u),
     derivative_formula: |u| Expr::call1("step", u),
 }
