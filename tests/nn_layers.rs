@@ -235,3 +235,36 @@ fn models_run_in_f32_too() {
         assert!((s - d).abs() < 1e-5, "f32 {s} vs f64 {d}");
     }
 }
+
+/// The per-time-step ledger of an unrolled RNN: step t's only input is h_(t−1), so its gain is
+/// ‖∂L/∂h_(t−1)‖ / ‖∂L/∂h_t‖ exactly (the weights are leaves shared by every step).
+#[test]
+fn rnn_ledger_gains_are_time_step_ratios() {
+    use chaintrace::nn::{Init, ParamStore, Rnn};
+    use chaintrace::{Tape, Tensor, TraceOptions};
+    let mut store = ParamStore::<f64>::new(0);
+    let rnn = Rnn::new(&mut store, "rnn", 2, 3, Init::Torch);
+    let tape = Tape::new();
+    let p = store.bind(&tape);
+    let data: Vec<f64> = (0..20).map(|i| (i as f64 * 0.37).sin()).collect();
+    let x = tape.constant(Tensor::from_vec(data, &[5, 2, 2]));
+    let out = rnn.run(&tape, &p, x, None);
+    let loss = out.last().square().sum();
+    let (grads, trace) = loss.backward_traced(TraceOptions::ledger_only());
+    let norm = |t: usize| grads.wrt(out.hidden[t]).unwrap().norm();
+    let rows = trace.ledger();
+    let steps: Vec<&str> = rows.iter().map(|r| r.layer.as_str()).collect();
+    assert_eq!(
+        steps,
+        ["rnn/t=4", "rnn/t=3", "rnn/t=2", "rnn/t=1", "rnn/t=0"]
+    );
+    for (row, t) in rows.iter().zip((1..=4).rev()) {
+        let want = norm(t - 1) / norm(t);
+        let got = row.gain.unwrap();
+        assert!(
+            (got - want).abs() <= 1e-12 * want,
+            "{}: {got} vs {want}",
+            row.layer
+        );
+    }
+}

@@ -86,11 +86,14 @@ impl RecurrentWeights {
         vec![self.w_ih, self.w_hh, self.b_ih, self.b_hh]
     }
 
-    /// The weights for one unrolling: transposed once, outside the time steps.
+    /// The weights for one unrolling, as leaves. Each time step transposes them inside its
+    /// own scope, so the only activation flowing into step t is h_(t−1) and the per-step
+    /// ledger's gain is ‖∂L/∂h_(t−1)‖ / ‖∂L/∂h_t‖ (a transpose made once outside the steps
+    /// would count as an input of every step).
     pub(super) fn bind<'t, T: Float>(&self, p: &Params<'t, T>) -> BoundWeights<'t, T> {
         BoundWeights {
-            w_ih_t: p.var(self.w_ih).transpose(),
-            w_hh_t: p.var(self.w_hh).transpose(),
+            w_ih: p.var(self.w_ih),
+            w_hh: p.var(self.w_hh),
             b_ih: p.var(self.b_ih),
             b_hh: p.var(self.b_hh),
         }
@@ -128,8 +131,8 @@ impl RecurrentWeights {
 
 /// The recurrent weights as vars on one tape.
 pub(super) struct BoundWeights<'t, T: Float> {
-    pub(super) w_ih_t: Var<'t, T>,
-    pub(super) w_hh_t: Var<'t, T>,
+    pub(super) w_ih: Var<'t, T>,
+    pub(super) w_hh: Var<'t, T>,
     pub(super) b_ih: Var<'t, T>,
     pub(super) b_hh: Var<'t, T>,
 }
@@ -137,12 +140,12 @@ pub(super) struct BoundWeights<'t, T: Float> {
 impl<'t, T: Float> BoundWeights<'t, T> {
     /// `x·W_ihᵀ + b_ih`, the input's contribution to every gate.
     pub(super) fn input_part(&self, x: Var<'t, T>) -> Var<'t, T> {
-        x.matmul(self.w_ih_t) + self.b_ih
+        x.matmul(self.w_ih.transpose()) + self.b_ih
     }
 
     /// `h·W_hhᵀ + b_hh`, the previous state's contribution to every gate.
     pub(super) fn hidden_part(&self, h: Var<'t, T>) -> Var<'t, T> {
-        h.matmul(self.w_hh_t) + self.b_hh
+        h.matmul(self.w_hh.transpose()) + self.b_hh
     }
 }
 
