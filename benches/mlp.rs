@@ -116,7 +116,7 @@ fn sanity(step: &Step) {
     let leaves = tape
         .nodes()
         .iter()
-        .filter(|n| n.name.as_deref().is_some_and(|s| s == "w" || s == "b"))
+        .filter(|n| n.name().is_some_and(|s| s == "w" || s == "b"))
         .count();
     assert_eq!(leaves, 2 * step.layers.len());
     assert!(grads.iter().all(|(_, g)| g.all_finite()));

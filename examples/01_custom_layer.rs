@@ -144,8 +144,8 @@ fn main() {
     let grads = y.square().sum().backward();
     println!("\nthe tape, node by node:");
     for (i, node) in tape.nodes().iter().enumerate() {
-        let name = node.name.as_deref().unwrap_or("");
-        let layer = tape.layer_name(node.layer);
+        let name = node.name().unwrap_or("");
+        let layer = tape.layer_name(node.layer());
         println!("  #{i:<2} {:<18} {name:<16} in `{layer}`", node.op_label());
     }
     let amplitude = p.var(amplitude);

@@ -23,9 +23,9 @@ fn layer_of_leaf(tape: &Tape<f64>, name: &str) -> String {
     let nodes = tape.nodes();
     let node = nodes
         .iter()
-        .find(|n| n.name.as_deref() == Some(name))
+        .find(|n| n.name() == Some(name))
         .unwrap_or_else(|| panic!("no leaf {name}"));
-    tape.layer_name(node.layer)
+    tape.layer_name(node.layer())
 }
 
 #[test]
@@ -55,8 +55,8 @@ fn layers_record_inside_their_scopes_and_parameters_are_named_leaves() {
     // The residual's skip edge is marked.
     let nodes = tape.nodes();
     let last = &nodes[y.id().0];
-    assert_eq!(last.inputs[0].kind, EdgeKind::Residual);
-    assert_eq!(tape.layer_name(last.layer), "mlp/block");
+    assert_eq!(last.input(0).kind, EdgeKind::Residual);
+    assert_eq!(tape.layer_name(last.layer()), "mlp/block");
     assert_eq!(
         model.param_names(&store),
         ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
@@ -86,7 +86,7 @@ fn recurrent_layers_open_one_scope_per_time_step() {
     // h_17 (the output of the last step) was recorded in its step's scope.
     let nodes = tape.nodes();
     assert_eq!(
-        tape.layer_name(nodes[out.hidden[17].id().0].layer),
+        tape.layer_name(nodes[out.hidden[17].id().0].layer()),
         "lstm/t=17"
     );
 }
@@ -101,7 +101,7 @@ fn a_parameter_binds_once_and_unused_ones_stay_off_the_tape() {
     let x = tape.constant(Tensor::ones(&[1, 2]));
     // The same layer twice: one leaf per parameter, gradients from both uses accumulate.
     let y = shared.forward(&tape, &p, shared.forward(&tape, &p, x));
-    let leaves = tape.nodes().iter().filter(|n| n.name.is_some()).count();
+    let leaves = tape.nodes().iter().filter(|n| n.name().is_some()).count();
     assert_eq!(leaves, 2);
     assert_eq!(
         p.var(shared.weight()).id(),
@@ -201,7 +201,7 @@ fn batch_norm_evaluation_uses_the_running_estimates() {
     assert!(
         tape.nodes()
             .iter()
-            .any(|n| n.name.as_deref() == Some("bn.running_var"))
+            .any(|n| n.name() == Some("bn.running_var"))
     );
 }
 

@@ -23,7 +23,7 @@ fn env(values: &[(&str, f64)]) -> BTreeMap<String, f64> {
 fn leaf_values(tape: &Tape<f64>) -> BTreeMap<String, f64> {
     tape.nodes()
         .iter()
-        .filter_map(|n| Some((n.name.as_deref()?.to_string(), n.value.item()?)))
+        .filter_map(|n| Some((n.name()?.to_string(), n.value().item()?)))
         .collect()
 }
 

@@ -57,7 +57,7 @@ impl<T: Float> HookRunner<T> {
         grad: &mut Tensor<T>,
         report: &mut impl FnMut(HookFiring),
     ) -> Result<()> {
-        let layer = nodes[id.0].layer;
+        let layer = nodes[id.0].layer();
         let direct = self.node.iter().filter(|(n, _)| *n == id).map(|(_, h)| h);
         let by_layer = self.layer_hooks(layer);
         for hook in direct.chain(by_layer) {
@@ -78,7 +78,7 @@ impl<T: Float> HookRunner<T> {
         report: &mut impl FnMut(HookFiring),
     ) -> Result<()> {
         for (_, _, hook) in self.edge.iter().filter(|(n, s, _)| *n == id && *s == slot) {
-            let input = nodes[id.0].inputs[slot].node;
+            let input = nodes[id.0].input(slot).node;
             let context = context(tape, nodes, id, Some((slot, input)));
             report(fire(hook.as_ref(), contribution, context)?);
         }
@@ -108,6 +108,6 @@ fn context<T: Float>(
         node: id,
         edge,
         op: nodes[id.0].op_label(),
-        layer: tape.layer_name(nodes[id.0].layer),
+        layer: tape.layer_name(nodes[id.0].layer()),
     }
 }

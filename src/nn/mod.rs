@@ -94,7 +94,7 @@ use crate::tensor::Float;
 /// let p = store.bind(&tape);
 /// let y = layer.forward(&tape, &p, tape.constant(Tensor::from_vec(vec![1.0, 2.0, 3.0], &[1, 3])));
 /// assert_eq!(y.value().to_vec(), vec![1.0, 2.0, 3.0]);
-/// let mul = tape.nodes().last().unwrap().layer;
+/// let mul = tape.nodes().last().unwrap().layer();
 /// assert_eq!(tape.layer_name(mul), "scale");
 /// ```
 pub trait Layer<T: Float> {

@@ -55,9 +55,11 @@ pub fn forward_expressions<T: Float>(tape: &Tape<T>, last: NodeId) -> Result<Vec
     let mut exprs: Vec<Expr> = Vec::with_capacity(last.0 + 1);
     let mut total = 0;
     for (i, node) in nodes[..=last.0].iter().enumerate() {
-        let expr = match (&node.kind, &node.name) {
+        let expr = match (&node.kind(), &node.name()) {
             (NodeKind::Op(op), _) => {
-                let expr = with_inputs(&mut exprs, &node.inputs, |args| op.symbolic(args));
+                let expr = with_inputs(&mut exprs, &node.inputs().collect::<Vec<_>>(), |args| {
+                    op.symbolic(args)
+                });
                 total += check_size(&expr, "forward expression", i)?;
                 if total > MAX_TOTAL_NODES {
                     return Err(Error::invalid(
@@ -70,9 +72,9 @@ pub fn forward_expressions<T: Float>(tape: &Tape<T>, last: NodeId) -> Result<Vec
                 }
                 expr
             }
-            (_, Some(name)) => Expr::sym(name.as_ref()),
-            (NodeKind::Constant, None) => match node.value.item() {
-                Some(c) if node.value.ndim() == 0 => Expr::constant(c.as_f64()),
+            (_, Some(name)) => Expr::sym(*name),
+            (NodeKind::Constant, None) => match node.value().item() {
+                Some(c) if node.value().ndim() == 0 => Expr::constant(c.as_f64()),
                 _ => Expr::sym(format!("c{i}")),
             },
             (NodeKind::Leaf, None) => Expr::sym(format!("v{i}")),
@@ -116,15 +118,15 @@ pub fn gradient<T: Float>(tape: &Tape<T>, output: NodeId, wrt: NodeId) -> Result
     grads[output.0] = Some(Expr::one());
     for i in (wrt.0 + 1..=output.0).rev() {
         // Taken, so each gradient is freed once it has been passed on.
-        let (Some(grad), NodeKind::Op(op)) = (grads[i].take(), &nodes[i].kind) else {
+        let (Some(grad), NodeKind::Op(op)) = (grads[i].take(), &nodes[i].kind()) else {
             continue;
         };
-        let inputs = &nodes[i].inputs;
-        let terms: Vec<(usize, Expr)> = with_inputs(&mut exprs, inputs, |args| {
+        let inputs: Vec<Input> = nodes[i].inputs().collect();
+        let terms: Vec<(usize, Expr)> = with_inputs(&mut exprs, &inputs, |args| {
             inputs
                 .iter()
                 .enumerate()
-                .filter(|(_, input)| on_path[input.node.0] && nodes[input.node.0].requires_grad)
+                .filter(|(_, input)| on_path[input.node.0] && nodes[input.node.0].requires_grad())
                 .map(|(slot, input)| (input.node.0, op.vjp_symbolic(slot, args, &grad)))
                 .collect()
         });
@@ -165,7 +167,7 @@ fn with_inputs<R>(exprs: &mut [Expr], inputs: &[Input], f: impl FnOnce(&[Expr]) 
 fn depends_on<T: Float>(nodes: &[Node<T>], wrt: NodeId) -> Vec<bool> {
     let mut depends = vec![false; nodes.len()];
     for (i, node) in nodes.iter().enumerate().skip(wrt.0) {
-        depends[i] = i == wrt.0 || node.inputs.iter().any(|x| depends[x.node.0]);
+        depends[i] = i == wrt.0 || node.inputs().any(|x| depends[x.node.0]);
     }
     depends
 }

@@ -1,6 +1,6 @@
 //! The reverse sweep and the gradient store it returns.
 
-use super::{InputValues, Node, NodeId, NodeKind, ScalarValues, Tape, Var};
+use super::{InputValues, Node, NodeId, ScalarValues, Tape, Var};
 use crate::error::Result;
 use crate::hooks::{HookFiring, HookRunner};
 use crate::ops::Op;
@@ -111,27 +111,24 @@ pub(crate) fn sweep<T: Float>(
             })?;
         }
         observer.node_complete(tape, NodeId(i), grad);
-        if let NodeKind::Op(op) = &node.kind {
-            let scalars = ScalarArgs::gather(&nodes, node, grad);
-            for (slot, input) in node.inputs.iter().enumerate() {
-                let source = &nodes[input.node.0];
-                if !source.requires_grad {
-                    continue;
-                }
-                let mut contribution = vjp(op.as_ref(), slot, &nodes, node, grad, scalars.as_ref());
-                // Undo broadcasting here, once, for every op.
-                if !contribution.same_shape(&source.value) {
-                    contribution = contribution.sum_to(source.value.shape());
-                }
-                observer.edge(tape, NodeId(i), slot, grad, &contribution);
-                if let Some(hooks) = &hooks {
-                    hooks.on_edge(tape, &nodes, NodeId(i), slot, &mut contribution, &mut |f| {
-                        observer.hook_fired(f)
-                    })?;
-                }
-                let accumulated = accumulate(&mut earlier[input.node.0], contribution);
-                observer.accumulated(tape, NodeId(i), slot, accumulated);
+        let Some(op) = node.op() else {
+            continue;
+        };
+        let scalars = ScalarArgs::gather(&nodes, node, grad);
+        for (slot, &input) in node.inputs.iter().enumerate() {
+            let input = input as usize;
+            if !nodes[input].flags.requires_grad {
+                continue;
             }
+            let mut contribution = vjp(op, slot, &nodes, node, grad, scalars.as_ref());
+            observer.edge(tape, NodeId(i), slot, grad, &contribution);
+            if let Some(hooks) = &hooks {
+                hooks.on_edge(tape, &nodes, NodeId(i), slot, &mut contribution, &mut |f| {
+                    observer.hook_fired(f)
+                })?;
+            }
+            let accumulated = accumulate(&mut earlier[input], contribution);
+            observer.accumulated(tape, NodeId(i), slot, accumulated);
         }
     }
     Ok(Gradients { grads })
@@ -157,8 +154,9 @@ impl<T: Float> ScalarArgs<T> {
     }
 }
 
-/// One vector-Jacobian product: the op's scalar rule when it has one and `scalars` are there,
-/// else its tensor rule.
+/// One vector-Jacobian product, `∂L/∂input` in the input's shape: the op's scalar rule when it
+/// has one and `scalars` are there (a scalar input needs no reshaping), else its tensor rule
+/// followed by undoing any broadcast, here, once, for every op.
 #[inline]
 fn vjp<T: Float>(
     op: &dyn Op<T>,
@@ -168,17 +166,23 @@ fn vjp<T: Float>(
     grad: &Tensor<T>,
     scalars: Option<&ScalarArgs<T>>,
 ) -> Tensor<T> {
-    let scalar = scalars.and_then(|s| op.scalar_vjp(slot, s.inputs.as_slice(), s.output, s.grad));
-    match scalar {
-        Some(contribution) => Tensor::scalar(contribution),
-        None => {
-            let values = InputValues::gather(nodes, &node.inputs);
-            op.vjp(slot, values.as_slice(), &node.value, grad)
-        }
+    if let Some(s) = scalars
+        && let Some(contribution) = op.scalar_vjp(slot, s.inputs.as_slice(), s.output, s.grad)
+    {
+        return Tensor::scalar(contribution);
+    }
+    let values = InputValues::of(nodes, node);
+    let contribution = op.vjp(slot, values.as_slice(), &node.value, grad);
+    let source = &nodes[node.inputs[slot] as usize].value;
+    if contribution.same_shape(source) {
+        contribution
+    } else {
+        contribution.sum_to(source.shape())
     }
 }
 
 /// Adds `contribution` into a gradient slot: the one place where fan-out gradients sum.
+#[inline]
 fn accumulate<T: Float>(slot: &mut Option<Tensor<T>>, contribution: Tensor<T>) -> &Tensor<T> {
     match slot {
         Some(acc) => {

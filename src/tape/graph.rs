@@ -45,13 +45,13 @@ impl<T: Float> Tape<T> {
     /// ```
     pub fn graph(&self) -> Graph {
         let nodes = self.nodes();
-        let edges: usize = nodes.iter().map(|n| n.inputs.len()).sum();
+        let edges: usize = nodes.iter().map(|n| n.arity()).sum();
         let mut graph = Graph::with_capacity(nodes.len(), edges);
         for i in 0..nodes.len() {
             graph.add_node(NodeId(i));
         }
         for (i, node) in nodes.iter().enumerate() {
-            for (slot, input) in node.inputs.iter().enumerate() {
+            for (slot, input) in node.inputs().enumerate() {
                 graph.add_edge(
                     NodeIndex::new(input.node.0),
                     NodeIndex::new(i),

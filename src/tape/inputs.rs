@@ -1,24 +1,7 @@
-//! An op node's inputs, as edges when recording and as values when an op runs.
+//! An op node's input values, gathered for the op's rules.
 
-use smallvec::SmallVec;
-
-use super::{EdgeKind, Input, Node, Var};
+use super::Node;
 use crate::tensor::{Float, Tensor};
-
-/// The ordinary edges from `vars` to the op they feed.
-pub(super) fn edges<T: Float>(vars: &[Var<'_, T>]) -> SmallVec<[Input; 2]> {
-    let edge = |v: &Var<'_, T>| Input {
-        node: v.id(),
-        kind: EdgeKind::Normal,
-    };
-    // Built from a full array for the usual one or two inputs: SmallVec's general `collect`
-    // costs more than the rest of recording a scalar op.
-    match vars {
-        [a] => SmallVec::from_buf_and_len([edge(a), edge(a)], 1),
-        [a, b] => SmallVec::from_buf([edge(a), edge(b)]),
-        _ => vars.iter().map(edge).collect(),
-    }
-}
 
 /// The values of an op's inputs, as the `&[&Tensor]` that `Op::forward` and `Op::vjp`
 /// take, gathered without a heap allocation or a general-purpose collection for the usual one
@@ -31,14 +14,19 @@ pub(crate) enum InputValues<'a, T: Float> {
 }
 
 impl<'a, T: Float> InputValues<'a, T> {
-    /// The values of `inputs`, looked up on `nodes`.
-    pub(crate) fn gather(nodes: &'a [Node<T>], inputs: &[Input]) -> Self {
-        let value = |i: &Input| &nodes[i.node.0].value;
-        match inputs {
+    /// The values of the nodes `ids`, looked up on `nodes`.
+    pub(crate) fn gather(nodes: &'a [Node<T>], ids: &[u32]) -> Self {
+        let value = |&i: &u32| &nodes[i as usize].value;
+        match ids {
             [a] => InputValues::Few([value(a), value(a)], 1),
             [a, b] => InputValues::Few([value(a), value(b)], 2),
-            _ => InputValues::Many(inputs.iter().map(value).collect()),
+            _ => InputValues::Many(ids.iter().map(value).collect()),
         }
+    }
+
+    /// The values of `node`'s inputs.
+    pub(crate) fn of(nodes: &'a [Node<T>], node: &Node<T>) -> Self {
+        Self::gather(nodes, &node.inputs)
     }
 
     /// The values as a slice, in input order.
@@ -59,11 +47,12 @@ pub(crate) struct ScalarValues<T> {
 }
 
 impl<T: Float> ScalarValues<T> {
-    /// The scalar values of `inputs`, or `None` when one is an array or there are more than two.
+    /// The scalar values of the nodes `ids`, or `None` when one is an array or there are more
+    /// than two.
     #[inline]
-    pub(crate) fn gather(nodes: &[Node<T>], inputs: &[Input]) -> Option<Self> {
-        let value = |i: &Input| nodes[i.node.0].value.as_scalar();
-        match inputs {
+    pub(crate) fn gather(nodes: &[Node<T>], ids: &[u32]) -> Option<Self> {
+        let value = |&i: &u32| nodes[i as usize].value.as_scalar();
+        match ids {
             [a] => value(a).map(|a| ScalarValues {
                 values: [a, a],
                 len: 1,

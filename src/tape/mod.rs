@@ -10,18 +10,21 @@ mod backward;
 mod graph;
 mod inputs;
 mod names;
+mod node;
 mod var;
 
 pub use backward::Gradients;
 pub(crate) use backward::{SweepObserver, sweep};
 pub use graph::{Edge, EdgeKind, Graph};
+pub use node::{Input, Inputs, Node, NodeKind};
 pub use var::Var;
 
-use inputs::{InputValues, ScalarValues, edges};
+use inputs::{InputValues, ScalarValues};
 use names::Names;
+use node::{Flags, OpSlot};
 
 use smallvec::SmallVec;
-use std::cell::{Ref, RefCell, RefMut};
+use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -36,63 +39,6 @@ use crate::tensor::{Float, Tensor};
 )]
 #[serde(transparent)]
 pub struct NodeId(pub usize);
-
-/// What a node is.
-#[derive(Debug)]
-pub enum NodeKind<T: Float> {
-    /// A differentiable leaf created by [`Tape::var`].
-    Leaf,
-    /// A constant created by [`Tape::constant`] (or a plain number in an expression).
-    Constant,
-    /// The result of an op on earlier nodes.
-    Op(Box<dyn Op<T>>),
-}
-
-/// One input of an op node: which node, and whether the edge is a residual (skip) edge.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Input {
-    /// The input node.
-    pub node: NodeId,
-    /// The kind of the edge from the input to the op.
-    pub kind: EdgeKind,
-}
-
-/// A recorded node: its value, how it was made, its name and its layer.
-#[derive(Debug)]
-pub struct Node<T: Float> {
-    /// The forward value.
-    pub value: Tensor<T>,
-    /// Leaf, constant or op.
-    pub kind: NodeKind<T>,
-    /// The op's inputs in call order (empty for leaves and constants).
-    pub inputs: SmallVec<[Input; 2]>,
-    /// The user's name for a leaf or constant (`None` for op nodes), shared by every node of
-    /// the tape with the same name.
-    pub name: Option<Rc<str>>,
-    /// The layer the node was recorded in (an index into [`Tape::layer_name`]).
-    pub layer: LayerId,
-    /// True when the node depends on some leaf, so a gradient can flow to it.
-    pub requires_grad: bool,
-}
-
-impl<T: Float> Node<T> {
-    /// The op, for op nodes.
-    pub fn op(&self) -> Option<&dyn Op<T>> {
-        match &self.kind {
-            NodeKind::Op(op) => Some(op.as_ref()),
-            _ => None,
-        }
-    }
-
-    /// The label traces print for the node: the op's label, or `leaf`/`const`.
-    pub fn op_label(&self) -> String {
-        match &self.kind {
-            NodeKind::Leaf => "leaf".to_string(),
-            NodeKind::Constant => "const".to_string(),
-            NodeKind::Op(op) => op.label(),
-        }
-    }
-}
 
 /// The index of a layer name on its tape; 0 is the top level (`""`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -157,6 +103,8 @@ impl Layers {
 pub struct Tape<T: Float> {
     nodes: RefCell<Vec<Node<T>>>,
     layers: RefCell<Layers>,
+    /// The innermost open layer, copied out of `layers` so recording a node reads one cell.
+    current_layer: Cell<LayerId>,
     hooks: RefCell<HookTable<T>>,
     names: RefCell<Names>,
 }
@@ -173,6 +121,7 @@ impl<T: Float> Tape<T> {
         Tape {
             nodes: RefCell::new(Vec::new()),
             layers: RefCell::new(Layers::new()),
+            current_layer: Cell::new(LayerId(0)),
             hooks: RefCell::new(HookTable::default()),
             names: RefCell::new(Names::default()),
         }
@@ -184,6 +133,7 @@ impl<T: Float> Tape<T> {
     pub fn reset(&mut self) {
         self.nodes.get_mut().clear();
         *self.layers.get_mut() = Layers::new();
+        self.current_layer.set(LayerId(0));
         self.names.get_mut().clear();
         self.hooks.get_mut().entries.clear();
     }
@@ -198,17 +148,17 @@ impl<T: Float> Tape<T> {
 
     /// A differentiable leaf named `name`, from a plain number or a [`Tensor`].
     pub fn var(&self, name: &str, value: impl Into<Tensor<T>>) -> Var<'_, T> {
-        self.push_leaf(NodeKind::Leaf, Some(name), value.into())
+        self.push_leaf(false, Some(name), value.into())
     }
 
     /// A constant: part of the computation, but no gradient is computed or kept for it.
     pub fn constant(&self, value: impl Into<Tensor<T>>) -> Var<'_, T> {
-        self.push_leaf(NodeKind::Constant, None, value.into())
+        self.push_leaf(true, None, value.into())
     }
 
     /// A named constant (shown by name in traces and formulas).
     pub fn named_constant(&self, name: &str, value: impl Into<Tensor<T>>) -> Var<'_, T> {
-        self.push_leaf(NodeKind::Constant, Some(name), value.into())
+        self.push_leaf(true, Some(name), value.into())
     }
 
     /// Runs `build` with every node it records tagged with layer `name`, nested inside any
@@ -216,14 +166,19 @@ impl<T: Float> Tape<T> {
     pub fn layer<R>(&self, name: &str, build: impl FnOnce() -> R) -> R {
         /// Closes the scope even when `build` panics (a caught shape error must not leave
         /// later nodes nested in this layer).
-        struct Close<'a>(&'a RefCell<Layers>);
+        struct Close<'a>(&'a RefCell<Layers>, &'a Cell<LayerId>);
         impl Drop for Close<'_> {
             fn drop(&mut self) {
-                self.0.borrow_mut().open.pop();
+                let mut layers = self.0.borrow_mut();
+                layers.open.pop();
+                self.1.set(layers.current());
             }
         }
-        self.layers.borrow_mut().enter(name);
-        let _close = Close(&self.layers);
+        let mut layers = self.layers.borrow_mut();
+        layers.enter(name);
+        self.current_layer.set(layers.current());
+        drop(layers);
+        let _close = Close(&self.layers, &self.current_layer);
         build()
     }
 
@@ -250,17 +205,8 @@ impl<T: Float> Tape<T> {
         f: impl FnOnce(Var<'t, T>) -> Var<'t, T>,
     ) -> Result<Var<'t, T>> {
         let fx = f(x);
-        let inputs = SmallVec::from_buf([
-            Input {
-                node: x.id(),
-                kind: EdgeKind::Residual,
-            },
-            Input {
-                node: fx.id(),
-                kind: EdgeKind::Normal,
-            },
-        ]);
-        self.record(Box::new(crate::ops::Add), inputs)
+        // The identity edge is slot 0 of the sum.
+        self.record(crate::ops::Add, &[x, fx], 0b1)
     }
 
     /// Records `op` applied to `inputs`.
@@ -281,47 +227,70 @@ impl<T: Float> Tape<T> {
         if inputs.iter().any(|v| !std::ptr::eq(v.tape(), self)) {
             return Err(crate::Error::ForeignVar { op: op.name() });
         }
-        self.record(Box::new(op), edges(inputs))
+        self.record(op, inputs, 0)
     }
 
-    /// Appends an op node. The hot path of every forward pass: `inputs` arrives built and is
-    /// moved into the node, and the values are gathered without a heap allocation for the
-    /// usual one or two inputs.
-    fn record(&self, op: Box<dyn Op<T>>, inputs: SmallVec<[Input; 2]>) -> Result<Var<'_, T>> {
-        let layer = self.layers.borrow().current();
+    /// Appends an op node; the slots set in `residual_slots` are residual edges. The hot path
+    /// of every forward pass: the one or two input values are gathered without a heap
+    /// allocation, and scalars go through the op's scalar rule.
+    #[inline]
+    fn record<O: Op<T>>(
+        &self,
+        op: O,
+        inputs: &[Var<'_, T>],
+        residual_slots: u8,
+    ) -> Result<Var<'_, T>> {
+        let ids = node_ids(inputs);
         let mut nodes = self.nodes.borrow_mut();
-        let scalar = ScalarValues::gather(&nodes, &inputs).and_then(|x| op.scalar(x.as_slice()));
+        let scalar = ScalarValues::gather(&nodes, &ids).and_then(|x| op.scalar(x.as_slice()));
         let value = match scalar {
             Some(value) => Tensor::scalar(value),
             None => op
-                .forward(InputValues::gather(&nodes, &inputs).as_slice())
-                .map_err(|e| e.in_layer(&self.layers.borrow().names[layer.0 as usize]))?,
+                .forward(InputValues::gather(&nodes, &ids).as_slice())
+                .map_err(|e| e.in_layer(&self.layer_name(self.current_layer.get())))?,
         };
-        let requires_grad = inputs.iter().any(|i| nodes[i.node.0].requires_grad);
-        let id = NodeId(nodes.len());
-        nodes.push(Node {
-            value,
-            kind: NodeKind::Op(op),
-            inputs,
-            name: None,
-            layer,
+        let requires_grad = ids.iter().any(|&i| nodes[i as usize].flags.requires_grad);
+        let flags = Flags {
             requires_grad,
-        });
-        Ok(Var::new(self, id))
+            constant: false,
+            residual_slots,
+        };
+        Ok(self.push(&mut nodes, value, OpSlot::new(op), ids, None, flags))
     }
 
-    fn push_leaf(&self, kind: NodeKind<T>, name: Option<&str>, value: Tensor<T>) -> Var<'_, T> {
-        let layer = self.layers.borrow().current();
+    fn push_leaf(&self, constant: bool, name: Option<&str>, value: Tensor<T>) -> Var<'_, T> {
+        let name = name.map(|n| self.names.borrow_mut().intern(n));
+        let flags = Flags {
+            requires_grad: !constant,
+            constant,
+            residual_slots: 0,
+        };
         let mut nodes = self.nodes.borrow_mut();
+        self.push(&mut nodes, value, OpSlot::None, SmallVec::new(), name, flags)
+    }
+
+    #[inline(always)]
+    fn push(
+        &self,
+        nodes: &mut Vec<Node<T>>,
+        value: Tensor<T>,
+        op: OpSlot<T>,
+        inputs: SmallVec<[u32; 2]>,
+        name: Option<Rc<str>>,
+        flags: Flags,
+    ) -> Var<'_, T> {
         let id = NodeId(nodes.len());
-        let requires_grad = matches!(kind, NodeKind::Leaf);
+        assert!(
+            id.0 < u32::MAX as usize,
+            "a tape holds fewer than 2³² nodes"
+        );
         nodes.push(Node {
             value,
-            kind,
-            inputs: SmallVec::new(),
-            name: name.map(|n| self.names.borrow_mut().intern(n)),
-            layer,
-            requires_grad,
+            op,
+            inputs,
+            name,
+            layer: self.current_layer.get(),
+            flags,
         });
         Var::new(self, id)
     }
@@ -361,5 +330,17 @@ impl<T: Float> Tape<T> {
     pub fn var_at(&self, id: NodeId) -> Var<'_, T> {
         assert!(id.0 < self.len(), "node {} is not on this tape", id.0);
         Var::new(self, id)
+    }
+}
+
+/// The tape indices of `vars`, built from a full array for the usual one or two inputs:
+/// SmallVec's general `collect` costs more than the rest of recording a scalar op.
+#[inline]
+fn node_ids<T: Float>(vars: &[Var<'_, T>]) -> SmallVec<[u32; 2]> {
+    let id = |v: &Var<'_, T>| v.id().0 as u32;
+    match vars {
+        [a] => SmallVec::from_buf_and_len([id(a), 0], 1),
+        [a, b] => SmallVec::from_buf([id(a), id(b)]),
+        _ => vars.iter().map(id).collect(),
     }
 }

@@ -82,21 +82,20 @@ impl Namer<'_> {
         Operand {
             node: id,
             name: node_name(nodes, id.0),
-            value: Summary::of(&nodes[id.0].value, self.full_values),
+            value: Summary::of(nodes[id.0].value(), self.full_values),
         }
     }
 
     fn operands<T: Float>(&self, nodes: &[Node<T>], i: usize) -> Vec<Operand> {
         nodes[i]
-            .inputs
-            .iter()
+            .inputs()
             .map(|x| self.operand(nodes, x.node))
             .collect()
     }
 
     fn layer<T: Float>(&self, node: &Node<T>) -> String {
         self.layers
-            .get(node.layer.0 as usize)
+            .get(node.layer().0 as usize)
             .cloned()
             .unwrap_or_default()
     }
@@ -107,7 +106,7 @@ pub(crate) fn first_non_finite_value<T: Float>(
     nodes: &[Node<T>],
     namer: &Namer,
 ) -> Option<ForwardAnomaly> {
-    let i = nodes.iter().position(|n| !n.value.all_finite())?;
+    let i = nodes.iter().position(|n| !n.value().all_finite())?;
     Some(ForwardAnomaly {
         node: namer.operand(nodes, NodeId(i)),
         op: nodes[i].op_label(),
@@ -144,17 +143,14 @@ impl BackwardWatch {
             return;
         }
         let node = &nodes[i];
-        let operands_finite = node.value.all_finite()
-            && node
-                .inputs
-                .iter()
-                .all(|x| nodes[x.node.0].value.all_finite());
+        let operands_finite = node.value().all_finite()
+            && node.inputs().all(|x| nodes[x.node.0].value().all_finite());
         if !operands_finite {
             return;
         }
         self.found = Some(BackwardAnomaly {
             to: NodeId(i),
-            from: node.inputs[slot].node,
+            from: node.input(slot).node,
             slot,
             op: node.op_label(),
             layer: namer.layer(node),

@@ -146,9 +146,9 @@ fn sort_roles<T: Float>(input: &LedgerInput<T>) -> (Vec<Roles>, Vec<usize>) {
     // (consumer layer, input node) for every edge that enters a layer.
     let mut entries: Vec<(usize, usize)> = Vec::new();
     for (i, node) in nodes.iter().enumerate() {
-        let layer = node.layer.0 as usize;
-        for x in &node.inputs {
-            if nodes[x.node.0].layer != node.layer {
+        let layer = node.layer().0 as usize;
+        for x in node.inputs() {
+            if nodes[x.node.0].layer() != node.layer() {
                 consumed_outside[x.node.0] = true;
                 if layer != 0 && has_grad(x.node.0) {
                     entries.push((layer, x.node.0));
@@ -156,7 +156,7 @@ fn sort_roles<T: Float>(input: &LedgerInput<T>) -> (Vec<Roles>, Vec<usize>) {
             }
         }
         if layer != 0 && has_grad(i) {
-            match node.kind {
+            match node.kind() {
                 NodeKind::Op(_) => roles[layer].members.push(i),
                 _ => roles[layer].params.push(i),
             }
@@ -167,10 +167,10 @@ fn sort_roles<T: Float>(input: &LedgerInput<T>) -> (Vec<Roles>, Vec<usize>) {
     let consumers = consumer_layer_counts(&entries, nodes.len());
     let mut shared = Vec::new();
     for &(layer, m) in &entries {
-        match nodes[m].kind {
+        match nodes[m].kind() {
             NodeKind::Op(_) => roles[layer].inputs.push(m),
             _ if consumers[m] == 1 => roles[layer].leaf_inputs.push(m),
-            _ if nodes[m].layer.0 == 0 => shared.push(m),
+            _ if nodes[m].layer().0 == 0 => shared.push(m),
             _ => {}
         }
     }

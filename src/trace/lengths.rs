@@ -44,15 +44,15 @@ pub struct LengthPart {
 
 /// The cost of an edge in path length (see [`LengthSplit`]).
 pub(crate) fn edge_length<T: Float>(nodes: &[Node<T>], input: &Input, consumer: usize) -> usize {
-    let layer = nodes[consumer].layer;
+    let layer = nodes[consumer].layer();
     let source = &nodes[input.node.0];
-    let inside = matches!(source.kind, NodeKind::Op(_)) && source.layer == layer;
+    let inside = matches!(source.kind(), NodeKind::Op(_)) && source.layer() == layer;
     usize::from(layer.0 != 0 && !inside && input.kind != EdgeKind::Residual)
 }
 
 /// True when some node up to the output lies in a layer.
 pub(crate) fn has_layers<T: Float>(nodes: &[Node<T>]) -> bool {
-    nodes.iter().any(|n| n.layer.0 != 0)
+    nodes.iter().any(|n| n.layer().0 != 0)
 }
 
 /// The per-length gradients, carried through the sweep.
@@ -64,32 +64,32 @@ impl<T: Float> Splitter<T> {
     /// Seeds the output with `∂L/∂L = 1` at length 0.
     pub(crate) fn new(nodes: &[Node<T>], output: NodeId) -> Self {
         let mut parts: Vec<Vec<(usize, Tensor<T>)>> = vec![Vec::new(); output.0 + 1];
-        parts[output.0].push((0, Tensor::ones(nodes[output.0].value.shape())));
+        parts[output.0].push((0, Tensor::ones(nodes[output.0].value().shape())));
         Splitter { parts }
     }
 
     /// Node `i`'s parts are complete: send each through the op's VJP to the inputs.
     pub(crate) fn node_complete(&mut self, nodes: &[Node<T>], i: usize) {
         let node = &nodes[i];
-        let NodeKind::Op(op) = &node.kind else {
+        let NodeKind::Op(op) = node.kind() else {
             return; // a leaf keeps its parts for the report
         };
         let parts = std::mem::take(&mut self.parts[i]);
         let values: SmallVec<[&Tensor<T>; 2]> =
-            node.inputs.iter().map(|x| &nodes[x.node.0].value).collect();
-        for (slot, input) in node.inputs.iter().enumerate() {
+            node.inputs().map(|x| nodes[x.node.0].value()).collect();
+        for (slot, input) in node.inputs().enumerate() {
             let source = &nodes[input.node.0];
-            if !source.requires_grad {
+            if !source.requires_grad() {
                 continue;
             }
-            let extra = edge_length(nodes, input, i);
+            let extra = edge_length(nodes, &input, i);
             for (length, grad) in &parts {
                 // The same two steps as the sweep: the VJP, then undo broadcasting. (Shapes
                 // are compared element by element: `!=` on two empty slices calls memcmp on
                 // a dangling pointer, which glibc's AVX-512 memcmp makes very slow.)
-                let mut part = op.vjp(slot, &values, &node.value, grad);
-                if !part.shape().iter().eq(source.value.shape()) {
-                    part = part.sum_to(source.value.shape());
+                let mut part = op.vjp(slot, &values, node.value(), grad);
+                if !part.shape().iter().eq(source.value().shape()) {
+                    part = part.sum_to(source.value().shape());
                 }
                 add_part(&mut self.parts[input.node.0], length + extra, part);
             }
@@ -100,7 +100,7 @@ impl<T: Float> Splitter<T> {
     pub(crate) fn leaf_splits(self, nodes: &[Node<T>]) -> Vec<LengthSplit> {
         let mut splits = Vec::new();
         for (i, mut parts) in self.parts.into_iter().enumerate() {
-            if parts.is_empty() || !matches!(nodes[i].kind, NodeKind::Leaf) {
+            if parts.is_empty() || !matches!(nodes[i].kind(), NodeKind::Leaf) {
                 continue;
             }
             parts.sort_by_key(|(length, _)| *length);

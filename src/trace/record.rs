@@ -85,7 +85,7 @@ pub(crate) fn edge_offsets<T: Float>(nodes: &[Node<T>]) -> Vec<usize> {
     let mut next = 0;
     for node in nodes {
         offsets.push(next);
-        next += node.inputs.len();
+        next += node.inputs().len();
     }
     offsets.push(next);
     offsets
@@ -114,8 +114,8 @@ pub(crate) fn tables<T: Float>(nodes: &[Node<T>], full_values: usize, formulas: 
             name: stored_name(nodes, i),
             op: labels.of(node),
             formula: None,
-            layer: node.layer.0 as usize,
-            value: Summary::of(&node.value, full_values),
+            layer: node.layer().0 as usize,
+            value: Summary::of(node.value(), full_values),
             grad: None,
         });
         let formula = push_edge_records(nodes, symbols.as_deref_mut(), i, &mut edges);
@@ -139,8 +139,9 @@ fn push_edge_records<T: Float>(
 ) -> Option<String> {
     let node = &nodes[i];
     let op = node.op()?;
-    let args = symbols.as_deref_mut().map(|s| lend_args(s, &node.inputs));
-    for (slot, input) in node.inputs.iter().enumerate() {
+    let inputs: SmallVec<[Input; 2]> = node.inputs().collect();
+    let args = symbols.as_deref_mut().map(|s| lend_args(s, &inputs));
+    for (slot, input) in node.inputs().enumerate() {
         edges.push(EdgeRecord {
             from: input.node,
             to: NodeId(i),
@@ -155,7 +156,7 @@ fn push_edge_records<T: Float>(
     }
     let formula = args.as_ref().map(|args| op.symbolic(args).to_string());
     if let (Some(symbols), Some(args)) = (symbols, args) {
-        return_args(symbols, &node.inputs, args);
+        return_args(symbols, &inputs, args);
     }
     formula
 }
@@ -203,10 +204,10 @@ impl<T: Float> Default for Labels<T> {
 
 impl<T: Float> Labels<T> {
     fn of(&mut self, node: &Node<T>) -> Arc<str> {
-        let op: &dyn Op<T> = match &node.kind {
+        let op: &dyn Op<T> = match node.kind() {
             NodeKind::Leaf => return self.by_text[0].clone(),
             NodeKind::Constant => return self.by_text[1].clone(),
-            NodeKind::Op(op) => op.as_ref(),
+            NodeKind::Op(op) => op,
         };
         let stateless = std::mem::size_of_val(op) == 0;
         let key = op as *const dyn Op<T>;
@@ -238,17 +239,17 @@ pub(crate) fn scalar_local_derivative<T: Float>(
     slot: usize,
 ) -> Option<f64> {
     let node = &nodes[i];
-    let NodeKind::Op(op) = &node.kind else {
+    let NodeKind::Op(op) = &node.kind() else {
         return None;
     };
-    let source = &nodes[node.inputs[slot].node.0];
-    if node.value.ndim() != 0 || source.value.ndim() != 0 {
+    let source = &nodes[node.input(slot).node.0];
+    if node.value().ndim() != 0 || source.value().ndim() != 0 {
         return None;
     }
     let inputs: SmallVec<[&Tensor<T>; 2]> =
-        node.inputs.iter().map(|x| &nodes[x.node.0].value).collect();
+        node.inputs().map(|x| nodes[x.node.0].value()).collect();
     let one = Tensor::scalar(T::one());
-    op.vjp(slot, &inputs, &node.value, &one)
+    op.vjp(slot, &inputs, node.value(), &one)
         .item()
         .map(Float::as_f64)
 }
@@ -260,7 +261,7 @@ pub(crate) fn node_name<T: Float>(nodes: &[Node<T>], i: usize) -> String {
 
 /// The name a node record stores: `None` for op nodes (named `uᵢ` on display).
 fn stored_name<T: Float>(nodes: &[Node<T>], i: usize) -> Option<String> {
-    match nodes[i].kind {
+    match nodes[i].kind() {
         NodeKind::Op(_) => None,
         _ => Some(symbol(i, &nodes[i]).to_string()),
     }
@@ -268,11 +269,11 @@ fn stored_name<T: Float>(nodes: &[Node<T>], i: usize) -> Option<String> {
 
 /// The expression that stands for node `i` in its consumers' formulas.
 fn symbol<T: Float>(i: usize, node: &Node<T>) -> Expr {
-    match (&node.kind, &node.name) {
+    match (&node.kind(), &node.name()) {
         (NodeKind::Op(_), _) => Expr::Sym(indexed('u', i)),
-        (_, Some(name)) => Expr::sym(name.as_ref()),
-        (NodeKind::Constant, None) if node.value.ndim() == 0 => {
-            Expr::constant(node.value.item().map_or(f64::NAN, Float::as_f64))
+        (_, Some(name)) => Expr::sym(*name),
+        (NodeKind::Constant, None) if node.value().ndim() == 0 => {
+            Expr::constant(node.value().item().map_or(f64::NAN, Float::as_f64))
         }
         (NodeKind::Constant, None) => Expr::Sym(indexed('c', i)),
         (NodeKind::Leaf, None) => Expr::Sym(indexed('v', i)),

@@ -110,7 +110,7 @@ pub(crate) fn run<T: Float>(
         schema: SCHEMA.to_string(),
         element: T::NAME.to_string(),
         output,
-        value: Summary::of(&nodes[output.0].value, options.full_values),
+        value: Summary::of(nodes[output.0].value(), options.full_values),
         layers: layers.clone(),
         nodes: node_records,
         edges,
