@@ -266,7 +266,14 @@ impl<T: Float> Tape<T> {
             residual_slots: 0,
         };
         let mut nodes = self.nodes.borrow_mut();
-        self.push(&mut nodes, value, OpSlot::None, SmallVec::new(), name, flags)
+        self.push(
+            &mut nodes,
+            value,
+            OpSlot::None,
+            SmallVec::new(),
+            name,
+            flags,
+        )
     }
 
     #[inline(always)]
