@@ -321,7 +321,6 @@ impl<T: Float> Tensor<T> {
 
     /// Adds `other` (of the same shape) into `self`: how fan-out gradients accumulate.
     #[inline]
-    #[inline]
     pub(crate) fn add_assign(&mut self, other: &Self) {
         match (&mut self.repr, &other.repr) {
             (Repr::Scalar(a), Repr::Scalar(b)) => *a += *b,
