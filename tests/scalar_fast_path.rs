@@ -1,4 +1,4 @@
-//! The scalar fast path (`Op::scalar`, `Op::scalar_vjp`) against each op's tensor rules on
+//! The scalar fast path (`Op::scalar`, `Op::scalar_derivative`) against each op's tensor rules on
 //! rank-0 tensors: the tape takes the fast path whenever every input is a scalar, so the two
 //! must agree bit for bit (same value, same gradient, same NaN) or a scalar graph and the same
 //! graph of 1-element arrays would differ.
@@ -14,8 +14,9 @@ fn same(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
 }
 
-/// Checks `op`'s scalar forward and every slot's scalar vector-Jacobian product against its
-/// tensor rules at `inputs`, with upstream gradient `grad`.
+/// Checks `op`'s scalar forward, and the upstream gradient times every slot's scalar local
+/// derivative (what the sweep computes for a scalar node), against its tensor rules at
+/// `inputs`, with upstream gradient `grad`.
 fn agrees(op: &dyn Op<f64>, inputs: &[f64], grad: f64) -> Result<(), TestCaseError> {
     let tensors: Vec<Tensor<f64>> = inputs.iter().map(|&x| Tensor::scalar(x)).collect();
     let refs: Vec<&Tensor<f64>> = tensors.iter().collect();
@@ -28,9 +29,9 @@ fn agrees(op: &dyn Op<f64>, inputs: &[f64], grad: f64) -> Result<(), TestCaseErr
             .vjp(slot, &refs, &output, &Tensor::scalar(grad))
             .item()
             .expect("a scalar");
-        let fast = op
-            .scalar_vjp(slot, inputs, y, grad)
-            .expect("the op has a scalar vjp");
+        let fast = grad
+            * op.scalar_derivative(slot, inputs, y)
+                .expect("the op has a scalar derivative");
         prop_assert!(same(fast, slow), "{op:?} vjp slot {slot}: {fast} vs {slow}");
     }
     Ok(())

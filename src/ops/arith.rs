@@ -36,8 +36,8 @@ impl<T: Float> Op<T> for Add {
     fn scalar(&self, x: &[T]) -> Option<T> {
         Some(x[0] + x[1])
     }
-    fn scalar_vjp(&self, _slot: usize, _x: &[T], _y: T, g: T) -> Option<T> {
-        Some(g)
+    fn scalar_derivative(&self, _slot: usize, _x: &[T], _y: T) -> Option<T> {
+        Some(T::one())
     }
     fn symbolic(&self, x: &[Expr]) -> Expr {
         x[0].clone() + x[1].clone()
@@ -64,8 +64,8 @@ impl<T: Float> Op<T> for Sub {
     fn scalar(&self, x: &[T]) -> Option<T> {
         Some(x[0] - x[1])
     }
-    fn scalar_vjp(&self, slot: usize, _x: &[T], _y: T, g: T) -> Option<T> {
-        Some(if slot == 0 { g } else { -g })
+    fn scalar_derivative(&self, slot: usize, _x: &[T], _y: T) -> Option<T> {
+        Some(if slot == 0 { T::one() } else { -T::one() })
     }
     fn symbolic(&self, x: &[Expr]) -> Expr {
         x[0].clone() - x[1].clone()
@@ -92,8 +92,8 @@ impl<T: Float> Op<T> for Mul {
     fn scalar(&self, x: &[T]) -> Option<T> {
         Some(x[0] * x[1])
     }
-    fn scalar_vjp(&self, slot: usize, x: &[T], _y: T, g: T) -> Option<T> {
-        Some(g * x[1 - slot])
+    fn scalar_derivative(&self, slot: usize, x: &[T], _y: T) -> Option<T> {
+        Some(x[1 - slot])
     }
     fn symbolic(&self, x: &[Expr]) -> Expr {
         x[0].clone() * x[1].clone()
@@ -116,7 +116,9 @@ impl<T: Float> Op<T> for Div {
     }
     fn vjp(&self, slot: usize, x: &[&Tensor<T>], y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
         if slot == 0 {
-            g.zip(x[1], |g, b| g / b)
+            // ∂(a/b)/∂a = 1/b, multiplied in like every other local derivative (rather than
+            // dividing by b), so scalar and tensor graphs agree bit for bit
+            times(g, &x[1].map(|b| b.recip()))
         } else {
             // ∂(a/b)/∂b = −a/b² = −y/b
             times(g, &y.zip(x[1], |y, b| -y / b))
@@ -125,8 +127,8 @@ impl<T: Float> Op<T> for Div {
     fn scalar(&self, x: &[T]) -> Option<T> {
         Some(x[0] / x[1])
     }
-    fn scalar_vjp(&self, slot: usize, x: &[T], y: T, g: T) -> Option<T> {
-        Some(if slot == 0 { g / x[1] } else { g * (-y / x[1]) })
+    fn scalar_derivative(&self, slot: usize, x: &[T], y: T) -> Option<T> {
+        Some(if slot == 0 { x[1].recip() } else { -y / x[1] })
     }
     fn symbolic(&self, x: &[Expr]) -> Expr {
         x[0].clone() / x[1].clone()
@@ -157,8 +159,8 @@ impl<T: Float> Op<T> for Neg {
     fn scalar(&self, x: &[T]) -> Option<T> {
         Some(-x[0])
     }
-    fn scalar_vjp(&self, _slot: usize, _x: &[T], _y: T, g: T) -> Option<T> {
-        Some(-g)
+    fn scalar_derivative(&self, _slot: usize, _x: &[T], _y: T) -> Option<T> {
+        Some(-T::one())
     }
     fn symbolic(&self, x: &[Expr]) -> Expr {
         -x[0].clone()

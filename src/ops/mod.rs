@@ -100,11 +100,17 @@ pub trait Op<T: Float>: fmt::Debug + 'static {
         None
     }
 
-    /// [`Op::vjp`] on scalars: `∂L/∂inputs[slot]` when the inputs, the output and `grad` are all
-    /// scalars. Same contract as [`Op::scalar`]: equal to `vjp` bit for bit, `None` (the
-    /// default) to use `vjp`.
+    /// The local derivative `∂output/∂inputs[slot]` as a number, when the inputs and the output
+    /// are scalars. For a scalar op the vector-Jacobian product is the upstream gradient times
+    /// this number, so the tape works it out once, when it records the node, and the reverse
+    /// sweep is one multiply-add per edge (the tracer shows the same number as the edge's
+    /// local derivative).
+    ///
+    /// Same contract as [`Op::scalar`]: `grad · scalar_derivative(…)` must equal [`Op::vjp`]
+    /// on rank-0 tensors bit for bit (write `vjp` as `grad` times the same expression);
+    /// `None` (the default) to use `vjp`.
     #[inline]
-    fn scalar_vjp(&self, _slot: usize, _inputs: &[T], _output: T, _grad: T) -> Option<T> {
+    fn scalar_derivative(&self, _slot: usize, _inputs: &[T], _output: T) -> Option<T> {
         None
     }
 

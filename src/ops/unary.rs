@@ -38,9 +38,9 @@ macro_rules! elementwise {
                 let $u = x[0];
                 Some($value)
             }
-            fn scalar_vjp(&self, _slot: usize, x: &[T], y: T, g: T) -> Option<T> {
+            fn scalar_derivative(&self, _slot: usize, x: &[T], y: T) -> Option<T> {
                 let ($du, $y) = (x[0], y);
-                Some(g * $derivative)
+                Some($derivative)
             }
             fn symbolic(&self, x: &[Expr]) -> Expr {
                 let $e = x[0].clone();
@@ -183,9 +183,9 @@ impl<T: Float> Op<T> for Powf {
     fn scalar(&self, x: &[T]) -> Option<T> {
         Some(x[0].powf(T::from_f64(self.0)))
     }
-    fn scalar_vjp(&self, _slot: usize, x: &[T], _y: T, g: T) -> Option<T> {
+    fn scalar_derivative(&self, _slot: usize, x: &[T], _y: T) -> Option<T> {
         let p = T::from_f64(self.0);
-        Some(g * (p * x[0].powf(p - T::one())))
+        Some(p * x[0].powf(p - T::one()))
     }
     fn symbolic(&self, x: &[Expr]) -> Expr {
         x[0].clone().powf(self.0)

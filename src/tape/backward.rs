@@ -1,6 +1,6 @@
 //! The reverse sweep and the gradient store it returns.
 
-use super::{InputValues, Node, NodeId, ScalarValues, Tape, Var};
+use super::{InputValues, Node, NodeId, Tape, Var};
 use crate::error::Result;
 use crate::hooks::{HookFiring, HookRunner};
 use crate::ops::Op;
@@ -50,6 +50,10 @@ impl<T: Float> Gradients<T> {
 /// Every method has an empty default, so the plain [`Var::backward`] (observer `()`) compiles
 /// to the bare loop.
 pub(crate) trait SweepObserver<T: Float> {
+    /// False when [`edge`](Self::edge) and [`accumulated`](Self::accumulated) are empty, so
+    /// the sweep may add a scalar contribution without wrapping it in a `Tensor` for them.
+    const WATCHES_EDGES: bool = true;
+
     /// `grad` is complete for `node` (every consumer has contributed, its hooks have run) and
     /// is about to flow to the node's inputs.
     fn node_complete(&mut self, _tape: &Tape<T>, _node: NodeId, _grad: &Tensor<T>) {}
@@ -81,7 +85,9 @@ pub(crate) trait SweepObserver<T: Float> {
     fn hook_fired(&mut self, _firing: HookFiring) {}
 }
 
-impl<T: Float> SweepObserver<T> for () {}
+impl<T: Float> SweepObserver<T> for () {
+    const WATCHES_EDGES: bool = false;
+}
 
 /// The reverse sweep: one loop over the tape from `output` down to the first node.
 ///
@@ -93,70 +99,106 @@ pub(crate) fn sweep<T: Float>(
     output: NodeId,
     observer: &mut impl SweepObserver<T>,
 ) -> Result<Gradients<T>> {
-    let hooks = HookRunner::new(tape);
     let nodes = tape.nodes();
+    let mut step = Step {
+        tape,
+        nodes: &nodes,
+        hooks: HookRunner::new(tape),
+        unwatched: false,
+        observer,
+    };
+    // Nothing looks at single contributions: scalar ones go straight into their slots.
+    step.unwatched = step.hooks.is_none() && !watches_edges(step.observer);
     let mut grads: Vec<Option<Tensor<T>>> = (0..=output.0).map(|_| None).collect();
     grads[output.0] = Some(Tensor::ones(nodes[output.0].value.shape()));
+    // Every input of a node comes before it on the tape, so the node's gradient is borrowed
+    // in place while the contributions go to the slots before it.
+    let mut pending = grads.as_mut_slice();
     for i in (0..=output.0).rev() {
-        // Every input of node `i` comes before it on the tape, so its gradient is borrowed in
-        // place while the contributions go to the slots before it.
-        let (earlier, rest) = grads.split_at_mut(i);
-        let Some(grad) = rest[0].as_mut() else {
-            continue;
-        };
+        let (slot, earlier) = std::mem::take(&mut pending)
+            .split_last_mut()
+            .expect("one gradient slot per node");
+        if let Some(grad) = slot {
+            step.node(i, grad, earlier)?;
+        }
+        pending = earlier;
+    }
+    Ok(Gradients { grads })
+}
+
+/// What the sweep carries from node to node.
+struct Step<'a, T: Float, O> {
+    tape: &'a Tape<T>,
+    nodes: &'a [Node<T>],
+    hooks: Option<HookRunner<T>>,
+    /// No hook and no observer looks at single contributions.
+    unwatched: bool,
+    observer: &'a mut O,
+}
+
+impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
+    /// Node `i`'s gradient `grad` is complete: run its hooks, then send a contribution along
+    /// each input edge into `earlier`, the gradients of the nodes before it.
+    #[inline]
+    fn node(
+        &mut self,
+        i: usize,
+        grad: &mut Tensor<T>,
+        earlier: &mut [Option<Tensor<T>>],
+    ) -> Result<()> {
+        let (tape, nodes) = (self.tape, self.nodes);
         let node = &nodes[i];
-        if let Some(hooks) = &hooks {
-            hooks.on_node(tape, &nodes, NodeId(i), grad, &mut |f| {
+        if let Some(hooks) = &self.hooks {
+            let observer = &mut *self.observer;
+            hooks.on_node(tape, nodes, NodeId(i), grad, &mut |f| {
                 observer.hook_fired(f)
             })?;
         }
-        observer.node_complete(tape, NodeId(i), grad);
+        self.observer.node_complete(tape, NodeId(i), grad);
         let Some(op) = node.op() else {
-            continue;
+            return Ok(());
         };
-        let scalars = ScalarArgs::gather(&nodes, node, grad);
+        // A scalar node that nothing watches: one multiply-add per input, the tape's floor.
+        if self.unwatched
+            && let Some(derivatives) = node.scalar_derivatives()
+            && let Some(g) = grad.as_scalar()
+        {
+            for (&input, &d) in node.inputs.iter().zip(derivatives) {
+                if nodes[input as usize].flags.requires_grad {
+                    add_scalar(&mut earlier[input as usize], g * d);
+                }
+            }
+            return Ok(());
+        }
         for (slot, &input) in node.inputs.iter().enumerate() {
             let input = input as usize;
             if !nodes[input].flags.requires_grad {
                 continue;
             }
-            let mut contribution = vjp(op, slot, &nodes, node, grad, scalars.as_ref());
-            observer.edge(tape, NodeId(i), slot, grad, &contribution);
-            if let Some(hooks) = &hooks {
-                hooks.on_edge(tape, &nodes, NodeId(i), slot, &mut contribution, &mut |f| {
+            let mut contribution = vjp(op, slot, nodes, node, grad);
+            self.observer
+                .edge(tape, NodeId(i), slot, grad, &contribution);
+            if let Some(hooks) = &self.hooks {
+                let observer = &mut *self.observer;
+                hooks.on_edge(tape, nodes, NodeId(i), slot, &mut contribution, &mut |f| {
                     observer.hook_fired(f)
                 })?;
             }
             let accumulated = accumulate(&mut earlier[input], contribution);
-            observer.accumulated(tape, NodeId(i), slot, accumulated);
+            self.observer
+                .accumulated(tape, NodeId(i), slot, accumulated);
         }
-    }
-    Ok(Gradients { grads })
-}
-
-/// The arguments of an op's scalar vector-Jacobian product, when its inputs, its output and
-/// its gradient are all scalars.
-#[derive(Clone, Copy)]
-struct ScalarArgs<T> {
-    inputs: ScalarValues<T>,
-    output: T,
-    grad: T,
-}
-
-impl<T: Float> ScalarArgs<T> {
-    #[inline]
-    fn gather(nodes: &[Node<T>], node: &Node<T>, grad: &Tensor<T>) -> Option<Self> {
-        Some(ScalarArgs {
-            output: node.value.as_scalar()?,
-            grad: grad.as_scalar()?,
-            inputs: ScalarValues::gather(nodes, &node.inputs)?,
-        })
+        Ok(())
     }
 }
 
-/// One vector-Jacobian product, `∂L/∂input` in the input's shape: the op's scalar rule when it
-/// has one and `scalars` are there (a scalar input needs no reshaping), else its tensor rule
-/// followed by undoing any broadcast, here, once, for every op.
+fn watches_edges<T: Float, O: SweepObserver<T> + ?Sized>(_: &O) -> bool {
+    O::WATCHES_EDGES
+}
+
+/// One vector-Jacobian product, `∂L/∂input` in the input's shape: the gradient times the
+/// recorded local derivative for a scalar node (a scalar input needs no reshaping), else the
+/// op's tensor rule followed by undoing any broadcast, here, once, for every op.
 #[inline]
 fn vjp<T: Float>(
     op: &dyn Op<T>,
@@ -164,12 +206,9 @@ fn vjp<T: Float>(
     nodes: &[Node<T>],
     node: &Node<T>,
     grad: &Tensor<T>,
-    scalars: Option<&ScalarArgs<T>>,
 ) -> Tensor<T> {
-    if let Some(s) = scalars
-        && let Some(contribution) = op.scalar_vjp(slot, s.inputs.as_slice(), s.output, s.grad)
-    {
-        return Tensor::scalar(contribution);
+    if let (Some(derivatives), Some(g)) = (node.scalar_derivatives(), grad.as_scalar()) {
+        return Tensor::scalar(g * derivatives[slot]);
     }
     let values = InputValues::of(nodes, node);
     let contribution = op.vjp(slot, values.as_slice(), &node.value, grad);
@@ -190,5 +229,14 @@ fn accumulate<T: Float>(slot: &mut Option<Tensor<T>>, contribution: Tensor<T>) -
             acc
         }
         None => slot.insert(contribution),
+    }
+}
+
+/// Adds a scalar contribution into a gradient slot (the slot of a scalar input holds a scalar).
+#[inline]
+fn add_scalar<T: Float>(slot: &mut Option<Tensor<T>>, contribution: T) {
+    match slot {
+        Some(acc) => acc.add_scalar(contribution),
+        None => *slot = Some(Tensor::scalar(contribution)),
     }
 }

@@ -39,7 +39,8 @@ impl<'a, T: Float> InputValues<'a, T> {
 }
 
 /// The values of an op's one or two inputs when every one is a scalar: the arguments of
-/// [`Op::scalar`](crate::ops::Op::scalar) and [`Op::scalar_vjp`](crate::ops::Op::scalar_vjp).
+/// [`Op::scalar`](crate::ops::Op::scalar) and
+/// [`Op::scalar_derivative`](crate::ops::Op::scalar_derivative).
 #[derive(Clone, Copy)]
 pub(crate) struct ScalarValues<T> {
     values: [T; 2],

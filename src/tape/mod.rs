@@ -213,6 +213,7 @@ impl<T: Float> Tape<T> {
     ///
     /// # Panics
     /// With the op's error message (op, shapes, layer); see [`Tape::try_apply`].
+    #[inline]
     pub fn apply<'t>(&'t self, op: impl Op<T>, inputs: &[Var<'t, T>]) -> Var<'t, T> {
         self.try_apply(op, inputs).unwrap_or_else(|e| panic!("{e}"))
     }
@@ -223,6 +224,7 @@ impl<T: Float> Tape<T> {
     /// Whatever the op's forward returns ([`Error::Shape`](crate::Error::Shape) for operands
     /// that do not fit), or [`Error::ForeignVar`](crate::Error::ForeignVar) for a var of
     /// another tape.
+    #[inline]
     pub fn try_apply<'t>(&'t self, op: impl Op<T>, inputs: &[Var<'t, T>]) -> Result<Var<'t, T>> {
         if inputs.iter().any(|v| !std::ptr::eq(v.tape(), self)) {
             return Err(crate::Error::ForeignVar { op: op.name() });
@@ -242,64 +244,66 @@ impl<T: Float> Tape<T> {
     ) -> Result<Var<'_, T>> {
         let ids = node_ids(inputs);
         let mut nodes = self.nodes.borrow_mut();
-        let scalar = ScalarValues::gather(&nodes, &ids).and_then(|x| op.scalar(x.as_slice()));
-        let value = match scalar {
-            Some(value) => Tensor::scalar(value),
-            None => op
-                .forward(InputValues::gather(&nodes, &ids).as_slice())
-                .map_err(|e| e.in_layer(&self.layer_name(self.current_layer.get())))?,
-        };
         let requires_grad = ids.iter().any(|&i| nodes[i as usize].flags.requires_grad);
-        let flags = Flags {
-            requires_grad,
-            constant: false,
-            residual_slots,
+        let scalar = ScalarValues::gather(&nodes, &ids)
+            .and_then(|x| ScalarNode::record(&op, x.as_slice(), requires_grad));
+        let (value, derivatives) = match scalar {
+            Some(node) => (Tensor::scalar(node.value), node.derivatives),
+            None => (self.forward(&op, &nodes, &ids)?, None),
         };
-        Ok(self.push(&mut nodes, value, OpSlot::new(op), ids, None, flags))
+        let id = self.next_id(&nodes);
+        nodes.push(Node {
+            value,
+            op: OpSlot::new(op),
+            inputs: ids,
+            name: None,
+            layer: self.current_layer.get(),
+            flags: Flags {
+                requires_grad,
+                constant: false,
+                scalar_derivatives: derivatives.is_some(),
+                residual_slots,
+            },
+            derivatives: derivatives.unwrap_or([T::zero(); 2]),
+        });
+        Ok(Var::new(self, id))
+    }
+
+    /// The tensor forward of an op, its error placed in the current layer.
+    #[cold]
+    fn forward(&self, op: &dyn Op<T>, nodes: &[Node<T>], ids: &[u32]) -> Result<Tensor<T>> {
+        op.forward(InputValues::gather(nodes, ids).as_slice())
+            .map_err(|e| e.in_layer(&self.layer_name(self.current_layer.get())))
     }
 
     fn push_leaf(&self, constant: bool, name: Option<&str>, value: Tensor<T>) -> Var<'_, T> {
         let name = name.map(|n| self.names.borrow_mut().intern(n));
-        let flags = Flags {
-            requires_grad: !constant,
-            constant,
-            residual_slots: 0,
-        };
         let mut nodes = self.nodes.borrow_mut();
-        self.push(
-            &mut nodes,
-            value,
-            OpSlot::None,
-            SmallVec::new(),
-            name,
-            flags,
-        )
-    }
-
-    #[inline(always)]
-    fn push(
-        &self,
-        nodes: &mut Vec<Node<T>>,
-        value: Tensor<T>,
-        op: OpSlot<T>,
-        inputs: SmallVec<[u32; 2]>,
-        name: Option<Rc<str>>,
-        flags: Flags,
-    ) -> Var<'_, T> {
-        let id = NodeId(nodes.len());
-        assert!(
-            id.0 < u32::MAX as usize,
-            "a tape holds fewer than 2³² nodes"
-        );
+        let id = self.next_id(&nodes);
         nodes.push(Node {
             value,
-            op,
-            inputs,
+            op: OpSlot::None,
+            inputs: SmallVec::new(),
             name,
             layer: self.current_layer.get(),
-            flags,
+            flags: Flags {
+                requires_grad: !constant,
+                constant,
+                ..Flags::default()
+            },
+            derivatives: [T::zero(); 2],
         });
         Var::new(self, id)
+    }
+
+    /// The id the next node gets (inputs are stored as `u32`).
+    #[inline]
+    fn next_id(&self, nodes: &[Node<T>]) -> NodeId {
+        assert!(
+            nodes.len() < u32::MAX as usize,
+            "a tape holds fewer than 2³² nodes"
+        );
+        NodeId(nodes.len())
     }
 
     /// The number of recorded nodes.
@@ -349,5 +353,26 @@ fn node_ids<T: Float>(vars: &[Var<'_, T>]) -> SmallVec<[u32; 2]> {
         [a] => SmallVec::from_buf_and_len([id(a), 0], 1),
         [a, b] => SmallVec::from_buf([id(a), id(b)]),
         _ => vars.iter().map(id).collect(),
+    }
+}
+
+/// A scalar op node's value and, when a gradient can reach it, its local derivatives.
+struct ScalarNode<T> {
+    value: T,
+    derivatives: Option<[T; 2]>,
+}
+
+impl<T: Float> ScalarNode<T> {
+    /// The op's scalar rules on `x` (one or two inputs), or `None` when it has no scalar form.
+    #[inline]
+    fn record<O: Op<T>>(op: &O, x: &[T], requires_grad: bool) -> Option<Self> {
+        let value = op.scalar(x)?;
+        let derivative = |slot| op.scalar_derivative(slot, x, value);
+        let derivatives = match x.len() {
+            _ if !requires_grad => None,
+            1 => derivative(0).map(|d| [d, T::zero()]),
+            _ => derivative(0).zip(derivative(1)).map(|(a, b)| [a, b]),
+        };
+        Some(ScalarNode { value, derivatives })
     }
 }

@@ -50,6 +50,9 @@ pub struct Node<T: Float> {
     pub(super) name: Option<Rc<str>>,
     pub(super) layer: LayerId,
     pub(super) flags: Flags,
+    /// `∂value/∂input` per slot, worked out when the node was recorded, when
+    /// `flags.scalar_derivatives` (see [`Node::scalar_derivatives`]).
+    pub(super) derivatives: [T; 2],
 }
 
 /// Where a node keeps its op. A stateless op (a zero-sized type such as `Mul`) is leaked into
@@ -92,6 +95,7 @@ impl<T: Float> OpSlot<T> {
 pub(super) struct Flags {
     pub(super) requires_grad: bool,
     pub(super) constant: bool,
+    pub(super) scalar_derivatives: bool,
     pub(super) residual_slots: u8,
 }
 
@@ -169,6 +173,17 @@ impl<T: Float> Node<T> {
     #[inline]
     pub fn layer(&self) -> LayerId {
         self.layer
+    }
+
+    /// The local derivative `∂value/∂input` of each input, as numbers, for a scalar op node
+    /// whose op has a scalar rule ([`Op::scalar_derivative`]) and that a gradient can reach:
+    /// the tape works them out when it records the node, and the reverse sweep multiplies the
+    /// node's gradient by them.
+    #[inline]
+    pub fn scalar_derivatives(&self) -> Option<&[T]> {
+        self.flags
+            .scalar_derivatives
+            .then(|| &self.derivatives[..self.inputs.len()])
     }
 
     /// True when the node depends on some leaf, so a gradient can flow to it.

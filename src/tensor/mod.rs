@@ -319,6 +319,15 @@ impl<T: Float> Tensor<T> {
         }
     }
 
+    /// Adds `x` to every element.
+    #[inline]
+    pub(crate) fn add_scalar(&mut self, x: T) {
+        match &mut self.repr {
+            Repr::Scalar(a) => *a += x,
+            Repr::Array(a) => a.mapv_inplace(|a| a + x),
+        }
+    }
+
     /// Adds `other` (of the same shape) into `self`: how fan-out gradients accumulate.
     #[inline]
     pub(crate) fn add_assign(&mut self, other: &Self) {
