@@ -214,6 +214,7 @@ macro_rules! binary_operator {
     ($Trait:ident, $method:ident, $Op:ident) => {
         impl<'t, T: Float> std_ops::$Trait<Var<'t, T>> for Var<'t, T> {
             type Output = Var<'t, T>;
+            #[inline]
             fn $method(self, rhs: Var<'t, T>) -> Var<'t, T> {
                 self.tape().apply($Op, &[self, rhs])
             }

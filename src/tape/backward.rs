@@ -146,6 +146,34 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         grad: &mut Tensor<T>,
         earlier: &mut [Option<Tensor<T>>],
     ) -> Result<()> {
+        let node = &self.nodes[i];
+        // A scalar node that nothing watches: one multiply-add per input, the tape's floor.
+        if self.unwatched
+            && let Some(derivatives) = node.scalar_derivatives()
+            && let Some(g) = grad.as_scalar()
+        {
+            for (&input, &d) in node.input_ids().iter().zip(derivatives) {
+                if self.nodes[input as usize].flags.requires_grad {
+                    add_scalar(&mut earlier[input as usize], g * d);
+                }
+            }
+            return Ok(());
+        }
+        if self.unwatched && node.op.get().is_none() {
+            return Ok(()); // a leaf or constant: nothing flows further
+        }
+        self.general_node(i, grad, earlier)
+    }
+
+    /// [`Step::node`] in general: hooks, observer, tensors. Kept out of line so the scalar
+    /// loop above stays small.
+    #[inline(never)]
+    fn general_node(
+        &mut self,
+        i: usize,
+        grad: &mut Tensor<T>,
+        earlier: &mut [Option<Tensor<T>>],
+    ) -> Result<()> {
         let (tape, nodes) = (self.tape, self.nodes);
         let node = &nodes[i];
         if let Some(hooks) = &self.hooks {
@@ -158,19 +186,7 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         let Some(op) = node.op() else {
             return Ok(());
         };
-        // A scalar node that nothing watches: one multiply-add per input, the tape's floor.
-        if self.unwatched
-            && let Some(derivatives) = node.scalar_derivatives()
-            && let Some(g) = grad.as_scalar()
-        {
-            for (&input, &d) in node.inputs.iter().zip(derivatives) {
-                if nodes[input as usize].flags.requires_grad {
-                    add_scalar(&mut earlier[input as usize], g * d);
-                }
-            }
-            return Ok(());
-        }
-        for (slot, &input) in node.inputs.iter().enumerate() {
+        for (slot, &input) in node.input_ids().iter().enumerate() {
             let input = input as usize;
             if !nodes[input].flags.requires_grad {
                 continue;
@@ -212,7 +228,7 @@ fn vjp<T: Float>(
     }
     let values = InputValues::of(nodes, node);
     let contribution = op.vjp(slot, values.as_slice(), &node.value, grad);
-    let source = &nodes[node.inputs[slot] as usize].value;
+    let source = &nodes[node.input_ids()[slot] as usize].value;
     if contribution.same_shape(source) {
         contribution
     } else {

@@ -26,7 +26,7 @@ impl<'a, T: Float> InputValues<'a, T> {
 
     /// The values of `node`'s inputs.
     pub(crate) fn of(nodes: &'a [Node<T>], node: &Node<T>) -> Self {
-        Self::gather(nodes, &node.inputs)
+        Self::gather(nodes, node.input_ids())
     }
 
     /// The values as a slice, in input order.

@@ -21,9 +21,8 @@ pub use var::Var;
 
 use inputs::{InputValues, ScalarValues};
 use names::Names;
-use node::{Flags, OpSlot};
+use node::{Flags, InputIds, OpSlot};
 
-use smallvec::SmallVec;
 use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -147,6 +146,7 @@ impl<T: Float> Tape<T> {
     }
 
     /// A differentiable leaf named `name`, from a plain number or a [`Tensor`].
+    #[inline]
     pub fn var(&self, name: &str, value: impl Into<Tensor<T>>) -> Var<'_, T> {
         self.push_leaf(false, Some(name), value.into())
     }
@@ -242,26 +242,28 @@ impl<T: Float> Tape<T> {
         inputs: &[Var<'_, T>],
         residual_slots: u8,
     ) -> Result<Var<'_, T>> {
-        let ids = node_ids(inputs);
+        let (inputs, arity) = InputIds::of(inputs);
+        let ids = inputs.as_slice(arity);
         let mut nodes = self.nodes.borrow_mut();
         let requires_grad = ids.iter().any(|&i| nodes[i as usize].flags.requires_grad);
-        let scalar = ScalarValues::gather(&nodes, &ids)
+        let scalar = ScalarValues::gather(&nodes, ids)
             .and_then(|x| ScalarNode::record(&op, x.as_slice(), requires_grad));
         let (value, derivatives) = match scalar {
             Some(node) => (Tensor::scalar(node.value), node.derivatives),
-            None => (self.forward(&op, &nodes, &ids)?, None),
+            None => (self.forward(&op, &nodes, ids)?, None),
         };
         let id = self.next_id(&nodes);
         nodes.push(Node {
             value,
             op: OpSlot::new(op),
-            inputs: ids,
+            inputs,
             name: None,
             layer: self.current_layer.get(),
             flags: Flags {
                 requires_grad,
                 constant: false,
                 scalar_derivatives: derivatives.is_some(),
+                arity,
                 residual_slots,
             },
             derivatives: derivatives.unwrap_or([T::zero(); 2]),
@@ -276,6 +278,7 @@ impl<T: Float> Tape<T> {
             .map_err(|e| e.in_layer(&self.layer_name(self.current_layer.get())))
     }
 
+    #[inline(always)]
     fn push_leaf(&self, constant: bool, name: Option<&str>, value: Tensor<T>) -> Var<'_, T> {
         let name = name.map(|n| self.names.borrow_mut().intern(n));
         let mut nodes = self.nodes.borrow_mut();
@@ -283,7 +286,7 @@ impl<T: Float> Tape<T> {
         nodes.push(Node {
             value,
             op: OpSlot::None,
-            inputs: SmallVec::new(),
+            inputs: InputIds::Two([0, 0]),
             name,
             layer: self.current_layer.get(),
             flags: Flags {
@@ -341,18 +344,6 @@ impl<T: Float> Tape<T> {
     pub fn var_at(&self, id: NodeId) -> Var<'_, T> {
         assert!(id.0 < self.len(), "node {} is not on this tape", id.0);
         Var::new(self, id)
-    }
-}
-
-/// The tape indices of `vars`, built from a full array for the usual one or two inputs:
-/// SmallVec's general `collect` costs more than the rest of recording a scalar op.
-#[inline]
-fn node_ids<T: Float>(vars: &[Var<'_, T>]) -> SmallVec<[u32; 2]> {
-    let id = |v: &Var<'_, T>| v.id().0 as u32;
-    match vars {
-        [a] => SmallVec::from_buf_and_len([id(a), 0], 1),
-        [a, b] => SmallVec::from_buf([id(a), id(b)]),
-        _ => vars.iter().map(id).collect(),
     }
 }
 

@@ -39,15 +39,22 @@ impl Hasher for Fnv1a {
 
 impl Names {
     /// The shared copy of `name`, allocated on its first use.
+    #[inline]
     pub(super) fn intern(&mut self, name: &str) -> Rc<str> {
-        // Compared byte by byte: names are a few bytes long, and a `memcmp` call costs more
-        // than the loop (this runs once per leaf).
+        // The same name as the last leaf: compared byte by byte (names are a few bytes long,
+        // and a `memcmp` call costs more than the loop; this runs once per leaf).
         if let Some(last) = &self.last
             && last.len() == name.len()
             && last.bytes().zip(name.bytes()).all(|(a, b)| a == b)
         {
             return Rc::clone(last);
         }
+        self.intern_new(name)
+    }
+
+    /// [`Names::intern`] for a name other than the last one.
+    #[inline(never)]
+    fn intern_new(&mut self, name: &str) -> Rc<str> {
         let shared = match self.known.get(name) {
             Some(known) => Rc::clone(known),
             None => {

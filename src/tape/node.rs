@@ -2,7 +2,6 @@
 //! fewer bytes and the less drop work each one carries, the closer a scalar tape runs to a
 //! plain `Vec` of numbers (docs/performance.md, benchmark 1).
 
-use smallvec::SmallVec;
 use std::rc::Rc;
 
 use super::{EdgeKind, LayerId, NodeId};
@@ -45,8 +44,7 @@ pub struct Input {
 pub struct Node<T: Float> {
     pub(super) value: Tensor<T>,
     pub(super) op: OpSlot<T>,
-    /// Input node indices in call order; two fit inline.
-    pub(super) inputs: SmallVec<[u32; 2]>,
+    pub(super) inputs: InputIds,
     pub(super) name: Option<Rc<str>>,
     pub(super) layer: LayerId,
     pub(super) flags: Flags,
@@ -89,6 +87,37 @@ impl<T: Float> OpSlot<T> {
     }
 }
 
+/// A node's input indices in call order: one or two inline (every op but concatenation, whose
+/// inputs go on the heap).
+pub(super) enum InputIds {
+    /// `flags.arity` of these are inputs (0 for a leaf or constant).
+    Two([u32; 2]),
+    Many(Box<[u32]>),
+}
+
+impl InputIds {
+    /// The ids of `vars`' nodes.
+    #[inline]
+    pub(super) fn of<T: Float>(vars: &[super::Var<'_, T>]) -> (Self, u8) {
+        let id = |v: &super::Var<'_, T>| v.id().0 as u32;
+        match vars {
+            [] => (InputIds::Two([0, 0]), 0),
+            [a] => (InputIds::Two([id(a), 0]), 1),
+            [a, b] => (InputIds::Two([id(a), id(b)]), 2),
+            _ => (InputIds::Many(vars.iter().map(id).collect()), 0),
+        }
+    }
+
+    /// The ids, given the node's `arity` flag.
+    #[inline]
+    pub(super) fn as_slice(&self, arity: u8) -> &[u32] {
+        match self {
+            InputIds::Two(ids) => &ids[..usize::from(arity)],
+            InputIds::Many(ids) => ids,
+        }
+    }
+}
+
 /// A node's one-bit facts, and which of its first eight input edges are residual edges (only
 /// [`Tape::residual`](super::Tape::residual) makes one, on slot 0).
 #[derive(Clone, Copy, Debug, Default)]
@@ -96,6 +125,8 @@ pub(super) struct Flags {
     pub(super) requires_grad: bool,
     pub(super) constant: bool,
     pub(super) scalar_derivatives: bool,
+    /// The number of inputs when they are inline.
+    pub(super) arity: u8,
     pub(super) residual_slots: u8,
 }
 
@@ -140,16 +171,22 @@ impl<T: Float> Node<T> {
     #[inline]
     pub fn inputs(&self) -> Inputs<'_> {
         Inputs {
-            ids: &self.inputs,
+            ids: self.input_ids(),
             next: 0,
             residual_slots: self.flags.residual_slots,
         }
     }
 
+    /// The tape indices of the inputs.
+    #[inline]
+    pub(super) fn input_ids(&self) -> &[u32] {
+        self.inputs.as_slice(self.flags.arity)
+    }
+
     /// The number of inputs.
     #[inline]
     pub fn arity(&self) -> usize {
-        self.inputs.len()
+        self.input_ids().len()
     }
 
     /// Input `slot`.
@@ -159,7 +196,7 @@ impl<T: Float> Node<T> {
     #[inline]
     pub fn input(&self, slot: usize) -> Input {
         Input {
-            node: NodeId(self.inputs[slot] as usize),
+            node: NodeId(self.input_ids()[slot] as usize),
             kind: edge_kind(self.flags.residual_slots, slot),
         }
     }
@@ -183,7 +220,7 @@ impl<T: Float> Node<T> {
     pub fn scalar_derivatives(&self) -> Option<&[T]> {
         self.flags
             .scalar_derivatives
-            .then(|| &self.derivatives[..self.inputs.len()])
+            .then(|| &self.derivatives[..self.flags.arity as usize])
     }
 
     /// True when the node depends on some leaf, so a gradient can flow to it.
