@@ -71,7 +71,7 @@ fn contract_example_matches_hand_derivation() {
     assert!(grads.wrt(b).is_none(), "constants keep no gradient");
     assert!(grads.wrt(h).is_some(), "intermediate nodes answer");
     let nodes = tape.nodes();
-    assert_eq!(tape.layer_name(nodes[h.id().0].layer()), "hidden");
+    assert_eq!(tape.layer_name(nodes.node(h.id().0).layer()), "hidden");
 }
 
 /// A shape mismatch names the op, both shapes and the layer.
@@ -118,7 +118,7 @@ fn layer_scope_closes_after_a_caught_panic() {
     }));
     assert!(caught.is_err());
     let after = a * 2.0;
-    assert_eq!(tape.layer_name(tape.nodes()[after.id().0].layer()), "");
+    assert_eq!(tape.layer_name(tape.nodes().node(after.id().0).layer()), "");
 }
 
 /// relu passes a NaN on (value and gradient) instead of swallowing it as 0, like PyTorch.

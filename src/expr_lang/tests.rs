@@ -184,7 +184,7 @@ fn constant_exponents_fold_to_powf() {
     let built = parse("x^(1/2)").unwrap().build(&tape, &values).unwrap();
     // Leaf x, then one powf node: the exponent's 1/2 is not recorded.
     assert_eq!(tape.len(), 2);
-    assert_eq!(tape.nodes()[1].op_label(), "powf(0.5)");
+    assert_eq!(tape.nodes().node(1).op_label(), "powf(0.5)");
     assert_eq!(built.output.value().item(), Some(2.0));
 }
 

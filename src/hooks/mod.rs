@@ -182,7 +182,7 @@ impl<T: Float> Tape<T> {
     /// # Panics
     /// If `op_output` is not an op node with an input `slot`.
     pub fn hook_edge(&self, op_output: Var<'_, T>, slot: usize, hook: impl GradHook<T> + 'static) {
-        let inputs = self.nodes()[op_output.id().0].inputs().len();
+        let inputs = self.nodes().node(op_output.id().0).inputs().len();
         assert!(
             slot < inputs,
             "hook_edge: node #{} has {inputs} inputs, so there is no input slot {slot}",

@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use super::{GradHook, HookContext, HookFiring, HookTarget, fire};
 use crate::error::Result;
-use crate::tape::{LayerId, Node, NodeId, Tape};
+use crate::tape::{LayerId, NodeId, NodeSpan, Tape};
 use crate::tensor::{Float, Tensor};
 
 /// The hooks of one sweep, resolved once at its start (so attaching during a sweep is not
@@ -52,12 +52,12 @@ impl<T: Float> HookRunner<T> {
     pub(crate) fn on_node(
         &self,
         tape: &Tape<T>,
-        nodes: &[Node<T>],
+        nodes: NodeSpan<'_, T>,
         id: NodeId,
         grad: &mut Tensor<T>,
         report: &mut impl FnMut(HookFiring),
     ) -> Result<()> {
-        let layer = nodes[id.0].layer();
+        let layer = nodes.node(id.0).layer();
         let direct = self.node.iter().filter(|(n, _)| *n == id).map(|(_, h)| h);
         let by_layer = self.layer_hooks(layer);
         for hook in direct.chain(by_layer) {
@@ -71,14 +71,14 @@ impl<T: Float> HookRunner<T> {
     pub(crate) fn on_edge(
         &self,
         tape: &Tape<T>,
-        nodes: &[Node<T>],
+        nodes: NodeSpan<'_, T>,
         id: NodeId,
         slot: usize,
         contribution: &mut Tensor<T>,
         report: &mut impl FnMut(HookFiring),
     ) -> Result<()> {
         for (_, _, hook) in self.edge.iter().filter(|(n, s, _)| *n == id && *s == slot) {
-            let input = nodes[id.0].input(slot).node;
+            let input = nodes.node(id.0).input(slot).node;
             let context = context(tape, nodes, id, Some((slot, input)));
             report(fire(hook.as_ref(), contribution, context)?);
         }
@@ -100,14 +100,14 @@ fn in_layer(path: &str, name: &str) -> bool {
 
 fn context<T: Float>(
     tape: &Tape<T>,
-    nodes: &[Node<T>],
+    nodes: NodeSpan<'_, T>,
     id: NodeId,
     edge: Option<(usize, NodeId)>,
 ) -> HookContext {
     HookContext {
         node: id,
         edge,
-        op: nodes[id.0].op_label(),
-        layer: tape.layer_name(nodes[id.0].layer()),
+        op: nodes.node(id.0).op_label(),
+        layer: tape.layer_name(nodes.node(id.0).layer()),
     }
 }

@@ -3,7 +3,7 @@
 
 use super::Expr;
 use crate::error::{Error, Result};
-use crate::tape::{Input, Node, NodeId, NodeKind, Tape};
+use crate::tape::{Input, NodeId, NodeKind, NodeSpan, Tape};
 use crate::tensor::Float;
 
 /// The largest tape a closed form is built for.
@@ -54,7 +54,7 @@ pub fn forward_expressions<T: Float>(tape: &Tape<T>, last: NodeId) -> Result<Vec
     let nodes = tape.nodes();
     let mut exprs: Vec<Expr> = Vec::with_capacity(last.0 + 1);
     let mut total = 0;
-    for (i, node) in nodes[..=last.0].iter().enumerate() {
+    for (i, node) in nodes.up_to(last).iter().enumerate() {
         let expr = match (&node.kind(), &node.name()) {
             (NodeKind::Op(op), _) => {
                 let expr = with_inputs(&mut exprs, &node.inputs().collect::<Vec<_>>(), |args| {
@@ -113,20 +113,22 @@ pub fn gradient<T: Float>(tape: &Tape<T>, output: NodeId, wrt: NodeId) -> Result
         return Ok(Expr::zero());
     }
     let nodes = tape.nodes();
-    let on_path = depends_on(&nodes[..=output.0], wrt);
+    let on_path = depends_on(nodes.up_to(output), wrt);
     let mut grads: Vec<Option<Expr>> = vec![None; output.0 + 1];
     grads[output.0] = Some(Expr::one());
     for i in (wrt.0 + 1..=output.0).rev() {
         // Taken, so each gradient is freed once it has been passed on.
-        let (Some(grad), NodeKind::Op(op)) = (grads[i].take(), &nodes[i].kind()) else {
+        let (Some(grad), NodeKind::Op(op)) = (grads[i].take(), nodes.node(i).kind()) else {
             continue;
         };
-        let inputs: Vec<Input> = nodes[i].inputs().collect();
+        let inputs: Vec<Input> = nodes.node(i).inputs().collect();
         let terms: Vec<(usize, Expr)> = with_inputs(&mut exprs, &inputs, |args| {
             inputs
                 .iter()
                 .enumerate()
-                .filter(|(_, input)| on_path[input.node.0] && nodes[input.node.0].requires_grad())
+                .filter(|(_, input)| {
+                    on_path[input.node.0] && nodes.node(input.node.0).requires_grad()
+                })
                 .map(|(slot, input)| (input.node.0, op.vjp_symbolic(slot, args, &grad)))
                 .collect()
         });
@@ -164,7 +166,7 @@ fn with_inputs<R>(exprs: &mut [Expr], inputs: &[Input], f: impl FnOnce(&[Expr]) 
 
 /// Which nodes depend on `wrt` (are `wrt` or have an input that does): the only ones whose
 /// gradients lead to `∂output/∂wrt`. One loop in creation (topological) order.
-fn depends_on<T: Float>(nodes: &[Node<T>], wrt: NodeId) -> Vec<bool> {
+fn depends_on<T: Float>(nodes: NodeSpan<'_, T>, wrt: NodeId) -> Vec<bool> {
     let mut depends = vec![false; nodes.len()];
     for (i, node) in nodes.iter().enumerate().skip(wrt.0) {
         depends[i] = i == wrt.0 || node.inputs().any(|x| depends[x.node.0]);

@@ -1,6 +1,7 @@
 //! The reverse sweep and the gradient store it returns.
 
-use super::{InputValues, Node, NodeId, Tape, Var};
+use super::node::flags;
+use super::{InputValues, NodeId, Nodes, Tape, Var};
 use crate::error::Result;
 use crate::hooks::{HookFiring, HookRunner};
 use crate::ops::Op;
@@ -110,7 +111,7 @@ pub(crate) fn sweep<T: Float>(
     // Nothing looks at single contributions: scalar ones go straight into their slots.
     step.unwatched = step.hooks.is_none() && !watches_edges(step.observer);
     let mut grads: Vec<Option<Tensor<T>>> = (0..=output.0).map(|_| None).collect();
-    grads[output.0] = Some(Tensor::ones(nodes[output.0].value.shape()));
+    grads[output.0] = Some(Tensor::ones(nodes.rows[output.0].value.shape()));
     // Every input of a node comes before it on the tape, so the node's gradient is borrowed
     // in place while the contributions go to the slots before it.
     let mut pending = grads.as_mut_slice();
@@ -129,7 +130,7 @@ pub(crate) fn sweep<T: Float>(
 /// What the sweep carries from node to node.
 struct Step<'a, T: Float, O> {
     tape: &'a Tape<T>,
-    nodes: &'a [Node<T>],
+    nodes: &'a Nodes<T>,
     hooks: Option<HookRunner<T>>,
     /// No hook and no observer looks at single contributions.
     unwatched: bool,
@@ -146,20 +147,21 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         grad: &mut Tensor<T>,
         earlier: &mut [Option<Tensor<T>>],
     ) -> Result<()> {
-        let node = &self.nodes[i];
+        let rows = &self.nodes.rows;
+        let row = &rows[i];
         // A scalar node that nothing watches: one multiply-add per input, the tape's floor.
         if self.unwatched
-            && let Some(derivatives) = node.scalar_derivatives()
+            && let Some(derivatives) = row.scalar_derivatives()
             && let Some(g) = grad.as_scalar()
         {
-            for (&input, &d) in node.input_ids().iter().zip(derivatives) {
-                if self.nodes[input as usize].flags.requires_grad {
+            for (&input, &d) in row.inputs.iter().zip(derivatives) {
+                if rows[input as usize].has(flags::REQUIRES_GRAD) {
                     add_scalar(&mut earlier[input as usize], g * d);
                 }
             }
             return Ok(());
         }
-        if self.unwatched && node.op.get().is_none() {
+        if self.unwatched && !row.has(flags::OP) {
             return Ok(()); // a leaf or constant: nothing flows further
         }
         self.general_node(i, grad, earlier)
@@ -175,30 +177,34 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         earlier: &mut [Option<Tensor<T>>],
     ) -> Result<()> {
         let (tape, nodes) = (self.tape, self.nodes);
-        let node = &nodes[i];
         if let Some(hooks) = &self.hooks {
             let observer = &mut *self.observer;
-            hooks.on_node(tape, nodes, NodeId(i), grad, &mut |f| {
+            hooks.on_node(tape, nodes.span(), NodeId(i), grad, &mut |f| {
                 observer.hook_fired(f)
             })?;
         }
         self.observer.node_complete(tape, NodeId(i), grad);
-        let Some(op) = node.op() else {
+        let Some(op) = nodes.op(i) else {
             return Ok(());
         };
-        for (slot, &input) in node.input_ids().iter().enumerate() {
+        for (slot, &input) in nodes.input_ids(i).iter().enumerate() {
             let input = input as usize;
-            if !nodes[input].flags.requires_grad {
+            if !nodes.rows[input].has(flags::REQUIRES_GRAD) {
                 continue;
             }
-            let mut contribution = vjp(op, slot, nodes, node, grad);
+            let mut contribution = vjp(op, slot, nodes, i, grad);
             self.observer
                 .edge(tape, NodeId(i), slot, grad, &contribution);
             if let Some(hooks) = &self.hooks {
                 let observer = &mut *self.observer;
-                hooks.on_edge(tape, nodes, NodeId(i), slot, &mut contribution, &mut |f| {
-                    observer.hook_fired(f)
-                })?;
+                hooks.on_edge(
+                    tape,
+                    nodes.span(),
+                    NodeId(i),
+                    slot,
+                    &mut contribution,
+                    &mut |f| observer.hook_fired(f),
+                )?;
             }
             let accumulated = accumulate(&mut earlier[input], contribution);
             self.observer
@@ -219,16 +225,17 @@ fn watches_edges<T: Float, O: SweepObserver<T> + ?Sized>(_: &O) -> bool {
 fn vjp<T: Float>(
     op: &dyn Op<T>,
     slot: usize,
-    nodes: &[Node<T>],
-    node: &Node<T>,
+    nodes: &Nodes<T>,
+    i: usize,
     grad: &Tensor<T>,
 ) -> Tensor<T> {
-    if let (Some(derivatives), Some(g)) = (node.scalar_derivatives(), grad.as_scalar()) {
+    let row = &nodes.rows[i];
+    if let (Some(derivatives), Some(g)) = (row.scalar_derivatives(), grad.as_scalar()) {
         return Tensor::scalar(g * derivatives[slot]);
     }
-    let values = InputValues::of(nodes, node);
-    let contribution = op.vjp(slot, values.as_slice(), &node.value, grad);
-    let source = &nodes[node.input_ids()[slot] as usize].value;
+    let values = InputValues::of(nodes, i);
+    let contribution = op.vjp(slot, values.as_slice(), &row.value, grad);
+    let source = &nodes.rows[nodes.input_ids(i)[slot] as usize].value;
     if contribution.same_shape(source) {
         contribution
     } else {

@@ -1,6 +1,6 @@
 //! An op node's input values, gathered for the op's rules.
 
-use super::Node;
+use super::{Nodes, node::Row};
 use crate::tensor::{Float, Tensor};
 
 /// The values of an op's inputs, as the `&[&Tensor]` that `Op::forward` and `Op::vjp`
@@ -15,8 +15,8 @@ pub(crate) enum InputValues<'a, T: Float> {
 
 impl<'a, T: Float> InputValues<'a, T> {
     /// The values of the nodes `ids`, looked up on `nodes`.
-    pub(crate) fn gather(nodes: &'a [Node<T>], ids: &[u32]) -> Self {
-        let value = |&i: &u32| &nodes[i as usize].value;
+    pub(super) fn gather(rows: &'a [Row<T>], ids: &[u32]) -> Self {
+        let value = |&i: &u32| &rows[i as usize].value;
         match ids {
             [a] => InputValues::Few([value(a), value(a)], 1),
             [a, b] => InputValues::Few([value(a), value(b)], 2),
@@ -24,9 +24,9 @@ impl<'a, T: Float> InputValues<'a, T> {
         }
     }
 
-    /// The values of `node`'s inputs.
-    pub(crate) fn of(nodes: &'a [Node<T>], node: &Node<T>) -> Self {
-        Self::gather(nodes, node.input_ids())
+    /// The values of node `i`'s inputs.
+    pub(super) fn of(nodes: &'a Nodes<T>, i: usize) -> Self {
+        Self::gather(&nodes.rows, nodes.input_ids(i))
     }
 
     /// The values as a slice, in input order.
@@ -51,8 +51,8 @@ impl<T: Float> ScalarValues<T> {
     /// The scalar values of the nodes `ids`, or `None` when one is an array or there are more
     /// than two.
     #[inline]
-    pub(crate) fn gather(nodes: &[Node<T>], ids: &[u32]) -> Option<Self> {
-        let value = |&i: &u32| nodes[i as usize].value.as_scalar();
+    pub(super) fn gather(rows: &[Row<T>], ids: &[u32]) -> Option<Self> {
+        let value = |&i: &u32| rows[i as usize].value.as_scalar();
         match ids {
             [a] => value(a).map(|a| ScalarValues {
                 values: [a, a],

@@ -16,12 +16,12 @@ mod var;
 pub use backward::Gradients;
 pub(crate) use backward::{SweepObserver, sweep};
 pub use graph::{Edge, EdgeKind, Graph};
-pub use node::{Input, Inputs, Node, NodeKind};
+pub use node::{Input, Inputs, Node, NodeKind, NodeSpan, Nodes};
 pub use var::Var;
 
 use inputs::{InputValues, ScalarValues};
 use names::Names;
-use node::{Flags, InputIds, OpSlot};
+use node::{Row, flags};
 
 use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::collections::HashMap;
@@ -100,12 +100,11 @@ impl Layers {
 /// assert_eq!(grads.wrt(w).unwrap().shape(), &[2, 2]);
 /// ```
 pub struct Tape<T: Float> {
-    nodes: RefCell<Vec<Node<T>>>,
+    nodes: RefCell<Nodes<T>>,
     layers: RefCell<Layers>,
     /// The innermost open layer, copied out of `layers` so recording a node reads one cell.
     current_layer: Cell<LayerId>,
     hooks: RefCell<HookTable<T>>,
-    names: RefCell<Names>,
 }
 
 impl<T: Float> Default for Tape<T> {
@@ -118,11 +117,10 @@ impl<T: Float> Tape<T> {
     /// An empty tape.
     pub fn new() -> Self {
         Tape {
-            nodes: RefCell::new(Vec::new()),
+            nodes: RefCell::new(Nodes::new()),
             layers: RefCell::new(Layers::new()),
             current_layer: Cell::new(LayerId(0)),
             hooks: RefCell::new(HookTable::default()),
-            names: RefCell::new(Names::default()),
         }
     }
 
@@ -133,7 +131,6 @@ impl<T: Float> Tape<T> {
         self.nodes.get_mut().clear();
         *self.layers.get_mut() = Layers::new();
         self.current_layer.set(LayerId(0));
-        self.names.get_mut().clear();
         self.hooks.get_mut().entries.clear();
     }
 
@@ -242,71 +239,74 @@ impl<T: Float> Tape<T> {
         inputs: &[Var<'_, T>],
         residual_slots: u8,
     ) -> Result<Var<'_, T>> {
-        let (inputs, arity) = InputIds::of(inputs);
-        let ids = inputs.as_slice(arity);
-        let mut nodes = self.nodes.borrow_mut();
-        let requires_grad = ids.iter().any(|&i| nodes[i as usize].flags.requires_grad);
-        let scalar = ScalarValues::gather(&nodes, ids)
+        let mut guard = self.nodes.borrow_mut();
+        let nodes = &mut *guard;
+        let (placed, arity, spilled) = nodes.place_inputs(inputs);
+        let ids = match spilled {
+            0 => &placed[..usize::from(arity)],
+            _ => &nodes.spilled[placed[0] as usize..],
+        };
+        let rows = &nodes.rows;
+        let requires_grad = ids
+            .iter()
+            .any(|&i| rows[i as usize].has(flags::REQUIRES_GRAD));
+        let scalar = ScalarValues::gather(rows, ids)
             .and_then(|x| ScalarNode::record(&op, x.as_slice(), requires_grad));
         let (value, derivatives) = match scalar {
             Some(node) => (Tensor::scalar(node.value), node.derivatives),
-            None => (self.forward(&op, &nodes, ids)?, None),
+            None => (self.forward(&op, rows, ids)?, None),
         };
-        let id = self.next_id(&nodes);
-        nodes.push(Node {
+        let id = next_id(rows);
+        let op = nodes.ops.intern(op);
+        let mut flags = flags::OP | spilled;
+        if requires_grad {
+            flags |= flags::REQUIRES_GRAD;
+        }
+        if derivatives.is_some() {
+            flags |= flags::SCALAR_DERIVATIVES;
+        }
+        nodes.rows.push(Row {
             value,
-            op: OpSlot::new(op),
-            inputs,
-            name: None,
-            layer: self.current_layer.get(),
-            flags: Flags {
-                requires_grad,
-                constant: false,
-                scalar_derivatives: derivatives.is_some(),
-                arity,
-                residual_slots,
-            },
             derivatives: derivatives.unwrap_or([T::zero(); 2]),
+            inputs: placed,
+            op,
+            name: Names::NONE,
+            layer: self.current_layer.get(),
+            flags,
+            arity,
+            residual_slots,
         });
         Ok(Var::new(self, id))
     }
 
     /// The tensor forward of an op, its error placed in the current layer.
     #[cold]
-    fn forward(&self, op: &dyn Op<T>, nodes: &[Node<T>], ids: &[u32]) -> Result<Tensor<T>> {
-        op.forward(InputValues::gather(nodes, ids).as_slice())
+    fn forward(&self, op: &dyn Op<T>, rows: &[Row<T>], ids: &[u32]) -> Result<Tensor<T>> {
+        op.forward(InputValues::gather(rows, ids).as_slice())
             .map_err(|e| e.in_layer(&self.layer_name(self.current_layer.get())))
     }
 
     #[inline(always)]
     fn push_leaf(&self, constant: bool, name: Option<&str>, value: Tensor<T>) -> Var<'_, T> {
-        let name = name.map(|n| self.names.borrow_mut().intern(n));
         let mut nodes = self.nodes.borrow_mut();
-        let id = self.next_id(&nodes);
-        nodes.push(Node {
+        let name = name.map_or(Names::NONE, |n| nodes.names.intern(n));
+        let id = next_id(&nodes.rows);
+        nodes.rows.push(Row {
             value,
-            op: OpSlot::None,
-            inputs: InputIds::Two([0, 0]),
+            derivatives: [T::zero(); 2],
+            inputs: [0; 2],
+            op: 0,
             name,
             layer: self.current_layer.get(),
-            flags: Flags {
-                requires_grad: !constant,
-                constant,
-                ..Flags::default()
+            flags: if constant {
+                flags::CONSTANT
+            } else {
+                flags::REQUIRES_GRAD
             },
-            derivatives: [T::zero(); 2],
+            arity: 0,
+            residual_slots: 0,
         });
         Var::new(self, id)
-    }
-
-    /// The id the next node gets (inputs are stored as `u32`).
-    #[inline]
-    fn next_id(&self, nodes: &[Node<T>]) -> NodeId {
-        assert!(
-            nodes.len() < u32::MAX as usize,
-            "a tape holds fewer than 2³² nodes"
-        );
-        NodeId(nodes.len())
     }
 
     /// The number of recorded nodes.
@@ -323,8 +323,8 @@ impl<T: Float> Tape<T> {
     ///
     /// # Panics
     /// If called while the tape is recording (from inside an op's forward).
-    pub fn nodes(&self) -> Ref<'_, [Node<T>]> {
-        Ref::map(self.nodes.borrow(), |n| n.as_slice())
+    pub fn nodes(&self) -> Ref<'_, Nodes<T>> {
+        self.nodes.borrow()
     }
 
     /// The full path of a layer (`""` for the top level).
@@ -366,4 +366,14 @@ impl<T: Float> ScalarNode<T> {
         };
         Some(ScalarNode { value, derivatives })
     }
+}
+
+/// The id of the next node (inputs are stored as `u32`).
+#[inline]
+fn next_id<T: Float>(rows: &[Row<T>]) -> NodeId {
+    assert!(
+        rows.len() < u32::MAX as usize,
+        "a tape holds fewer than 2³² nodes"
+    );
+    NodeId(rows.len())
 }

@@ -1,17 +1,18 @@
 //! Interned leaf and constant names.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::rc::Rc;
 
-/// The names of leaves and constants, interned. A model names the same few parameters over and
-/// over (each pass of a loop, each step after a reset), so each distinct name is allocated once
-/// per tape, not once per node.
+/// The names of leaves and constants, interned: a node stores a `u32`. A model names the same
+/// few parameters over and over (each pass of a loop, each step after a reset), so each
+/// distinct name is allocated once per tape, not once per node.
 #[derive(Debug, Default)]
 pub(super) struct Names {
-    known: HashSet<Rc<str>, BuildHasherDefault<Fnv1a>>,
-    /// The name interned last: a loop that creates `w` on every pass skips the hash lookup.
-    last: Option<Rc<str>>,
+    list: Vec<Box<str>>,
+    known: HashMap<Box<str>, u32, BuildHasherDefault<Fnv1a>>,
+    /// The name interned last, plus one (0: none): a loop that creates `w` on every pass skips
+    /// the hash lookup.
+    last: u32,
 }
 
 /// FNV-1a: names are a few bytes long, and std's SipHash costs more on them than the
@@ -38,38 +39,50 @@ impl Hasher for Fnv1a {
 }
 
 impl Names {
-    /// The shared copy of `name`, allocated on its first use.
+    /// The id of no name.
+    pub(super) const NONE: u32 = u32::MAX;
+
+    /// The id of `name`, allocated on its first use.
     #[inline]
-    pub(super) fn intern(&mut self, name: &str) -> Rc<str> {
+    pub(super) fn intern(&mut self, name: &str) -> u32 {
         // The same name as the last leaf: compared byte by byte (names are a few bytes long,
         // and a `memcmp` call costs more than the loop; this runs once per leaf).
-        if let Some(last) = &self.last
-            && last.len() == name.len()
-            && last.bytes().zip(name.bytes()).all(|(a, b)| a == b)
+        if let Some(last) = self.last.checked_sub(1)
+            && let Some(known) = self.list.get(last as usize)
+            && known.len() == name.len()
+            && known.bytes().zip(name.bytes()).all(|(a, b)| a == b)
         {
-            return Rc::clone(last);
+            return last;
         }
         self.intern_new(name)
     }
 
     /// [`Names::intern`] for a name other than the last one.
     #[inline(never)]
-    fn intern_new(&mut self, name: &str) -> Rc<str> {
-        let shared = match self.known.get(name) {
-            Some(known) => Rc::clone(known),
+    fn intern_new(&mut self, name: &str) -> u32 {
+        let id = match self.known.get(name) {
+            Some(&id) => id,
             None => {
-                let new: Rc<str> = Rc::from(name);
-                self.known.insert(Rc::clone(&new));
-                new
+                let id = self.list.len() as u32;
+                self.list.push(name.into());
+                self.known.insert(name.into(), id);
+                id
             }
         };
-        self.last = Some(Rc::clone(&shared));
-        shared
+        self.last = id + 1;
+        id
+    }
+
+    /// The name with id `id` (`None` for [`Names::NONE`]).
+    #[inline]
+    pub(super) fn get(&self, id: u32) -> Option<&str> {
+        self.list.get(id as usize).map(|name| &**name)
     }
 
     /// Forgets every name (the nodes holding them are gone).
     pub(super) fn clear(&mut self) {
+        self.list.clear();
         self.known.clear();
-        self.last = None;
+        self.last = 0;
     }
 }

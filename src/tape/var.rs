@@ -40,20 +40,17 @@ impl<'t, T: Float> Var<'t, T> {
 
     /// The forward value (a copy; scalars are stored inline, so this is cheap for them).
     pub fn value(self) -> Tensor<T> {
-        self.tape.nodes()[self.id.0].value.clone()
+        self.tape.nodes().node(self.id.0).value().clone()
     }
 
     /// The value's shape.
     pub fn shape(self) -> Vec<usize> {
-        self.tape.nodes()[self.id.0].value.shape().to_vec()
+        self.tape.nodes().node(self.id.0).value().shape().to_vec()
     }
 
     /// The name given to a leaf or constant.
     pub fn name(self) -> Option<String> {
-        self.tape.nodes()[self.id.0]
-            .name
-            .as_deref()
-            .map(str::to_string)
+        self.tape.nodes().node(self.id.0).name().map(str::to_string)
     }
 
     /// Reverse-mode gradients of this var with respect to every node on a path to it.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::record::{node_name, scalar_local_derivative};
 use super::summary::{Summary, num};
-use crate::tape::{Node, NodeId};
+use crate::tape::{Node, NodeId, NodeSpan};
 use crate::tensor::{Float, Tensor};
 
 /// The first non-finite value forward and the first non-finite product backward.
@@ -78,22 +78,23 @@ pub(crate) struct Namer<'a> {
 }
 
 impl Namer<'_> {
-    fn operand<T: Float>(&self, nodes: &[Node<T>], id: NodeId) -> Operand {
+    fn operand<T: Float>(&self, nodes: NodeSpan<'_, T>, id: NodeId) -> Operand {
         Operand {
             node: id,
             name: node_name(nodes, id.0),
-            value: Summary::of(nodes[id.0].value(), self.full_values),
+            value: Summary::of(nodes.node(id.0).value(), self.full_values),
         }
     }
 
-    fn operands<T: Float>(&self, nodes: &[Node<T>], i: usize) -> Vec<Operand> {
-        nodes[i]
+    fn operands<T: Float>(&self, nodes: NodeSpan<'_, T>, i: usize) -> Vec<Operand> {
+        nodes
+            .node(i)
             .inputs()
             .map(|x| self.operand(nodes, x.node))
             .collect()
     }
 
-    fn layer<T: Float>(&self, node: &Node<T>) -> String {
+    fn layer<T: Float>(&self, node: Node<'_, T>) -> String {
         self.layers
             .get(node.layer().0 as usize)
             .cloned()
@@ -103,14 +104,14 @@ impl Namer<'_> {
 
 /// The first node (in tape order) whose value is not finite.
 pub(crate) fn first_non_finite_value<T: Float>(
-    nodes: &[Node<T>],
+    nodes: NodeSpan<'_, T>,
     namer: &Namer,
 ) -> Option<ForwardAnomaly> {
     let i = nodes.iter().position(|n| !n.value().all_finite())?;
     Some(ForwardAnomaly {
         node: namer.operand(nodes, NodeId(i)),
-        op: nodes[i].op_label(),
-        layer: namer.layer(&nodes[i]),
+        op: nodes.node(i).op_label(),
+        layer: namer.layer(nodes.node(i)),
         operands: namer.operands(nodes, i),
     })
 }
@@ -133,7 +134,7 @@ impl BackwardWatch {
     /// is not.
     pub(crate) fn edge<T: Float>(
         &mut self,
-        nodes: &[Node<T>],
+        nodes: NodeSpan<'_, T>,
         namer: &Namer,
         (i, slot): (usize, usize),
         upstream: &Tensor<T>,
@@ -142,9 +143,11 @@ impl BackwardWatch {
         if self.found.is_some() || !self.upstream_finite || contribution.all_finite() {
             return;
         }
-        let node = &nodes[i];
+        let node = nodes.node(i);
         let operands_finite = node.value().all_finite()
-            && node.inputs().all(|x| nodes[x.node.0].value().all_finite());
+            && node
+                .inputs()
+                .all(|x| nodes.node(x.node.0).value().all_finite());
         if !operands_finite {
             return;
         }

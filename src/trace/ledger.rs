@@ -6,7 +6,7 @@ use std::ops::Deref;
 
 use super::record::node_name;
 use super::summary::{norm, num, tensor_norm};
-use crate::tape::{Gradients, Node, NodeId, NodeKind};
+use crate::tape::{Gradients, NodeId, NodeKind, NodeSpan};
 use crate::tensor::Float;
 
 /// The per-layer ledger: one row per layer, from the loss back to the input.
@@ -93,7 +93,7 @@ pub struct LayerRow {
 
 /// What the ledger needs besides the nodes and gradients.
 pub(crate) struct LedgerInput<'a, T: Float> {
-    pub nodes: &'a [Node<T>],
+    pub nodes: NodeSpan<'a, T>,
     pub grads: &'a Gradients<T>,
     pub layers: &'a [String],
     pub exploding: f64,
@@ -148,7 +148,7 @@ fn sort_roles<T: Float>(input: &LedgerInput<T>) -> (Vec<Roles>, Vec<usize>) {
     for (i, node) in nodes.iter().enumerate() {
         let layer = node.layer().0 as usize;
         for x in node.inputs() {
-            if nodes[x.node.0].layer() != node.layer() {
+            if nodes.node(x.node.0).layer() != node.layer() {
                 consumed_outside[x.node.0] = true;
                 if layer != 0 && has_grad(x.node.0) {
                     entries.push((layer, x.node.0));
@@ -167,10 +167,10 @@ fn sort_roles<T: Float>(input: &LedgerInput<T>) -> (Vec<Roles>, Vec<usize>) {
     let consumers = consumer_layer_counts(&entries, nodes.len());
     let mut shared = Vec::new();
     for &(layer, m) in &entries {
-        match nodes[m].kind() {
+        match nodes.node(m).kind() {
             NodeKind::Op(_) => roles[layer].inputs.push(m),
             _ if consumers[m] == 1 => roles[layer].leaf_inputs.push(m),
-            _ if nodes[m].layer().0 == 0 => shared.push(m),
+            _ if nodes.node(m).layer().0 == 0 => shared.push(m),
             _ => {}
         }
     }

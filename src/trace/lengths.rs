@@ -5,7 +5,7 @@ use smallvec::SmallVec;
 
 use super::record::node_name;
 use super::summary::{num, tensor_norm};
-use crate::tape::{EdgeKind, Input, Node, NodeId, NodeKind};
+use crate::tape::{EdgeKind, Input, NodeId, NodeKind, NodeSpan};
 use crate::tensor::{Float, Tensor};
 
 /// A leaf's gradient split by the length of the paths it arrives through.
@@ -43,15 +43,19 @@ pub struct LengthPart {
 }
 
 /// The cost of an edge in path length (see [`LengthSplit`]).
-pub(crate) fn edge_length<T: Float>(nodes: &[Node<T>], input: &Input, consumer: usize) -> usize {
-    let layer = nodes[consumer].layer();
-    let source = &nodes[input.node.0];
+pub(crate) fn edge_length<T: Float>(
+    nodes: NodeSpan<'_, T>,
+    input: &Input,
+    consumer: usize,
+) -> usize {
+    let layer = nodes.node(consumer).layer();
+    let source = nodes.node(input.node.0);
     let inside = matches!(source.kind(), NodeKind::Op(_)) && source.layer() == layer;
     usize::from(layer.0 != 0 && !inside && input.kind != EdgeKind::Residual)
 }
 
 /// True when some node up to the output lies in a layer.
-pub(crate) fn has_layers<T: Float>(nodes: &[Node<T>]) -> bool {
+pub(crate) fn has_layers<T: Float>(nodes: NodeSpan<'_, T>) -> bool {
     nodes.iter().any(|n| n.layer().0 != 0)
 }
 
@@ -62,23 +66,25 @@ pub(crate) struct Splitter<T: Float> {
 
 impl<T: Float> Splitter<T> {
     /// Seeds the output with `∂L/∂L = 1` at length 0.
-    pub(crate) fn new(nodes: &[Node<T>], output: NodeId) -> Self {
+    pub(crate) fn new(nodes: NodeSpan<'_, T>, output: NodeId) -> Self {
         let mut parts: Vec<Vec<(usize, Tensor<T>)>> = vec![Vec::new(); output.0 + 1];
-        parts[output.0].push((0, Tensor::ones(nodes[output.0].value().shape())));
+        parts[output.0].push((0, Tensor::ones(nodes.node(output.0).value().shape())));
         Splitter { parts }
     }
 
     /// Node `i`'s parts are complete: send each through the op's VJP to the inputs.
-    pub(crate) fn node_complete(&mut self, nodes: &[Node<T>], i: usize) {
-        let node = &nodes[i];
+    pub(crate) fn node_complete(&mut self, nodes: NodeSpan<'_, T>, i: usize) {
+        let node = nodes.node(i);
         let NodeKind::Op(op) = node.kind() else {
             return; // a leaf keeps its parts for the report
         };
         let parts = std::mem::take(&mut self.parts[i]);
-        let values: SmallVec<[&Tensor<T>; 2]> =
-            node.inputs().map(|x| nodes[x.node.0].value()).collect();
+        let values: SmallVec<[&Tensor<T>; 2]> = node
+            .inputs()
+            .map(|x| nodes.node(x.node.0).value())
+            .collect();
         for (slot, input) in node.inputs().enumerate() {
-            let source = &nodes[input.node.0];
+            let source = nodes.node(input.node.0);
             if !source.requires_grad() {
                 continue;
             }
@@ -97,10 +103,10 @@ impl<T: Float> Splitter<T> {
     }
 
     /// The split of every leaf that received gradient, in tape order.
-    pub(crate) fn leaf_splits(self, nodes: &[Node<T>]) -> Vec<LengthSplit> {
+    pub(crate) fn leaf_splits(self, nodes: NodeSpan<'_, T>) -> Vec<LengthSplit> {
         let mut splits = Vec::new();
         for (i, mut parts) in self.parts.into_iter().enumerate() {
-            if parts.is_empty() || !matches!(nodes[i].kind(), NodeKind::Leaf) {
+            if parts.is_empty() || !matches!(nodes.node(i).kind(), NodeKind::Leaf) {
                 continue;
             }
             parts.sort_by_key(|(length, _)| *length);
@@ -150,9 +156,9 @@ mod tests {
         let loss = h2.square().sum();
         let grads = loss.backward();
         let nodes = tape.nodes();
-        let mut splitter = Splitter::new(&nodes, loss.id());
+        let mut splitter = Splitter::new(nodes.span(), loss.id());
         for i in (0..=loss.id().0).rev() {
-            splitter.node_complete(&nodes, i);
+            splitter.node_complete(nodes.span(), i);
         }
         let parts = std::mem::take(&mut splitter.parts[0]);
         let mut lengths: Vec<usize> = parts.iter().map(|(l, _)| *l).collect();

@@ -298,7 +298,7 @@ impl Trace {
         let same_output = self.output.0 < tape.len()
             && self
                 .node(self.output)
-                .is_none_or(|n| *n.op == *tape.nodes()[self.output.0].op_label());
+                .is_none_or(|n| *n.op == *tape.nodes().node(self.output.0).op_label());
         if !same_output {
             return Err(Error::invalid(
                 "symbolic_gradient",

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::summary::{Summary, num};
 use crate::ops::Op;
 use crate::symbolic::Expr;
-use crate::tape::{EdgeKind, Input, Node, NodeId, NodeKind};
+use crate::tape::{EdgeKind, Input, Node, NodeId, NodeKind, NodeSpan};
 use crate::tensor::{Float, Tensor};
 
 /// One node of the traced graph.
@@ -80,10 +80,10 @@ pub(crate) struct Tables {
 }
 
 /// Where each node's edges start in the edge table (one entry per node, plus the total).
-pub(crate) fn edge_offsets<T: Float>(nodes: &[Node<T>]) -> Vec<usize> {
+pub(crate) fn edge_offsets<T: Float>(nodes: NodeSpan<'_, T>) -> Vec<usize> {
     let mut offsets = Vec::with_capacity(nodes.len() + 1);
     let mut next = 0;
-    for node in nodes {
+    for node in nodes.iter() {
         offsets.push(next);
         next += node.inputs().len();
     }
@@ -97,7 +97,11 @@ pub(crate) fn edge_offsets<T: Float>(nodes: &[Node<T>]) -> Vec<usize> {
 ///
 /// This runs once per node of graphs with a million nodes, so op nodes get no name string
 /// and op labels are interned.
-pub(crate) fn tables<T: Float>(nodes: &[Node<T>], full_values: usize, formulas: bool) -> Tables {
+pub(crate) fn tables<T: Float>(
+    nodes: NodeSpan<'_, T>,
+    full_values: usize,
+    formulas: bool,
+) -> Tables {
     let mut symbols: Option<Vec<Expr>> = formulas.then(|| {
         nodes
             .iter()
@@ -132,12 +136,12 @@ pub(crate) fn tables<T: Float>(nodes: &[Node<T>], full_values: usize, formulas: 
 /// Appends the edges into node `i`, with formulas over the inputs' symbols when given, and
 /// returns the node's forward formula (with symbols, for an op node).
 fn push_edge_records<T: Float>(
-    nodes: &[Node<T>],
+    nodes: NodeSpan<'_, T>,
     mut symbols: Option<&mut [Expr]>,
     i: usize,
     edges: &mut Vec<EdgeRecord>,
 ) -> Option<String> {
-    let node = &nodes[i];
+    let node = nodes.node(i);
     let op = node.op()?;
     let inputs: SmallVec<[Input; 2]> = node.inputs().collect();
     let args = symbols.as_deref_mut().map(|s| lend_args(s, &inputs));
@@ -203,7 +207,7 @@ impl<T: Float> Default for Labels<T> {
 }
 
 impl<T: Float> Labels<T> {
-    fn of(&mut self, node: &Node<T>) -> Arc<str> {
+    fn of(&mut self, node: Node<'_, T>) -> Arc<str> {
         let op: &dyn Op<T> = match node.kind() {
             NodeKind::Leaf => return self.by_text[0].clone(),
             NodeKind::Constant => return self.by_text[1].clone(),
@@ -234,20 +238,22 @@ impl<T: Float> Labels<T> {
 /// `∂node/∂input[slot]` as a number when the input and the node are scalars: the op's
 /// vector-Jacobian product with upstream gradient 1.
 pub(crate) fn scalar_local_derivative<T: Float>(
-    nodes: &[Node<T>],
+    nodes: NodeSpan<'_, T>,
     i: usize,
     slot: usize,
 ) -> Option<f64> {
-    let node = &nodes[i];
+    let node = nodes.node(i);
     let NodeKind::Op(op) = &node.kind() else {
         return None;
     };
-    let source = &nodes[node.input(slot).node.0];
+    let source = nodes.node(node.input(slot).node.0);
     if node.value().ndim() != 0 || source.value().ndim() != 0 {
         return None;
     }
-    let inputs: SmallVec<[&Tensor<T>; 2]> =
-        node.inputs().map(|x| nodes[x.node.0].value()).collect();
+    let inputs: SmallVec<[&Tensor<T>; 2]> = node
+        .inputs()
+        .map(|x| nodes.node(x.node.0).value())
+        .collect();
     let one = Tensor::scalar(T::one());
     op.vjp(slot, &inputs, node.value(), &one)
         .item()
@@ -255,20 +261,20 @@ pub(crate) fn scalar_local_derivative<T: Float>(
 }
 
 /// The name of node `i` in formulas and reports (see [`NodeRecord::display_name`]).
-pub(crate) fn node_name<T: Float>(nodes: &[Node<T>], i: usize) -> String {
+pub(crate) fn node_name<T: Float>(nodes: NodeSpan<'_, T>, i: usize) -> String {
     stored_name(nodes, i).unwrap_or_else(|| indexed('u', i))
 }
 
 /// The name a node record stores: `None` for op nodes (named `uᵢ` on display).
-fn stored_name<T: Float>(nodes: &[Node<T>], i: usize) -> Option<String> {
-    match nodes[i].kind() {
+fn stored_name<T: Float>(nodes: NodeSpan<'_, T>, i: usize) -> Option<String> {
+    match nodes.node(i).kind() {
         NodeKind::Op(_) => None,
-        _ => Some(symbol(i, &nodes[i]).to_string()),
+        _ => Some(symbol(i, nodes.node(i)).to_string()),
     }
 }
 
 /// The expression that stands for node `i` in its consumers' formulas.
-fn symbol<T: Float>(i: usize, node: &Node<T>) -> Expr {
+fn symbol<T: Float>(i: usize, node: Node<'_, T>) -> Expr {
     match (&node.kind(), &node.name()) {
         (NodeKind::Op(_), _) => Expr::Sym(indexed('u', i)),
         (_, Some(name)) => Expr::sym(*name),
@@ -308,7 +314,7 @@ mod tests {
         let x = tape.var("x", 2.0);
         let y = x.powf(2.0) * x.powf(3.0) * x;
         let _ = y;
-        let t = tables(&tape.nodes(), 16, false);
+        let t = tables(tape.nodes().span(), 16, false);
         let labels: Vec<&str> = t.nodes.iter().map(|n| &*n.op).collect();
         assert_eq!(labels, ["leaf", "powf(2)", "powf(3)", "mul", "mul"]);
         assert!(Arc::ptr_eq(&t.nodes[3].op, &t.nodes[4].op));
@@ -328,7 +334,7 @@ mod tests {
         let w = tape.var("w", 0.5);
         let x = tape.var("x", 2.0);
         let _y = (w * x).tanh();
-        let t = tables(&tape.nodes(), 16, true);
+        let t = tables(tape.nodes().span(), 16, true);
         let names: Vec<Cow<str>> = t.nodes.iter().map(|n| n.display_name()).collect();
         assert_eq!(names, ["w", "x", "u₂", "u₃"]);
         let labels: Vec<&str> = t.nodes.iter().map(|n| &*n.op).collect();

@@ -31,7 +31,7 @@ impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
             log.node_complete(grad);
         }
         if let Some(splitter) = &mut self.splitter {
-            splitter.node_complete(&tape.nodes(), node.0);
+            splitter.node_complete(tape.nodes().span(), node.0);
         }
         if let Some(watch) = &mut self.watch {
             watch.node_complete(grad);
@@ -51,7 +51,13 @@ impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
         }
         if let Some(watch) = &mut self.watch {
             let nodes = tape.nodes();
-            watch.edge(&nodes, &self.namer, (node.0, slot), upstream, contribution);
+            watch.edge(
+                nodes.span(),
+                &self.namer,
+                (node.0, slot),
+                upstream,
+                contribution,
+            );
         }
     }
 
@@ -80,11 +86,11 @@ pub(crate) fn run<T: Float>(
     let mut recorder = prepare(tape, output, &options, namer);
     let forward = options.anomalies.then(|| {
         let nodes = tape.nodes();
-        first_non_finite_value(&nodes[..=output.0], &recorder.namer)
+        first_non_finite_value(nodes.up_to(output), &recorder.namer)
     });
     let grads = sweep(tape, output, &mut recorder)?;
     let nodes = tape.nodes();
-    let nodes = &nodes[..=output.0];
+    let nodes = nodes.up_to(output);
     let ledger = ledger(&LedgerInput {
         nodes,
         grads: &grads,
@@ -110,7 +116,7 @@ pub(crate) fn run<T: Float>(
         schema: SCHEMA.to_string(),
         element: T::NAME.to_string(),
         output,
-        value: Summary::of(nodes[output.0].value(), options.full_values),
+        value: Summary::of(nodes.node(output.0).value(), options.full_values),
         layers: layers.clone(),
         nodes: node_records,
         edges,
@@ -135,7 +141,7 @@ fn prepare<'a, T: Float>(
     namer: Namer<'a>,
 ) -> Recorder<'a, T> {
     let nodes = tape.nodes();
-    let nodes = &nodes[..=output.0];
+    let nodes = nodes.up_to(output);
     let graph = options.records_graph();
     Recorder {
         tables: graph.then(|| tables(nodes, options.full_values, options.formulas)),
