@@ -254,7 +254,16 @@ impl<T: Float> Tape<T> {
             .and_then(|x| ScalarNode::record(&op, x.as_slice(), requires_grad));
         let (value, derivatives) = match scalar {
             Some(node) => (Tensor::scalar(node.value), node.derivatives),
-            None => (self.forward(&op, rows, ids)?, None),
+            None => match self.forward(&op, rows, ids) {
+                Ok(value) => (value, None),
+                Err(e) => {
+                    // No node: the inputs a concatenation spilled go too.
+                    let placed_spill = if spilled == 0 { 0 } else { inputs.len() };
+                    let keep = nodes.spilled.len() - placed_spill;
+                    nodes.spilled.truncate(keep);
+                    return Err(e);
+                }
+            },
         };
         let id = next_id(rows);
         let op = nodes.ops.intern(op);
@@ -319,7 +328,8 @@ impl<T: Float> Tape<T> {
         self.nodes.borrow().is_empty()
     }
 
-    /// Read access to the recorded nodes, in creation (topological) order.
+    /// Read access to the recorded nodes, in creation (topological) order:
+    /// `tape.nodes().node(i)` is node `i` (see [`Nodes`] and [`Node`]).
     ///
     /// # Panics
     /// If called while the tape is recording (from inside an op's forward).
