@@ -25,7 +25,10 @@ struct Recorder<'a, T: Float> {
     hooks: Vec<HookFiring>,
 }
 
+// Inlined into the sweep, so that the parts that are off cost one test each: ledger-only
+// tracing then runs the untraced loop.
 impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
+    #[inline]
     fn node_complete(&mut self, tape: &Tape<T>, node: NodeId, grad: &Tensor<T>) {
         if let Some(log) = &mut self.log {
             log.node_complete(grad);
@@ -38,6 +41,7 @@ impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
         }
     }
 
+    #[inline]
     fn edge(
         &mut self,
         tape: &Tape<T>,
@@ -59,6 +63,7 @@ impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
         self.hooks.push(firing);
     }
 
+    #[inline]
     fn accumulated(&mut self, _tape: &Tape<T>, _node: NodeId, _slot: usize, acc: &Tensor<T>) {
         if let Some(log) = &mut self.log {
             log.accumulated(acc);
