@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
-use super::record::EdgeRecord;
+use super::record::Tables;
 use super::summary::{Summary, num, tensor_norm};
 use crate::tape::{EdgeKind, NodeId};
 use crate::tensor::{Float, Tensor};
@@ -59,8 +59,6 @@ pub struct EventLabels<'a> {
 /// sweep reports the input's accumulated gradient (the next call, for the same edge): no
 /// event is moved after it is built.
 pub(crate) struct EventLog {
-    /// Where each node's edges start in the edge table.
-    offsets: Vec<usize>,
     full_values: usize,
     record_events: bool,
     events: Vec<Event>,
@@ -69,19 +67,12 @@ pub(crate) struct EventLog {
 }
 
 impl EventLog {
-    /// A log for a graph whose node `i` has its edges from `offsets[i]` on; the last offset
-    /// is the number of edges, an upper bound on the number of events.
-    pub(crate) fn new(offsets: Vec<usize>, full_values: usize, record_events: bool) -> Self {
-        let capacity = if record_events {
-            offsets.last().copied().unwrap_or(0)
-        } else {
-            0
-        };
+    /// A log for a graph of `edges` edges (an upper bound on the number of events).
+    pub(crate) fn new(edges: usize, full_values: usize, record_events: bool) -> Self {
         EventLog {
-            offsets,
             full_values,
             record_events,
-            events: Vec::with_capacity(capacity),
+            events: Vec::with_capacity(if record_events { edges } else { 0 }),
             upstream: Summary::Scalar(f64::NAN),
         }
     }
@@ -98,13 +89,13 @@ impl EventLog {
     #[inline]
     pub(crate) fn edge<T: Float>(
         &mut self,
-        edges: &mut [EdgeRecord],
+        tables: &mut Tables,
         node: NodeId,
         slot: usize,
         contribution: &Tensor<T>,
     ) {
-        let index = self.offsets[node.0] + slot;
-        let edge = &mut edges[index];
+        let index = tables.edge_index(node, slot);
+        let edge = &mut tables.edges[index];
         if !self.record_events {
             edge.flow = Some(tensor_norm(contribution));
             return;

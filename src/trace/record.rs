@@ -77,10 +77,20 @@ pub struct EdgeRecord {
 pub(crate) struct Tables {
     pub nodes: Vec<NodeRecord>,
     pub edges: Vec<EdgeRecord>,
+    /// Where each node's edges start in `edges` (one entry per node, plus the total).
+    pub offsets: Vec<usize>,
+}
+
+impl Tables {
+    /// The index in `edges` of input `slot` of node `node`.
+    #[inline]
+    pub(crate) fn edge_index(&self, node: NodeId, slot: usize) -> usize {
+        self.offsets[node.0] + slot
+    }
 }
 
 /// Where each node's edges start in the edge table (one entry per node, plus the total).
-pub(crate) fn edge_offsets<T: Float>(nodes: &[Node<T>]) -> Vec<usize> {
+fn edge_offsets<T: Float>(nodes: &[Node<T>]) -> Vec<usize> {
     let mut offsets = Vec::with_capacity(nodes.len() + 1);
     let mut next = 0;
     for node in nodes {
@@ -113,23 +123,20 @@ pub(crate) fn tables<T: Float>(nodes: &[Node<T>], full_values: usize, formulas: 
             grad: None,
         })
         .collect();
-    let mut edges = Vec::with_capacity(edge_count(nodes));
+    let offsets = edge_offsets(nodes);
+    let mut edges = Vec::with_capacity(offsets[nodes.len()]);
     for i in 0..nodes.len() {
         push_edge_records(nodes, i, &mut edges);
     }
     let mut tables = Tables {
         nodes: records,
         edges,
+        offsets,
     };
     if formulas {
         write_formulas(nodes, &mut tables);
     }
     tables
-}
-
-/// The number of edges into `nodes`.
-fn edge_count<T: Float>(nodes: &[Node<T>]) -> usize {
-    nodes.iter().map(Node::arity).sum()
 }
 
 /// Appends the edges into node `i`, without formulas.
