@@ -177,9 +177,9 @@ fn write_formulas<T: Float>(nodes: &[Node<T>], tables: &mut Tables) {
         let inputs: SmallVec<[Input; 2]> = node.inputs().collect();
         let args = lend_args(&mut symbols, &inputs);
         for (slot, edge) in (0..inputs.len()).zip(&mut edges) {
-            edge.formula = Some(op.local_derivative(slot, &args).to_string());
+            edge.formula = Some(op.local_derivative(slot, &args).to_text());
         }
-        tables.nodes[i].formula = Some(op.symbolic(&args).to_string());
+        tables.nodes[i].formula = Some(op.symbolic(&args).to_text());
         return_args(&mut symbols, &inputs, args);
     }
 }
@@ -354,7 +354,7 @@ pub(crate) fn node_name<T: Float>(nodes: &[Node<T>], i: usize) -> String {
 fn stored_name<T: Float>(i: usize, node: &Node<T>) -> Option<String> {
     match node.op() {
         Some(_) => None,
-        None => Some(symbol(i, node).to_string()),
+        None => Some(symbol(i, node).to_text()),
     }
 }
 
