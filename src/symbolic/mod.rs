@@ -225,6 +225,12 @@ impl Expr {
         render::render(self, render::Notation::Latex)
     }
 
+    /// The Unicode text [`Display`](fmt::Display) prints, without going through a formatter
+    /// (one copy less: the tracer renders a formula per edge).
+    pub(crate) fn to_text(&self) -> String {
+        render::render(self, render::Notation::Text)
+    }
+
     /// The number of nodes in the expression tree (a symbol is 1, `w·x` is 3).
     pub fn node_count(&self) -> usize {
         tree::size(self).nodes

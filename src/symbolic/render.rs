@@ -5,6 +5,7 @@
 //! syntactic slot they sit in) that go back on an explicit stack, so nesting depth costs heap,
 //! not stack. Spelling (numbers, symbols, function names) is in [`super::spell`].
 
+use smallvec::{SmallVec, smallvec};
 use std::borrow::Cow;
 
 use super::Expr;
@@ -110,7 +111,7 @@ fn product_parts(e: &Expr) -> Option<(f64, &[Expr])> {
 
 /// One step of the layout.
 enum Piece<'e> {
-    Text(Cow<'static, str>),
+    Text(Cow<'e, str>),
     Expr(&'e Expr, Slot),
     /// A product without its sign: a coefficient that is not negative, and the factors.
     Product(f64, &'e [Expr]),
@@ -124,6 +125,9 @@ enum Exponent<'e> {
     Expr(&'e Expr),
 }
 
+/// The pieces one step lays out: a handful, kept inline (a formula per edge is rendered).
+type Pieces<'e> = SmallVec<[Piece<'e>; 4]>;
+
 fn text(s: String) -> Piece<'static> {
     Piece::Text(Cow::Owned(s))
 }
@@ -135,8 +139,13 @@ fn fixed(s: &'static str) -> Piece<'static> {
 
 /// `e` in the notation.
 pub(super) fn render(e: &Expr, notation: Notation) -> String {
-    let mut out = String::new();
-    let mut stack = vec![Piece::Expr(e, Slot::Free)];
+    // A lone symbol is only its spelling (the tracer prints one per edge, `w` or `u₁₂`).
+    if let Expr::Sym(name) = e {
+        return symbol(name, notation).into_owned();
+    }
+    // Room for a short formula such as `w·u₁₂` in one allocation.
+    let mut out = String::with_capacity(32);
+    let mut stack: SmallVec<[Piece; 16]> = smallvec![Piece::Expr(e, Slot::Free)];
     while let Some(piece) = stack.pop() {
         let pieces = match piece {
             Piece::Text(t) => {
@@ -152,30 +161,30 @@ pub(super) fn render(e: &Expr, notation: Notation) -> String {
     out
 }
 
-fn layout(e: &Expr, slot: Slot, n: Notation) -> Vec<Piece<'_>> {
+fn layout(e: &Expr, slot: Slot, n: Notation) -> Pieces<'_> {
     let slot = match (slot, n) {
         (Slot::Exponent, Notation::Latex) => Slot::Free, // inside braces
         _ => slot,
     };
     if needs_parentheses(shape(e), slot) {
-        return vec![fixed("("), Piece::Expr(e, Slot::Free), fixed(")")];
+        return smallvec![fixed("("), Piece::Expr(e, Slot::Free), fixed(")")];
     }
     if let Some((c, factors)) = product_parts(e) {
         return signed(c, Piece::Product(c.abs(), factors), n);
     }
     match e {
-        Expr::Const(c) => vec![text(number(c.0, n))],
-        Expr::Sym(name) => vec![text(symbol(name, n))],
+        Expr::Const(c) => smallvec![text(number(c.0, n))],
+        Expr::Sym(name) => smallvec![Piece::Text(symbol(name, n))],
         Expr::Sum(terms) => layout_sum(terms, n),
-        Expr::Pow(base, p) => vec![Piece::Power(base, Exponent::Expr(p))],
+        Expr::Pow(base, p) => smallvec![Piece::Power(base, Exponent::Expr(p))],
         Expr::Call(name, args) => layout_call(name, args, n),
-        Expr::Transpose(a) => vec![Piece::Expr(a, Slot::Operand), n.pick("ᵀ", "^{\\top}")],
-        Expr::MatMul(a, b) => vec![
+        Expr::Transpose(a) => smallvec![Piece::Expr(a, Slot::Operand), n.pick("ᵀ", "^{\\top}")],
+        Expr::MatMul(a, b) => smallvec![
             Piece::Expr(a, Slot::MatLeft),
             n.pick("·", " "),
             Piece::Expr(b, Slot::MatRight),
         ],
-        Expr::Diag(a) => vec![
+        Expr::Diag(a) => smallvec![
             n.pick("diag(", "\\operatorname{diag}("),
             Piece::Expr(a, Slot::Free),
             fixed(")"),
@@ -185,11 +194,11 @@ fn layout(e: &Expr, slot: Slot, n: Notation) -> Vec<Piece<'_>> {
 }
 
 /// `magnitude` with a leading minus sign when `c` is negative.
-fn signed(c: f64, magnitude: Piece<'_>, n: Notation) -> Vec<Piece<'_>> {
+fn signed(c: f64, magnitude: Piece<'_>, n: Notation) -> Pieces<'_> {
     if c < 0.0 {
-        vec![n.pick("−", "-"), magnitude]
+        smallvec![n.pick("−", "-"), magnitude]
     } else {
-        vec![magnitude]
+        smallvec![magnitude]
     }
 }
 
@@ -198,10 +207,10 @@ fn is_negative(term: &Expr) -> bool {
 }
 
 /// A sum, starting with its first non-negative term; negative terms as subtraction.
-fn layout_sum(terms: &[Expr], n: Notation) -> Vec<Piece<'_>> {
+fn layout_sum(terms: &[Expr], n: Notation) -> Pieces<'_> {
     let first = terms.iter().position(|t| !is_negative(t)).unwrap_or(0);
     let order = std::iter::once(first).chain((0..terms.len()).filter(|&i| i != first));
-    let mut pieces = Vec::with_capacity(2 * terms.len());
+    let mut pieces = Pieces::with_capacity(2 * terms.len());
     for (k, i) in order.enumerate() {
         let term = &terms[i];
         let negative = is_negative(term);
@@ -225,9 +234,9 @@ fn layout_sum(terms: &[Expr], n: Notation) -> Vec<Piece<'_>> {
 
 /// A product with a non-negative coefficient: factors joined by `·`, and a fraction when some
 /// exponents are negative numbers or the coefficient is `1/k` for an integer `k`.
-fn layout_product(c: f64, factors: &[Expr], n: Notation) -> Vec<Piece<'_>> {
-    let mut numerator: Vec<Piece> = Vec::new();
-    let mut denominator: Vec<Piece> = Vec::new();
+fn layout_product(c: f64, factors: &[Expr], n: Notation) -> Pieces<'_> {
+    let mut numerator: Pieces = Pieces::new();
+    let mut denominator: Pieces = Pieces::new();
     match reciprocal_integer(c) {
         Some(k) => denominator.push(text(number(k, n))),
         None if c != 1.0 => numerator.push(text(number(c, n))),
@@ -261,11 +270,11 @@ fn layout_product(c: f64, factors: &[Expr], n: Notation) -> Vec<Piece<'_>> {
         (Notation::Latex, _) => ["\\frac{", "}{", "}"],
     };
     [
-        vec![fixed(open)],
+        smallvec![fixed(open)],
         numerator,
-        vec![fixed(middle)],
+        smallvec![fixed(middle)],
         denominator,
-        vec![fixed(close)],
+        smallvec![fixed(close)],
     ]
     .into_iter()
     .flatten()
@@ -278,9 +287,9 @@ fn in_denominator(f: &Expr) -> bool {
 }
 
 /// A numerator or denominator; in LaTeX a lone factor needs no parentheses in `\frac{…}{…}`.
-fn join_fraction_part(factors: Vec<Piece<'_>>, elementwise: bool, n: Notation) -> Vec<Piece<'_>> {
+fn join_fraction_part(factors: Pieces<'_>, elementwise: bool, n: Notation) -> Pieces<'_> {
     if let ([Piece::Expr(e, Slot::Factor)], Notation::Latex) = (factors.as_slice(), n) {
-        return vec![Piece::Expr(e, Slot::Free)];
+        return smallvec![Piece::Expr(e, Slot::Free)];
     }
     join_factors(factors, elementwise, n)
 }
@@ -301,11 +310,11 @@ fn is_matrix(f: &Expr) -> bool {
 
 /// Factors joined by `·` (`⊙` when `elementwise`); in LaTeX by a space, or `\cdot` before a
 /// number. An empty list is `1`.
-fn join_factors(factors: Vec<Piece<'_>>, elementwise: bool, n: Notation) -> Vec<Piece<'_>> {
+fn join_factors(factors: Pieces<'_>, elementwise: bool, n: Notation) -> Pieces<'_> {
     if factors.is_empty() {
-        return vec![fixed("1")];
+        return smallvec![fixed("1")];
     }
-    let mut joined = Vec::with_capacity(2 * factors.len());
+    let mut joined = Pieces::with_capacity(2 * factors.len());
     for (i, f) in factors.into_iter().enumerate() {
         if i > 0 {
             joined.push(match (elementwise, starts_with_digit(&f)) {
@@ -328,7 +337,7 @@ fn starts_with_digit(piece: &Piece<'_>) -> bool {
 }
 
 /// `base^exponent`: a superscript for an integer in text, `^{…}` in LaTeX.
-fn layout_power<'e>(base: &'e Expr, exponent: Exponent<'e>, n: Notation) -> Vec<Piece<'e>> {
+fn layout_power<'e>(base: &'e Expr, exponent: Exponent<'e>, n: Notation) -> Pieces<'e> {
     let base = Piece::Expr(base, Slot::Base);
     let exponent = match exponent {
         Exponent::Number(p) => Ok(p),
@@ -336,12 +345,14 @@ fn layout_power<'e>(base: &'e Expr, exponent: Exponent<'e>, n: Notation) -> Vec<
     };
     match (n, exponent) {
         (Notation::Text, Ok(p)) if p.fract() == 0.0 && p.abs() < 1e15 => {
-            vec![base, text(superscript(p))]
+            smallvec![base, text(superscript(p))]
         }
-        (Notation::Text, Ok(p)) => vec![base, text(format!("^{}", number(p, n)))],
-        (Notation::Latex, Ok(p)) => vec![base, text(format!("^{{{}}}", number(p, n)))],
-        (Notation::Text, Err(e)) => vec![base, n.pick("^", ""), Piece::Expr(e, Slot::Exponent)],
-        (Notation::Latex, Err(e)) => vec![
+        (Notation::Text, Ok(p)) => smallvec![base, text(format!("^{}", number(p, n)))],
+        (Notation::Latex, Ok(p)) => smallvec![base, text(format!("^{{{}}}", number(p, n)))],
+        (Notation::Text, Err(e)) => {
+            smallvec![base, n.pick("^", ""), Piece::Expr(e, Slot::Exponent)]
+        }
+        (Notation::Latex, Err(e)) => smallvec![
             base,
             n.pick("", "^{"),
             Piece::Expr(e, Slot::Free),
@@ -352,14 +363,14 @@ fn layout_power<'e>(base: &'e Expr, exponent: Exponent<'e>, n: Notation) -> Vec<
 
 /// `name(args…)`; in text `|u|` for abs, in LaTeX `\sqrt{u}`, `\left|u\right|` and
 /// `\tanh(u)`, `\sigma(u)`, `\operatorname{name}(u)`.
-fn layout_call<'e>(name: &str, args: &'e [Expr], n: Notation) -> Vec<Piece<'e>> {
+fn layout_call<'e>(name: &str, args: &'e [Expr], n: Notation) -> Pieces<'e> {
     let (open, close) = match (name, args.len(), n) {
         ("abs", 1, Notation::Text) => (Cow::Borrowed("|"), "|"),
         ("abs", 1, Notation::Latex) => (Cow::Borrowed("\\left|"), "\\right|"),
         ("sqrt", 1, Notation::Latex) => (Cow::Borrowed("\\sqrt{"), "}"),
         _ => (Cow::Owned(format!("{}(", function_name(name, n))), ")"),
     };
-    let mut pieces = vec![Piece::Text(open)];
+    let mut pieces = smallvec![Piece::Text(open)];
     for (i, arg) in args.iter().enumerate() {
         if i > 0 {
             pieces.push(fixed(", "));

@@ -1,5 +1,7 @@
 //! How numbers, symbols and function names are spelled in text and in LaTeX.
 
+use std::borrow::Cow;
+
 use super::render::Notation;
 
 /// A number: integers without `.0`, others with up to 6 significant digits; the minus sign is
@@ -84,13 +86,16 @@ fn digit(d: char) -> usize {
 /// (`fc1.weight`) are kept as written. In LaTeX any other part after an underscore is a subscript too
 /// (`w_out` is `w_{\mathrm{out}}`), multi-letter names are upright and Greek letters and `∂`
 /// become commands.
-pub(super) fn symbol(name: &str, n: Notation) -> String {
+pub(super) fn symbol(name: &str, n: Notation) -> Cow<'_, str> {
     let (stem, sub) = split_subscript(name, n);
     match (n, sub) {
-        (Notation::Text, None) => stem.to_string(),
-        (Notation::Text, Some(sub)) => format!("{stem}{}", subscript(sub)),
-        (Notation::Latex, None) => latex_word(stem),
-        (Notation::Latex, Some(sub)) => format!("{}_{{{}}}", latex_word(stem), latex_word(sub)),
+        // Most names print as written: borrowed, not copied.
+        (Notation::Text, None) => Cow::Borrowed(stem),
+        (Notation::Text, Some(sub)) => format!("{stem}{}", subscript(sub)).into(),
+        (Notation::Latex, None) => latex_word(stem).into(),
+        (Notation::Latex, Some(sub)) => {
+            format!("{}_{{{}}}", latex_word(stem), latex_word(sub)).into()
+        }
     }
 }
 
@@ -105,9 +110,9 @@ fn split_subscript(name: &str, n: Notation) -> (&str, Option<&str>) {
     let digits = &name[stem.len()..];
     let stem = stem.strip_suffix('_').unwrap_or(stem);
     // Only a plain word takes a subscript: `w1`, `W_1`, `h10`; a path such as
-    // `rnn.weight_hh_l0` stays as the user wrote it.
-    let plain_word = stem.chars().all(char::is_alphabetic);
-    if stem.is_empty() || digits.is_empty() || !plain_word {
+    // `rnn.weight_hh_l0` stays as the user wrote it. (The word is checked last: a name
+    // without trailing digits, such as `u₁₂`, needs no Unicode lookup per character.)
+    if stem.is_empty() || digits.is_empty() || !stem.chars().all(char::is_alphabetic) {
         (name, None)
     } else {
         (stem, Some(digits))

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
-use super::record::EdgeRecord;
+use super::record::Tables;
 use super::summary::{Summary, num, tensor_norm};
 use crate::tape::{EdgeKind, NodeId};
 use crate::tensor::{Float, Tensor};
@@ -54,69 +54,72 @@ pub struct EventLabels<'a> {
 }
 
 /// Records the events and the magnitude of the gradient crossing each edge.
+///
+/// An event is pushed when its contribution crosses the edge and completed in place when the
+/// sweep reports the input's accumulated gradient (the next call, for the same edge): no
+/// event is moved after it is built.
 pub(crate) struct EventLog {
-    /// Where each node's edges start in the edge table.
-    offsets: Vec<usize>,
     full_values: usize,
     record_events: bool,
     events: Vec<Event>,
-    upstream: Option<Summary>,
-    pending: Option<Event>,
+    /// The current node's gradient, summarised once for all its outgoing events.
+    upstream: Summary,
 }
 
 impl EventLog {
-    pub(crate) fn new(offsets: Vec<usize>, full_values: usize, record_events: bool) -> Self {
-        let capacity = if record_events { offsets.len() * 2 } else { 0 };
+    /// A log for a graph of `edges` edges (an upper bound on the number of events).
+    pub(crate) fn new(edges: usize, full_values: usize, record_events: bool) -> Self {
         EventLog {
-            offsets,
             full_values,
             record_events,
-            events: Vec::with_capacity(capacity),
-            upstream: None,
-            pending: None,
+            events: Vec::with_capacity(if record_events { edges } else { 0 }),
+            upstream: Summary::Scalar(f64::NAN),
         }
     }
 
     /// A node's gradient is complete: summarise it once for all its outgoing events.
+    #[inline]
     pub(crate) fn node_complete<T: Float>(&mut self, grad: &Tensor<T>) {
         if self.record_events {
-            self.upstream = Some(Summary::of(grad, self.full_values));
+            self.upstream = Summary::of(grad, self.full_values);
         }
     }
 
     /// A contribution crosses input `slot` of `node`.
+    #[inline]
     pub(crate) fn edge<T: Float>(
         &mut self,
-        edges: &mut [EdgeRecord],
+        tables: &mut Tables,
         node: NodeId,
         slot: usize,
         contribution: &Tensor<T>,
     ) {
-        let index = self.offsets[node.0] + slot;
-        let edge = &mut edges[index];
+        let index = tables.edge_index(node, slot);
+        let edge = &mut tables.edges[index];
         if !self.record_events {
             edge.flow = Some(tensor_norm(contribution));
             return;
         }
         let contribution = Summary::of(contribution, self.full_values);
         edge.flow = Some(contribution.norm());
-        self.pending = Some(Event {
+        self.events.push(Event {
             edge: index,
             from: edge.from,
             to: node,
             slot,
-            upstream: self.upstream.clone().unwrap_or(Summary::Scalar(f64::NAN)),
+            upstream: self.upstream.clone(),
             local: edge.local,
             contribution,
+            // Set by `accumulated`, which the sweep calls next for this edge.
             accumulated: Summary::Scalar(f64::NAN),
         });
     }
 
-    /// The contribution has been added into the input's gradient.
+    /// The contribution of the last event has been added into its input's gradient.
+    #[inline]
     pub(crate) fn accumulated<T: Float>(&mut self, accumulated: &Tensor<T>) {
-        if let Some(mut event) = self.pending.take() {
+        if let Some(event) = self.events.last_mut() {
             event.accumulated = Summary::of(accumulated, self.full_values);
-            self.events.push(event);
         }
     }
 

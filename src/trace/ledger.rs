@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::ops::Deref;
 
+use super::lengths::has_layers;
 use super::record::node_name;
 use super::summary::{norm, num, tensor_norm};
 use crate::tape::{Gradients, NodeId, NodeKind, NodeSpan};
@@ -113,6 +114,11 @@ struct Roles {
 
 /// Builds the ledger after the sweep (one pass over the nodes and their edges).
 pub(crate) fn ledger<T: Float>(input: &LedgerInput<T>) -> Ledger {
+    // Rows and shared leaves all come from nodes inside layers: a graph without layers (a
+    // scalar chain) has an empty ledger, found without sorting every node into roles.
+    if !has_layers(input.nodes) {
+        return Ledger::default();
+    }
     let (roles, shared) = sort_roles(input);
     let mut norms = Norms {
         grads: input.grads,

@@ -77,10 +77,20 @@ pub struct EdgeRecord {
 pub(crate) struct Tables {
     pub nodes: Vec<NodeRecord>,
     pub edges: Vec<EdgeRecord>,
+    /// Where each node's edges start in `edges` (one entry per node, plus the total).
+    pub offsets: Vec<usize>,
+}
+
+impl Tables {
+    /// The index in `edges` of input `slot` of node `node`.
+    #[inline]
+    pub(crate) fn edge_index(&self, node: NodeId, slot: usize) -> usize {
+        self.offsets[node.0] + slot
+    }
 }
 
 /// Where each node's edges start in the edge table (one entry per node, plus the total).
-pub(crate) fn edge_offsets<T: Float>(nodes: NodeSpan<'_, T>) -> Vec<usize> {
+fn edge_offsets<T: Float>(nodes: NodeSpan<'_, T>) -> Vec<usize> {
     let mut offsets = Vec::with_capacity(nodes.len() + 1);
     let mut next = 0;
     for node in nodes.iter() {
@@ -95,74 +105,87 @@ pub(crate) fn edge_offsets<T: Float>(nodes: NodeSpan<'_, T>) -> Vec<usize> {
 /// labels, values, each edge's scalar local derivative and, with `formulas`, each op node's
 /// forward formula and each edge's local derivative formula.
 ///
-/// This runs once per node of graphs with a million nodes, so op nodes get no name string
-/// and op labels are interned.
+/// This runs once per node of graphs with a million nodes, so op nodes get no name string,
+/// op labels are interned, a scalar op's arguments are gathered once for all its edges, and
+/// the formulas (the costly part) are a pass of their own.
 pub(crate) fn tables<T: Float>(
     nodes: NodeSpan<'_, T>,
     full_values: usize,
     formulas: bool,
 ) -> Tables {
-    let mut symbols: Option<Vec<Expr>> = formulas.then(|| {
-        nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| symbol(i, n))
-            .collect()
-    });
     let mut labels = Labels::default();
-    let mut records = Vec::with_capacity(nodes.len());
-    let mut edges = Vec::with_capacity(nodes.len() * 2);
-    for (i, node) in nodes.iter().enumerate() {
-        records.push(NodeRecord {
+    let records = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| NodeRecord {
             id: NodeId(i),
-            name: stored_name(nodes, i),
+            name: stored_name(i, node),
             op: labels.of(node),
             formula: None,
             layer: node.layer().0 as usize,
             value: Summary::of(node.value(), full_values),
             grad: None,
-        });
-        let formula = push_edge_records(nodes, symbols.as_deref_mut(), i, &mut edges);
-        if let Some(record) = records.last_mut() {
-            record.formula = formula;
-        }
+        })
+        .collect();
+    let offsets = edge_offsets(nodes);
+    let mut edges = Vec::with_capacity(offsets[nodes.len()]);
+    for i in 0..nodes.len() {
+        push_edge_records(nodes, i, &mut edges);
     }
-    Tables {
+    let mut tables = Tables {
         nodes: records,
         edges,
+        offsets,
+    };
+    if formulas {
+        write_formulas(nodes, &mut tables);
     }
+    tables
 }
 
-/// Appends the edges into node `i`, with formulas over the inputs' symbols when given, and
-/// returns the node's forward formula (with symbols, for an op node).
-fn push_edge_records<T: Float>(
-    nodes: NodeSpan<'_, T>,
-    mut symbols: Option<&mut [Expr]>,
-    i: usize,
-    edges: &mut Vec<EdgeRecord>,
-) -> Option<String> {
+/// Appends the edges into node `i`, without formulas.
+#[inline]
+fn push_edge_records<T: Float>(nodes: NodeSpan<'_, T>, i: usize, edges: &mut Vec<EdgeRecord>) {
     let node = nodes.node(i);
-    let op = node.op()?;
-    let inputs: SmallVec<[Input; 2]> = node.inputs().collect();
-    let args = symbols.as_deref_mut().map(|s| lend_args(s, &inputs));
+    let Some(op) = node.op() else {
+        return;
+    };
+    let scalars = ScalarCall::of(nodes, node);
     for (slot, input) in node.inputs().enumerate() {
         edges.push(EdgeRecord {
             from: input.node,
             to: NodeId(i),
             slot,
             kind: input.kind,
-            formula: args
-                .as_ref()
-                .map(|args| op.local_derivative(slot, args).to_string()),
-            local: scalar_local_derivative(nodes, i, slot),
+            formula: None,
+            local: local_derivative(nodes, node, op, slot, scalars.as_ref()),
             flow: None,
         });
     }
-    let formula = args.as_ref().map(|args| op.symbolic(args).to_string());
-    if let (Some(symbols), Some(args)) = (symbols, args) {
-        return_args(symbols, &inputs, args);
+}
+
+/// Fills in each op node's forward formula and each edge's local derivative formula, in the
+/// names of the nodes' symbols (`w·x`, `tanh(u₄)`; `x`, `1 − tanh(u₄)²`).
+fn write_formulas<T: Float>(nodes: NodeSpan<'_, T>, tables: &mut Tables) {
+    let mut symbols: Vec<Expr> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| symbol(i, n))
+        .collect();
+    // The edges are grouped by op node in tape order, in slot order.
+    let mut edges = tables.edges.iter_mut();
+    for (i, node) in nodes.iter().enumerate() {
+        let Some(op) = node.op() else {
+            continue;
+        };
+        let inputs: SmallVec<[Input; 2]> = node.inputs().collect();
+        let args = lend_args(&mut symbols, &inputs);
+        for (slot, edge) in (0..inputs.len()).zip(&mut edges) {
+            edge.formula = Some(op.local_derivative(slot, &args).to_text());
+        }
+        tables.nodes[i].formula = Some(op.symbolic(&args).to_text());
+        return_args(&mut symbols, &inputs, args);
     }
-    formula
 }
 
 /// The inputs' symbols, moved out of `symbols` rather than cloned; an input used twice is
@@ -207,18 +230,26 @@ impl<T: Float> Default for Labels<T> {
 }
 
 impl<T: Float> Labels<T> {
+    /// The label of `node`; a stateless op's label is found by a pointer comparison or two,
+    /// inlined into the loop over the nodes.
+    #[inline]
     fn of(&mut self, node: Node<'_, T>) -> Arc<str> {
         let op: &dyn Op<T> = match node.kind() {
             NodeKind::Leaf => return self.by_text[0].clone(),
             NodeKind::Constant => return self.by_text[1].clone(),
             NodeKind::Op(op) => op,
         };
-        let stateless = std::mem::size_of_val(op) == 0;
         let key = op as *const dyn Op<T>;
         // Equal wide pointers mean the same vtable; a duplicated vtable only costs a miss.
-        if let Some((_, label)) = self.by_type.iter().find(|(k, _)| std::ptr::eq(*k, key)) {
-            return label.clone();
+        match self.by_type.iter().find(|(k, _)| std::ptr::eq(*k, key)) {
+            Some((_, label)) => label.clone(),
+            None => self.intern(op),
         }
+    }
+
+    /// The label of an op not met before as a stateless type: interned by its text.
+    #[inline(never)]
+    fn intern(&mut self, op: &dyn Op<T>) -> Arc<str> {
         let text = op.label();
         let label = match self.by_text.iter().find(|l| ***l == *text) {
             Some(label) => label.clone(),
@@ -228,8 +259,8 @@ impl<T: Float> Labels<T> {
                 label
             }
         };
-        if stateless {
-            self.by_type.push((key, label.clone()));
+        if std::mem::size_of_val(op) == 0 {
+            self.by_type.push((op as *const dyn Op<T>, label.clone()));
         }
         label
     }
@@ -243,11 +274,43 @@ pub(crate) fn scalar_local_derivative<T: Float>(
     slot: usize,
 ) -> Option<f64> {
     let node = nodes.node(i);
-    let NodeKind::Op(op) = &node.kind() else {
-        return None;
-    };
-    let source = nodes.node(node.input(slot).node.0);
-    if node.value().ndim() != 0 || source.value().ndim() != 0 {
+    let op = node.op()?;
+    local_derivative(nodes, node, op, slot, ScalarCall::of(nodes, node).as_ref())
+}
+
+/// [`scalar_local_derivative`] of `node`, whose op is `op`, given its scalar arguments when
+/// it has them: the derivative the tape recorded with the node, else the op's scalar rule
+/// ([`Op::scalar_derivative`], equal to its tensor rule bit for bit) when it has one, else its
+/// tensor rule.
+#[inline]
+fn local_derivative<T: Float>(
+    nodes: NodeSpan<'_, T>,
+    node: Node<'_, T>,
+    op: &dyn Op<T>,
+    slot: usize,
+    scalars: Option<&ScalarCall<T>>,
+) -> Option<f64> {
+    if let Some(recorded) = node.scalar_derivatives() {
+        return Some(recorded[slot].as_f64());
+    }
+    let fast = scalars.and_then(|s| op.scalar_derivative(slot, s.inputs(), s.output));
+    match fast {
+        Some(local) => Some(local.as_f64()),
+        None => tensor_local_derivative(nodes, node, op, slot),
+    }
+}
+
+/// [`local_derivative`] by the op's tensor rule, for an op without a scalar rule (or with more
+/// than two scalar inputs): `None` unless the input and the node are scalars.
+#[inline(never)]
+fn tensor_local_derivative<T: Float>(
+    nodes: NodeSpan<'_, T>,
+    node: Node<'_, T>,
+    op: &dyn Op<T>,
+    slot: usize,
+) -> Option<f64> {
+    let source = nodes.node(node.input(slot).node.0).value();
+    if node.value().ndim() != 0 || source.ndim() != 0 {
         return None;
     }
     let inputs: SmallVec<[&Tensor<T>; 2]> = node
@@ -260,16 +323,48 @@ pub(crate) fn scalar_local_derivative<T: Float>(
         .map(Float::as_f64)
 }
 
-/// The name of node `i` in formulas and reports (see [`NodeRecord::display_name`]).
-pub(crate) fn node_name<T: Float>(nodes: NodeSpan<'_, T>, i: usize) -> String {
-    stored_name(nodes, i).unwrap_or_else(|| indexed('u', i))
+/// The arguments of an op's scalar rules, when its one or two inputs and its output are all
+/// scalars.
+struct ScalarCall<T> {
+    /// The inputs' values (`len` of them).
+    inputs: [T; 2],
+    len: usize,
+    output: T,
 }
 
-/// The name a node record stores: `None` for op nodes (named `uᵢ` on display).
-fn stored_name<T: Float>(nodes: NodeSpan<'_, T>, i: usize) -> Option<String> {
-    match nodes.node(i).kind() {
-        NodeKind::Op(_) => None,
-        _ => Some(symbol(i, nodes.node(i)).to_string()),
+impl<T: Float> ScalarCall<T> {
+    #[inline]
+    fn of(nodes: NodeSpan<'_, T>, node: Node<'_, T>) -> Option<Self> {
+        let value = |slot| nodes.node(node.input(slot).node.0).value().as_scalar();
+        let (inputs, len) = match node.arity() {
+            1 => ([value(0)?, T::zero()], 1),
+            2 => ([value(0)?, value(1)?], 2),
+            _ => return None,
+        };
+        Some(ScalarCall {
+            inputs,
+            len,
+            output: node.value().as_scalar()?,
+        })
+    }
+
+    #[inline]
+    fn inputs(&self) -> &[T] {
+        &self.inputs[..self.len]
+    }
+}
+
+/// The name of node `i` in formulas and reports (see [`NodeRecord::display_name`]).
+pub(crate) fn node_name<T: Float>(nodes: NodeSpan<'_, T>, i: usize) -> String {
+    stored_name(i, nodes.node(i)).unwrap_or_else(|| indexed('u', i))
+}
+
+/// The name the record of node `i` stores: `None` for op nodes (named `uᵢ` on display).
+#[inline]
+fn stored_name<T: Float>(i: usize, node: Node<'_, T>) -> Option<String> {
+    match node.op() {
+        Some(_) => None,
+        None => Some(symbol(i, node).to_text()),
     }
 }
 

@@ -4,7 +4,7 @@ use super::anomaly::{Anomalies, BackwardWatch, Namer, first_non_finite_value};
 use super::event::EventLog;
 use super::ledger::{LedgerInput, ledger};
 use super::lengths::{Splitter, has_layers};
-use super::record::{Tables, edge_offsets, tables};
+use super::record::{Tables, tables};
 use super::summary::Summary;
 use super::{SCHEMA, Trace, TraceOptions};
 use crate::error::Result;
@@ -25,7 +25,10 @@ struct Recorder<'a, T: Float> {
     hooks: Vec<HookFiring>,
 }
 
+// Inlined into the sweep, so that the parts that are off cost one test each: ledger-only
+// tracing then runs the untraced loop.
 impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
+    #[inline]
     fn node_complete(&mut self, tape: &Tape<T>, node: NodeId, grad: &Tensor<T>) {
         if let Some(log) = &mut self.log {
             log.node_complete(grad);
@@ -38,6 +41,7 @@ impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
         }
     }
 
+    #[inline]
     fn edge(
         &mut self,
         tape: &Tape<T>,
@@ -47,7 +51,7 @@ impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
         contribution: &Tensor<T>,
     ) {
         if let (Some(log), Some(tables)) = (&mut self.log, &mut self.tables) {
-            log.edge(&mut tables.edges, node, slot, contribution);
+            log.edge(tables, node, slot, contribution);
         }
         if let Some(watch) = &mut self.watch {
             let nodes = tape.nodes();
@@ -65,6 +69,7 @@ impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
         self.hooks.push(firing);
     }
 
+    #[inline]
     fn accumulated(&mut self, _tape: &Tape<T>, _node: NodeId, _slot: usize, acc: &Tensor<T>) {
         if let Some(log) = &mut self.log {
             log.accumulated(acc);
@@ -142,10 +147,15 @@ fn prepare<'a, T: Float>(
 ) -> Recorder<'a, T> {
     let nodes = tape.nodes();
     let nodes = nodes.up_to(output);
-    let graph = options.records_graph();
+    let tables = options
+        .records_graph()
+        .then(|| tables(nodes, options.full_values, options.formulas));
+    let log = tables
+        .as_ref()
+        .map(|t| EventLog::new(t.edges.len(), options.full_values, options.events));
     Recorder {
-        tables: graph.then(|| tables(nodes, options.full_values, options.formulas)),
-        log: graph.then(|| EventLog::new(edge_offsets(nodes), options.full_values, options.events)),
+        tables,
+        log,
         splitter: (options.paths && has_layers(nodes)).then(|| Splitter::new(nodes, output)),
         watch: options.anomalies.then(BackwardWatch::default),
         namer,

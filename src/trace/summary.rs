@@ -46,10 +46,20 @@ pub struct TensorSummary {
 
 impl Summary {
     /// Summarises `t`, keeping its elements when it has at most `full_values` of them.
+    #[inline]
     pub fn of<T: Float>(t: &Tensor<T>, full_values: usize) -> Self {
-        if t.ndim() == 0 {
-            return Summary::Scalar(t.item().map_or(f64::NAN, Float::as_f64));
+        // A traced scalar graph summarises several scalars per multiplication: they take this
+        // one branch, inlined, and never reach the array code.
+        match t.as_scalar() {
+            Some(x) => Summary::Scalar(x.as_f64()),
+            None => Self::of_array(t, full_values),
         }
+    }
+
+    /// [`Summary::of`] for a tensor of rank one or more (kept out of line: `of` is inlined
+    /// into the sweep, and a tensor's summary costs far more than a call).
+    #[inline(never)]
+    fn of_array<T: Float>(t: &Tensor<T>, full_values: usize) -> Self {
         let view = t.view();
         let (mut min, mut max, mut nan, mut finite) =
             (f64::INFINITY, f64::NEG_INFINITY, false, true);
@@ -111,7 +121,7 @@ impl Summary {
 /// The Frobenius norm of a tensor, computed as [`norm`] does but without copying the elements
 /// when the plain sum of squares is safe (the ledger takes a norm of every layer's gradients).
 pub(crate) fn tensor_norm<T: Float>(t: &Tensor<T>) -> f64 {
-    if let (0, Some(x)) = (t.ndim(), t.item()) {
+    if let Some(x) = t.as_scalar() {
         return x.as_f64().abs();
     }
     let view = t.view();
