@@ -51,9 +51,12 @@ impl<T: Float> Gradients<T> {
 /// Every method has an empty default, so the plain [`Var::backward`] (observer `()`) compiles
 /// to the bare loop.
 pub(crate) trait SweepObserver<T: Float> {
-    /// False when [`edge`](Self::edge) and [`accumulated`](Self::accumulated) are empty, so
-    /// the sweep may add a scalar contribution without wrapping it in a `Tensor` for them.
-    const WATCHES_EDGES: bool = true;
+    /// False when this observer's callbacks would do nothing in this sweep, so the sweep may
+    /// skip calling them and add a scalar contribution without wrapping it in a `Tensor` for
+    /// them (hook firings are still reported). Asked once, before the loop.
+    fn watches_steps(&self) -> bool {
+        true
+    }
 
     /// `grad` is complete for `node` (every consumer has contributed, its hooks have run) and
     /// is about to flow to the node's inputs.
@@ -87,7 +90,9 @@ pub(crate) trait SweepObserver<T: Float> {
 }
 
 impl<T: Float> SweepObserver<T> for () {
-    const WATCHES_EDGES: bool = false;
+    fn watches_steps(&self) -> bool {
+        false
+    }
 }
 
 /// The reverse sweep: one loop over the tape from `output` down to the first node.
@@ -109,7 +114,7 @@ pub(crate) fn sweep<T: Float>(
         observer,
     };
     // Nothing looks at single contributions: scalar ones go straight into their slots.
-    step.unwatched = step.hooks.is_none() && !watches_edges(step.observer);
+    step.unwatched = step.hooks.is_none() && !step.observer.watches_steps();
     let mut grads: Vec<Option<Tensor<T>>> = (0..=output.0).map(|_| None).collect();
     grads[output.0] = Some(Tensor::ones(nodes.rows[output.0].value.shape()));
     // Every input of a node comes before it on the tape, so the node's gradient is borrowed
@@ -212,10 +217,6 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         }
         Ok(())
     }
-}
-
-fn watches_edges<T: Float, O: SweepObserver<T> + ?Sized>(_: &O) -> bool {
-    O::WATCHES_EDGES
 }
 
 /// One vector-Jacobian product, `∂L/∂input` in the input's shape: the gradient times the

@@ -150,7 +150,11 @@ fn push_edge_records<T: Float>(nodes: NodeSpan<'_, T>, i: usize, edges: &mut Vec
     let Some(op) = node.op() else {
         return;
     };
-    let scalars = ScalarCall::of(nodes, node);
+    // Gathered only when the tape did not record the derivatives with the node.
+    let scalars = match node.scalar_derivatives() {
+        Some(_) => None,
+        None => ScalarCall::of(nodes, node),
+    };
     for (slot, input) in node.inputs().enumerate() {
         edges.push(EdgeRecord {
             from: input.node,
