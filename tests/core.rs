@@ -139,3 +139,60 @@ fn relu_does_not_swallow_nan() {
         "the scalar fast path agrees"
     );
 }
+
+/// The node store as readers see it: names, kinds, inputs, the scalar derivatives recorded
+/// with a scalar op node, and spans up to a node.
+#[test]
+fn nodes_read_back_what_was_recorded() {
+    use chaintrace::tape::{EdgeKind, NodeId, NodeKind};
+    let tape = Tape::<f64>::new();
+    let w = tape.var("w", 3.0);
+    let x = tape.var("x", 2.0);
+    let c = tape.constant(5.0);
+    let y = w * x + c; // #3 = w·x, #4 = #3 + c
+    let r = tape.residual(y, |y| y.tanh()); // #5 = tanh(#4), #6 = #4 + #5
+    let nodes = tape.nodes();
+    assert_eq!(nodes.len(), 7);
+    assert_eq!(nodes.node(0).name(), Some("w"));
+    assert!(matches!(nodes.node(2).kind(), NodeKind::Constant));
+    assert!(nodes.node(1).is_leaf());
+    let product = nodes.node(3);
+    assert_eq!(product.op().map(|op| op.name()), Some("mul"));
+    let inputs: Vec<_> = product.inputs().map(|i| i.node).collect();
+    assert_eq!(inputs, [NodeId(0), NodeId(1)]);
+    // ∂(w·x)/∂w = x, ∂(w·x)/∂x = w, recorded with the node.
+    assert_eq!(product.scalar_derivatives(), Some(&[2.0, 3.0][..]));
+    // Both local derivatives of the sum are recorded; the constant input needs no gradient,
+    // so the sweep sends it none.
+    assert_eq!(nodes.node(4).scalar_derivatives(), Some(&[1.0, 1.0][..]));
+    assert!(!nodes.node(2).requires_grad());
+    let skip = nodes.node(r.id().0);
+    assert_eq!(skip.input(0).kind, EdgeKind::Residual);
+    assert_eq!(skip.input(1).kind, EdgeKind::Normal);
+    let span = nodes.up_to(y.id());
+    assert_eq!(span.len(), 5);
+    assert_eq!(span.last().map(|n| n.id()), Some(y.id()));
+    assert_eq!(span.iter().filter(|n| n.name().is_some()).count(), 2);
+}
+
+/// A concatenation keeps its (more than two) inputs in a side table; a failed one leaves
+/// nothing behind, and the next one reads its own inputs.
+#[test]
+fn a_failed_concatenation_leaves_no_trace() {
+    use chaintrace::Var;
+    let tape = Tape::<f64>::new();
+    let a = tape.var("a", Tensor::from_vec(vec![1.0, 2.0], &[1, 2]));
+    let b = tape.var("b", Tensor::from_vec(vec![3.0, 4.0], &[1, 2]));
+    let odd = tape.var("odd", Tensor::from_vec(vec![5.0, 6.0, 7.0], &[1, 3]));
+    assert!(Var::try_concat(&[a, b, odd], 0).is_err());
+    let before = tape.len();
+    let joined = Var::concat(&[b, a, b], 0);
+    assert_eq!(tape.len(), before + 1);
+    let nodes = tape.nodes();
+    let inputs: Vec<_> = nodes.node(joined.id().0).inputs().map(|i| i.node).collect();
+    assert_eq!(inputs, [b.id(), a.id(), b.id()]);
+    drop(nodes);
+    assert_eq!(joined.value().to_vec(), [3.0, 4.0, 1.0, 2.0, 3.0, 4.0]);
+    let grads = joined.sum().backward();
+    assert_eq!(grads.wrt(b).unwrap().to_vec(), [2.0, 2.0]);
+}
