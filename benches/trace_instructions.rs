@@ -12,49 +12,10 @@
 
 use std::hint::black_box;
 
-use chaintrace::{Tape, Tensor, TraceOptions, Var};
+mod graphs;
 
-/// y = w·(w·(…(w·x))) with `levels` multiplies, no layers (as in `trace.rs`).
-fn chain(tape: &Tape<f64>, levels: usize) -> Var<'_, f64> {
-    let w = tape.var("w", 1.0 + 1e-6);
-    let mut y = tape.var("x", 1.0);
-    for _ in 0..levels {
-        y = w * y;
-    }
-    y
-}
-
-/// The xorshift stream of `trace.rs`, for the MLP's weights.
-struct Stream(u64);
-
-impl Stream {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 52) as f64 - 1.0
-    }
-
-    fn tensor(&mut self, shape: &[usize], scale: f64) -> Tensor<f64> {
-        let n = shape.iter().product();
-        Tensor::from_vec((0..n).map(|_| self.next() * scale).collect(), shape)
-    }
-}
-
-/// The MLP of `trace.rs` with `layers` layers: h ← tanh(W·h + b) on a [64, 32] batch,
-/// L = Σ h².
-fn mlp(tape: &Tape<f64>, layers: usize) -> Var<'_, f64> {
-    let mut s = Stream(0x9E37_79B9_7F4A_7C15);
-    let mut h = tape.constant(s.tensor(&[64, 32], 1.0));
-    for k in 0..layers {
-        h = tape.layer(&format!("layer{k}"), || {
-            let w = tape.var("W", s.tensor(&[64, 64], 1.5 / 8.0));
-            let b = tape.var("b", s.tensor(&[64, 1], 0.1));
-            (w.matmul(h) + b).tanh()
-        });
-    }
-    h.square().sum()
-}
+use chaintrace::{Tape, TraceOptions};
+use graphs::{chain, mlp};
 
 /// The trace options of a mode of `trace.rs`; `None` for `untraced` and `build`.
 fn options(mode: &str) -> Option<Option<TraceOptions>> {

@@ -120,23 +120,22 @@ impl<T: Float> Nodes<T> {
     /// If there is no node `i`.
     #[inline]
     pub fn node(&self, i: usize) -> Node<'_, T> {
-        assert!(i < self.rows.len(), "node {i} is not on this tape");
-        Node { nodes: self, i }
+        self.span().node(i)
     }
 
     /// Node `i`, if there is one.
     pub fn get(&self, i: usize) -> Option<Node<'_, T>> {
-        (i < self.rows.len()).then_some(Node { nodes: self, i })
+        self.span().get(i)
     }
 
     /// The last node recorded.
     pub fn last(&self) -> Option<Node<'_, T>> {
-        self.len().checked_sub(1).map(|i| Node { nodes: self, i })
+        self.span().last()
     }
 
     /// Every node in creation order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = Node<'_, T>> + ExactSizeIterator {
-        (0..self.rows.len()).map(move |i| Node { nodes: self, i })
+        self.span().iter()
     }
 
     /// The nodes from the first to `last`, inclusive.
