@@ -106,15 +106,16 @@ pub(crate) fn sweep<T: Float>(
     observer: &mut impl SweepObserver<T>,
 ) -> Result<Gradients<T>> {
     let nodes = tape.nodes();
+    let hooks = HookRunner::new(tape);
+    // Nothing looks at single contributions: scalar ones go straight into their slots.
+    let unwatched = hooks.is_none() && !observer.watches_steps();
     let mut step = Step {
         tape,
         nodes: &nodes,
-        hooks: HookRunner::new(tape),
-        unwatched: false,
+        hooks,
+        unwatched,
         observer,
     };
-    // Nothing looks at single contributions: scalar ones go straight into their slots.
-    step.unwatched = step.hooks.is_none() && !step.observer.watches_steps();
     let mut grads: Vec<Option<Tensor<T>>> = (0..=output.0).map(|_| None).collect();
     grads[output.0] = Some(Tensor::ones(nodes.rows[output.0].value.shape()));
     // Every input of a node comes before it on the tape, so the node's gradient is borrowed

@@ -257,10 +257,10 @@ impl<T: Float> Tape<T> {
             None => match self.forward(&op, rows, ids) {
                 Ok(value) => (value, None),
                 Err(e) => {
-                    // No node: the inputs a concatenation spilled go too.
-                    let placed_spill = if spilled == 0 { 0 } else { inputs.len() };
-                    let keep = nodes.spilled.len() - placed_spill;
-                    nodes.spilled.truncate(keep);
+                    // No node: the inputs a concatenation spilled (from `placed[0]`) go too.
+                    if spilled != 0 {
+                        nodes.spilled.truncate(placed[0] as usize);
+                    }
                     return Err(e);
                 }
             },
