@@ -150,11 +150,6 @@ fn push_edge_records<T: Float>(nodes: NodeSpan<'_, T>, i: usize, edges: &mut Vec
     let Some(op) = node.op() else {
         return;
     };
-    // Gathered only when the tape did not record the derivatives with the node.
-    let scalars = match node.scalar_derivatives() {
-        Some(_) => None,
-        None => ScalarCall::of(nodes, node),
-    };
     for (slot, input) in node.inputs().enumerate() {
         edges.push(EdgeRecord {
             from: input.node,
@@ -162,7 +157,7 @@ fn push_edge_records<T: Float>(nodes: NodeSpan<'_, T>, i: usize, edges: &mut Vec
             slot,
             kind: input.kind,
             formula: None,
-            local: local_derivative(nodes, node, op, slot, scalars.as_ref()),
+            local: local_derivative(nodes, node, op, slot),
             flow: None,
         });
     }
@@ -279,33 +274,27 @@ pub(crate) fn scalar_local_derivative<T: Float>(
 ) -> Option<f64> {
     let node = nodes.node(i);
     let op = node.op()?;
-    local_derivative(nodes, node, op, slot, ScalarCall::of(nodes, node).as_ref())
+    local_derivative(nodes, node, op, slot)
 }
 
-/// [`scalar_local_derivative`] of `node`, whose op is `op`, given its scalar arguments when
-/// it has them: the derivative the tape recorded with the node, else the op's scalar rule
-/// ([`Op::scalar_derivative`], equal to its tensor rule bit for bit) when it has one, else its
-/// tensor rule.
+/// [`scalar_local_derivative`] of `node`, whose op is `op`: the derivative the tape recorded
+/// with a scalar node (from the op's scalar rule, equal to its tensor rule bit for bit), else
+/// the op's tensor rule (a node no gradient reaches, or an op without a scalar rule).
 #[inline]
 fn local_derivative<T: Float>(
     nodes: NodeSpan<'_, T>,
     node: Node<'_, T>,
     op: &dyn Op<T>,
     slot: usize,
-    scalars: Option<&ScalarCall<T>>,
 ) -> Option<f64> {
-    if let Some(recorded) = node.scalar_derivatives() {
-        return Some(recorded[slot].as_f64());
-    }
-    let fast = scalars.and_then(|s| op.scalar_derivative(slot, s.inputs(), s.output));
-    match fast {
-        Some(local) => Some(local.as_f64()),
+    match node.scalar_derivatives() {
+        Some(recorded) => Some(recorded[slot].as_f64()),
         None => tensor_local_derivative(nodes, node, op, slot),
     }
 }
 
-/// [`local_derivative`] by the op's tensor rule, for an op without a scalar rule (or with more
-/// than two scalar inputs): `None` unless the input and the node are scalars.
+/// [`local_derivative`] by the op's tensor rule: `None` unless the input and the node are
+/// scalars.
 #[inline(never)]
 fn tensor_local_derivative<T: Float>(
     nodes: NodeSpan<'_, T>,
@@ -325,37 +314,6 @@ fn tensor_local_derivative<T: Float>(
     op.vjp(slot, &inputs, node.value(), &one)
         .item()
         .map(Float::as_f64)
-}
-
-/// The arguments of an op's scalar rules, when its one or two inputs and its output are all
-/// scalars.
-struct ScalarCall<T> {
-    /// The inputs' values (`len` of them).
-    inputs: [T; 2],
-    len: usize,
-    output: T,
-}
-
-impl<T: Float> ScalarCall<T> {
-    #[inline]
-    fn of(nodes: NodeSpan<'_, T>, node: Node<'_, T>) -> Option<Self> {
-        let value = |slot| nodes.node(node.input(slot).node.0).value().as_scalar();
-        let (inputs, len) = match node.arity() {
-            1 => ([value(0)?, T::zero()], 1),
-            2 => ([value(0)?, value(1)?], 2),
-            _ => return None,
-        };
-        Some(ScalarCall {
-            inputs,
-            len,
-            output: node.value().as_scalar()?,
-        })
-    }
-
-    #[inline]
-    fn inputs(&self) -> &[T] {
-        &self.inputs[..self.len]
-    }
 }
 
 /// The name of node `i` in formulas and reports (see [`NodeRecord::display_name`]).
