@@ -2,13 +2,15 @@
 //! batch of 32, and a scalar chain of 10⁵ multiplies. Targets: ledger-only within 1.3× of
 //! untraced; full per-multiplication events on the scalar chain within 3×. "events" records
 //! every multiplication with names and op labels; "events_formulas" adds each edge's local
-//! derivative formula; "everything" adds path-length splits and anomaly location.
+//! derivative formula; "everything" adds path-length splits and anomaly location;
+//! "events_into" is "events" written into the previous pass's trace
+//! (`backward_traced_into`), whose tables it reuses.
 //!
 //! `cargo bench --bench trace`; compare the times within each group.
 
 mod graphs;
 
-use chaintrace::{Tape, TraceOptions, Var};
+use chaintrace::{Tape, Trace, TraceOptions, Var};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
@@ -47,6 +49,12 @@ fn compare(c: &mut Criterion, group: &str, build: for<'t> fn(&'t Tape<f64>) -> V
             b.iter(|| black_box(loss.backward_traced(opts.clone())))
         });
     }
+    // Events traced into the previous pass's trace, as a loop that traces every step would.
+    let events = TraceOptions::ledger_only().with_events(true);
+    let mut trace = Trace::default();
+    g.bench_function("events_into", |b| {
+        b.iter(|| black_box(loss.backward_traced_into(&mut trace, events.clone())))
+    });
     g.finish();
 }
 

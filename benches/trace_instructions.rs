@@ -14,7 +14,7 @@ use std::hint::black_box;
 
 mod graphs;
 
-use chaintrace::{Tape, TraceOptions};
+use chaintrace::{Tape, Trace, TraceOptions};
 use graphs::{chain, mlp};
 
 /// The trace options of a mode of `trace.rs`; `None` for `untraced` and `build`.
@@ -23,7 +23,7 @@ fn options(mode: &str) -> Option<Option<TraceOptions>> {
     Some(match mode {
         "build" | "untraced" => None,
         "ledger" => Some(TraceOptions::ledger_only()),
-        "events" => Some(events),
+        "events" | "events_into" => Some(events),
         "events_formulas" => Some(events.with_formulas(true)),
         "everything" => Some(TraceOptions::default()),
         _ => return None,
@@ -35,7 +35,8 @@ const REPETITIONS: usize = 3;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let usage = "usage: trace_instructions \
-                 build|untraced|ledger|events|events_formulas|everything LEVELS [chain|mlp]";
+                 build|untraced|ledger|events|events_into|events_formulas|everything LEVELS \
+                 [chain|mlp]";
     let (Some(mode), Some(levels)) = (args.get(1), args.get(2).and_then(|l| l.parse().ok())) else {
         eprintln!("{usage}");
         return;
@@ -56,9 +57,13 @@ fn main() {
     if mode == "build" {
         return;
     }
+    let mut trace = Trace::default();
     for _ in 0..REPETITIONS {
         match &opts {
             None => drop(black_box(y.backward())),
+            Some(opts) if mode == "events_into" => {
+                drop(black_box(y.backward_traced_into(&mut trace, opts.clone())))
+            }
             Some(opts) => drop(black_box(y.backward_traced(opts.clone()))),
         }
     }

@@ -27,15 +27,20 @@ fn micrograd_events_multiply_and_accumulate_to_the_readme_gradients() {
     assert_eq!(trace.events().len(), 39);
     for e in trace.events() {
         let (up, local, c) = (
-            scalar(&e.upstream),
-            e.local.unwrap(),
-            scalar(&e.contribution),
+            scalar(e.upstream()),
+            e.local().unwrap(),
+            scalar(e.contribution()),
         );
         assert!((up * local - c).abs() <= 1e-12 * c.abs().max(1.0), "{e:?}");
     }
     let last_for = |id: NodeId| {
-        let e = trace.events().iter().rev().find(|e| e.from == id).unwrap();
-        scalar(&e.accumulated)
+        let e = trace
+            .events()
+            .iter()
+            .rev()
+            .find(|e| e.from() == id)
+            .unwrap();
+        scalar(e.accumulated())
     };
     let (a, b) = (NodeId(0), NodeId(1));
     assert!((last_for(a) - 138.8338).abs() < 5e-5);
@@ -165,10 +170,10 @@ fn residual_gradient_splits_into_skip_and_block_paths() {
     assert!(close(parts[0].1, norm(&dh), 1e-14));
     assert_eq!(parts[1].0, 1);
     assert!(close(parts[1].1, norm(&through), 1e-14));
-    let skip = trace.labels(&trace.events()[2]);
+    let skip = trace.events().get(2).unwrap().labels();
     assert_eq!((&*skip.output, &*skip.input, skip.op), ("u₄", "x", "add"));
     assert_eq!((skip.layer, skip.kind), ("", EdgeKind::Residual));
-    let branch = trace.labels(&trace.events()[4]);
+    let branch = trace.events().get(4).unwrap().labels();
     assert_eq!((branch.op, branch.layer), ("tanh", "block"));
     let err = trace.try_paths(NodeId(0), loss, 3).unwrap_err();
     assert!(err.to_string().contains("tensor"), "{err}");
@@ -249,10 +254,48 @@ fn json_round_trips() {
             let (_, trace) = build(&tape).backward_traced(opts);
             let json = trace.to_json();
             let back = Trace::from_json(&json).unwrap();
+            assert_eq!(back, trace);
             assert_eq!(back.to_json(), json);
             assert_eq!(back.to_text(), trace.to_text());
         }
     }
+}
+
+/// Tracing into an earlier trace gives exactly the trace and gradients a fresh one would,
+/// whatever the earlier trace held (tensors, formulas, more nodes or fewer).
+#[test]
+fn tracing_into_an_old_trace_equals_tracing_afresh() {
+    type Build = fn(&Tape<f64>) -> chaintrace::Var<'_, f64>;
+    let graphs: [Build; 4] = [
+        common::mlp,
+        |t| common::chain(t, 0.5),
+        common::micrograd,
+        common::residual,
+    ];
+    let mut reused = Trace::default();
+    assert!(reused.events().is_empty() && reused.nodes().is_empty());
+    for build in graphs {
+        for opts in [
+            TraceOptions::default(),
+            TraceOptions::ledger_only().with_events(true),
+        ] {
+            let tape = Tape::new();
+            let y = build(&tape);
+            let (fresh_grads, fresh) = y.backward_traced(opts.clone());
+            let grads = y.backward_traced_into(&mut reused, opts);
+            assert_eq!(reused, fresh);
+            let values = |g: &chaintrace::Gradients<f64>| -> Vec<(NodeId, Vec<f64>)> {
+                g.iter().map(|(id, t)| (id, t.to_vec())).collect()
+            };
+            assert_eq!(values(&grads), values(&fresh_grads));
+        }
+    }
+    // A failed pass leaves the trace empty rather than half old, half new.
+    let tape = Tape::new();
+    let bad = TraceOptions::default().with_thresholds(1.0, 2.0);
+    let result = common::micrograd(&tape).try_backward_traced_into(&mut reused, bad);
+    assert!(matches!(result, Err(Error::Invalid { .. })));
+    assert_eq!(reused, Trace::default());
 }
 
 fn malformed_reason(text: &str) -> String {
@@ -291,6 +334,20 @@ fn malformed_json_is_a_clear_error_with_a_position() {
         malformed_reason(&dangling),
         "events[0] refers to edge 60 of 7"
     );
+    // Event 0 multiplies the output's gradient: a file without it cannot say what flowed.
+    let output_grad = json
+        .lines()
+        .find(|l| l.contains("\"id\":6,"))
+        .and_then(|l| l.find("\"grad\":").map(|at| &l[at..]))
+        .expect("the output's node record")
+        .trim_end_matches(',')
+        .trim_end_matches('}')
+        .to_string();
+    let gradless = json.replacen(&output_grad, "\"grad\":null", 1);
+    assert_eq!(
+        malformed_reason(&gradless),
+        "events[0] multiplies the gradient of node 6, which has none"
+    );
 }
 
 #[test]
@@ -325,7 +382,7 @@ fn f32_tapes_trace_too() {
     // ∂Σw²/∂w = 2w = (1, 4)
     assert_eq!(grads.wrt(w).unwrap().to_vec(), vec![1.0, 4.0]);
     let last = trace.events().last().unwrap();
-    match &last.accumulated {
+    match &last.accumulated() {
         Summary::Tensor(t) => assert_eq!(t.values.as_deref(), Some(&[1.0, 4.0][..])),
         s => panic!("{s:?}"),
     }

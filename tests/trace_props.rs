@@ -47,8 +47,8 @@ fn enumerate_paths(trace: &Trace, leaf: NodeId) -> (u128, f64) {
             sum += product;
             continue;
         }
-        for edge in trace.edges().iter().filter(|e| e.to == node) {
-            stack.push((edge.from, product * edge.local.unwrap()));
+        for edge in trace.edges().iter().filter(|e| e.to() == node) {
+            stack.push((edge.from(), product * edge.local().unwrap()));
         }
     }
     (count, sum)
@@ -104,9 +104,9 @@ proptest! {
         prop_assert!(same_gradients(&plain, &full));
         prop_assert!(same_gradients(&plain, &cheap));
         for (id, g) in plain.iter().filter(|(id, _)| *id != y.id()) {
-            let last = trace.events().iter().rev().find(|e| e.from == id).unwrap();
-            prop_assert_eq!(&last.accumulated, &Summary::Scalar(g.item().unwrap()));
-            prop_assert_eq!(trace.node(id).unwrap().grad.as_ref(), Some(&last.accumulated));
+            let last = trace.events().iter().rev().find(|e| e.from() == id).unwrap();
+            prop_assert_eq!(last.accumulated(), &Summary::Scalar(g.item().unwrap()));
+            prop_assert_eq!(trace.node(id).unwrap().grad(), Some(last.accumulated()));
         }
     }
 

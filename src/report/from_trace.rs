@@ -37,18 +37,14 @@ impl HtmlTrace {
             .edges()
             .iter()
             .map(|e| GraphEdge {
-                from: e.from.0,
-                to: e.to.0,
-                slot: e.slot,
-                kind: e.kind,
+                from: e.from().0,
+                to: e.to().0,
+                slot: e.slot(),
+                kind: e.kind(),
             })
             .collect();
         page.nodes = graph_nodes(trace, &page.edges);
-        page.steps = trace
-            .events()
-            .iter()
-            .map(|e| step(trace, e, output))
-            .collect();
+        page.steps = trace.events().iter().map(|e| step(e, output)).collect();
         page.ledger = ledger(trace, output);
         page.notes = anomaly_notes(trace, output);
         page
@@ -58,11 +54,11 @@ impl HtmlTrace {
 /// One multiplication as a reader follows it, from the numbers the trace recorded:
 /// `∂f/∂u₄ = ∂f/∂u₅ · ∂u₅/∂u₄ = 1 × 0.00808487 = 0.00808487` for scalars, and for tensors
 /// (a vector-Jacobian product) the norms: `∂L/∂x = ∂L/∂y · ∂y/∂x: ‖0.5‖ → ‖0.25‖`.
-pub fn chain_rule_line(trace: &Trace, event: &Event, output: &str) -> String {
-    let labels = trace.labels(event);
+pub fn chain_rule_line(event: Event<'_>, output: &str) -> String {
+    let labels = event.labels();
     let (y, x) = (labels.output, labels.input);
     let chain = format!("∂{output}/∂{x} = ∂{output}/∂{y} · ∂{y}/∂{x}");
-    match (&event.upstream, event.local, &event.contribution) {
+    match (event.upstream(), event.local(), event.contribution()) {
         (Summary::Scalar(up), Some(local), Summary::Scalar(product)) => format!(
             "{chain} = {} × {} = {}",
             fmt_num(*up),
@@ -79,8 +75,8 @@ pub fn chain_rule_line(trace: &Trace, event: &Event, output: &str) -> String {
 
 /// The local derivative of a multiplication as its formula: `∂u₅/∂u₄ = 1 − tanh(u₄)²` (just
 /// `∂u₅/∂u₄` when the trace was recorded without formulas).
-pub fn local_derivative_line(trace: &Trace, event: &Event) -> String {
-    let labels = trace.labels(event);
+pub fn local_derivative_line(event: Event<'_>) -> String {
+    let labels = event.labels();
     let derivative = format!("∂{}/∂{}", labels.output, labels.input);
     match labels.formula {
         Some(formula) => format!("{derivative} = {formula}"),
@@ -100,7 +96,7 @@ pub fn anomaly_notes(trace: &Trace, output: &str) -> Vec<String> {
     let first_bad = trace
         .events()
         .iter()
-        .position(|e| !e.contribution.is_finite());
+        .position(|e| !e.contribution().is_finite());
     match (anomalies.and_then(|a| a.backward.as_ref()), first_bad) {
         (Some(blamed), _) => notes.push(blamed_note(trace, blamed, output)),
         (None, Some(k)) => {
@@ -110,14 +106,14 @@ pub fn anomaly_notes(trace: &Trace, output: &str) -> Vec<String> {
             } else {
                 ""
             };
-            let event = &trace.events()[k];
+            let event = trace.events().get(k).expect("found among the events");
             notes.push(format!(
                 "multiplication {} of the backward pass ({}, op {}) is the first to give a \
                  non-finite product, {}{why}",
                 k + 1,
-                gradient_name(trace, event, output),
-                trace.labels(event).op,
-                fmt_summary(&event.contribution)
+                gradient_name(event, output),
+                event.labels().op,
+                fmt_summary(event.contribution())
             ));
         }
         (None, None) => {}
@@ -128,7 +124,7 @@ pub fn anomaly_notes(trace: &Trace, output: &str) -> Vec<String> {
 fn forward_note(trace: &Trace, a: &ForwardAnomaly) -> String {
     let formula = trace
         .node(a.node.node)
-        .and_then(|n| n.formula.as_deref())
+        .and_then(|n| n.formula())
         .map(|f| format!(" = {f}"))
         .unwrap_or_default();
     let operands = if a.operands.is_empty() {
@@ -149,7 +145,7 @@ fn blamed_note(trace: &Trace, a: &BackwardAnomaly, output: &str) -> String {
     let step = trace
         .events()
         .iter()
-        .position(|e| (e.to, e.from, e.slot) == (a.to, a.from, a.slot))
+        .position(|e| (e.to(), e.from(), e.slot()) == (a.to, a.from, a.slot))
         .map(|k| format!("multiplication {} of the backward pass ", k + 1))
         .unwrap_or_else(|| "a multiplication of the backward pass ".to_string());
     let name = |id| trace.node(id).map(|n| n.display_name().into_owned());
@@ -172,8 +168,8 @@ fn blamed_note(trace: &Trace, a: &BackwardAnomaly, output: &str) -> String {
     )
 }
 
-fn gradient_name(trace: &Trace, event: &Event, output: &str) -> String {
-    format!("∂{output}/∂{}", trace.labels(event).input)
+fn gradient_name(event: Event<'_>, output: &str) -> String {
+    format!("∂{output}/∂{}", event.labels().input)
 }
 
 fn in_layer(layer: &str) -> String {
@@ -210,19 +206,15 @@ fn operand_list(trace: &Trace, operands: &[Operand]) -> String {
 /// has one, and its layer; `None` for leaves, constants and traces without a graph.
 fn describe(trace: &Trace, id: NodeId) -> Option<String> {
     let node = trace.node(id)?;
-    if matches!(&*node.op, "leaf" | "const") {
+    if !node.has_op() {
         return None;
     }
-    let edges = trace.edges();
-    let start = edges.partition_point(|e| e.to < id);
-    let inputs: Vec<&EdgeRecord> = edges[start..].iter().take_while(|e| e.to == id).collect();
-    let mut what = node.op.to_string();
-    if let [only] = inputs.as_slice()
-        && let Some(input) = trace.node(only.from)
-    {
-        what += &format!(" of {}", input.display_name());
+    let inputs: Vec<EdgeRecord> = node.inputs().collect();
+    let mut what = node.op().to_string();
+    if let [only] = inputs.as_slice() {
+        what += &format!(" of {}", only.input().display_name());
     }
-    what += &in_layer(&trace.layers()[node.layer]);
+    what += &in_layer(node.layer_path());
     Some(what)
 }
 
@@ -239,20 +231,20 @@ fn magnitude(s: &Summary) -> f64 {
     s.as_scalar().unwrap_or_else(|| s.norm())
 }
 
-fn step(trace: &Trace, e: &Event, output: &str) -> Step {
-    let labels = trace.labels(e);
+fn step(e: Event<'_>, output: &str) -> Step {
+    let labels = e.labels();
     Step {
-        edge: e.edge,
-        node: e.to.0,
-        input: e.from.0,
+        edge: e.edge().index(),
+        node: e.to().0,
+        input: e.from().0,
         op: labels.op.to_string(),
         layer: labels.layer.to_string(),
-        upstream: magnitude(&e.upstream),
-        local: e.local,
-        product: magnitude(&e.contribution),
-        accumulated: magnitude(&e.accumulated),
-        local_formula: local_derivative_line(trace, e),
-        formula: chain_rule_line(trace, e, output),
+        upstream: magnitude(e.upstream()),
+        local: e.local(),
+        product: magnitude(e.contribution()),
+        accumulated: magnitude(e.accumulated()),
+        local_formula: local_derivative_line(e),
+        formula: chain_rule_line(e, output),
     }
 }
 
@@ -262,21 +254,21 @@ fn graph_nodes(trace: &Trace, edges: &[GraphEdge]) -> Vec<GraphNode> {
         .nodes()
         .iter()
         .map(|n| {
-            let role = match &*n.op {
+            let role = match n.op() {
                 "leaf" => NodeRole::Leaf,
                 "const" => NodeRole::Constant,
                 _ => NodeRole::Op,
             };
             GraphNode {
-                id: n.id.0,
+                id: n.id().0,
                 name: n.display_name().into_owned(),
                 role,
-                op: n.op.to_string(),
-                formula: n.formula.clone().unwrap_or_default(),
-                value: magnitude(&n.value),
-                layer: trace.layers().get(n.layer).cloned().unwrap_or_default(),
-                depth: depths[n.id.0],
-                grad: n.grad.as_ref().map(magnitude),
+                op: n.op().to_string(),
+                formula: n.formula().unwrap_or_default().to_string(),
+                value: magnitude(n.value()),
+                layer: n.layer_path().to_string(),
+                depth: depths[n.id().0],
+                grad: n.grad().map(magnitude),
             }
         })
         .collect()

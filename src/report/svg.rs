@@ -174,7 +174,7 @@ pub fn trace_chart(trace: &Trace, output: &str) -> Result<String> {
         .nodes()
         .iter()
         .rev()
-        .filter_map(|n| n.grad.as_ref().map(|g| g.norm()))
+        .filter_map(|n| n.grad().map(|g| g.norm()))
         .enumerate()
         .map(|(k, g)| (k as f64, g));
     let chart = LineChart {

@@ -38,8 +38,8 @@ fn the_page_reads_the_traces_numbers() {
     assert_eq!(page.steps.len(), trace.events().len());
     assert_eq!(page.edges.len(), trace.edges().len());
     for (step, event) in page.steps.iter().zip(trace.events()) {
-        assert_eq!((step.node, step.input), (event.to.0, event.from.0));
-        assert_eq!(Some(step.product), event.contribution.as_scalar());
+        assert_eq!((step.node, step.input), (event.to().0, event.from().0));
+        assert_eq!(Some(step.product), event.contribution().as_scalar());
     }
 }
 

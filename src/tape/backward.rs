@@ -87,6 +87,40 @@ pub(crate) trait SweepObserver<T: Float> {
 
     /// A hook fired (on a node or an edge) and did what `firing` says.
     fn hook_fired(&mut self, _firing: HookFiring) {}
+
+    /// [`SweepObserver::node_complete`] for a scalar node in a sweep without hooks: the
+    /// gradient as a number. By default it is wrapped in a tensor for `node_complete`.
+    #[inline]
+    fn scalar_node_complete(&mut self, tape: &Tape<T>, node: NodeId, grad: T) {
+        self.node_complete(tape, node, &Tensor::scalar(grad));
+    }
+
+    /// [`SweepObserver::edge`] and then [`SweepObserver::accumulated`] for a scalar node in a
+    /// sweep without hooks: `contribution = upstream · ∂node/∂input`, and the input's gradient
+    /// after adding it, as numbers. By default they are wrapped in tensors.
+    #[inline]
+    fn scalar_edge(&mut self, tape: &Tape<T>, node: NodeId, slot: usize, step: ScalarStep<T>) {
+        let contribution = Tensor::scalar(step.contribution);
+        self.edge(
+            tape,
+            node,
+            slot,
+            &Tensor::scalar(step.upstream),
+            &contribution,
+        );
+        self.accumulated(tape, node, slot, &Tensor::scalar(step.accumulated));
+    }
+}
+
+/// One chain-rule multiplication on scalars, as [`SweepObserver::scalar_edge`] reports it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ScalarStep<T> {
+    /// `∂L/∂node`.
+    pub upstream: T,
+    /// `∂L/∂node · ∂node/∂input`.
+    pub contribution: T,
+    /// `∂L/∂input` after adding the contribution.
+    pub accumulated: T,
 }
 
 impl<T: Float> SweepObserver<T> for () {
@@ -170,7 +204,41 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         if self.unwatched && !row.has(flags::OP) {
             return Ok(()); // a leaf or constant: nothing flows further
         }
+        if self.hooks.is_none()
+            && let Some(derivatives) = row.scalar_derivatives()
+            && let Some(g) = grad.as_scalar()
+        {
+            self.observed_scalar_node(i, g, derivatives, earlier);
+            return Ok(());
+        }
         self.general_node(i, grad, earlier)
+    }
+
+    /// A scalar node that the observer watches, in a sweep without hooks: the same
+    /// multiply-adds as the unwatched loop, each reported as numbers (no tensor is built).
+    #[inline(never)]
+    fn observed_scalar_node(
+        &mut self,
+        i: usize,
+        g: T,
+        derivatives: &[T],
+        earlier: &mut [Option<Tensor<T>>],
+    ) {
+        let (tape, rows) = (self.tape, &self.nodes.rows);
+        self.observer.scalar_node_complete(tape, NodeId(i), g);
+        for (slot, (&input, &d)) in rows[i].inputs.iter().zip(derivatives).enumerate() {
+            if !rows[input as usize].has(flags::REQUIRES_GRAD) {
+                continue;
+            }
+            let contribution = g * d;
+            let accumulated = add_scalar(&mut earlier[input as usize], contribution);
+            let step = ScalarStep {
+                upstream: g,
+                contribution,
+                accumulated,
+            };
+            self.observer.scalar_edge(tape, NodeId(i), slot, step);
+        }
     }
 
     /// [`Step::node`] in general: hooks, observer, tensors. Kept out of line so the scalar
@@ -257,11 +325,18 @@ fn accumulate<T: Float>(slot: &mut Option<Tensor<T>>, contribution: Tensor<T>) -
     }
 }
 
-/// Adds a scalar contribution into a gradient slot (the slot of a scalar input holds a scalar).
+/// Adds a scalar contribution into a gradient slot (the slot of a scalar input holds a
+/// scalar) and returns the sum.
 #[inline]
-fn add_scalar<T: Float>(slot: &mut Option<Tensor<T>>, contribution: T) {
+fn add_scalar<T: Float>(slot: &mut Option<Tensor<T>>, contribution: T) -> T {
     match slot {
-        Some(acc) => acc.add_scalar(contribution),
-        None => *slot = Some(Tensor::scalar(contribution)),
+        Some(acc) => {
+            acc.add_scalar(contribution);
+            acc.as_scalar().unwrap_or(contribution)
+        }
+        None => {
+            *slot = Some(Tensor::scalar(contribution));
+            contribution
+        }
     }
 }

@@ -311,6 +311,20 @@ impl<'a, T: Float> Node<'a, T> {
         self.nodes.op(self.i)
     }
 
+    /// The op's index in the tape's op table (stateless ops are stored once per tape, so
+    /// equal indices mean the same op), for op nodes.
+    #[inline]
+    pub(crate) fn op_index(self) -> Option<usize> {
+        let row = self.row();
+        row.has(flags::OP).then_some(row.op as usize)
+    }
+
+    /// True for a constant.
+    #[inline]
+    pub(crate) fn is_constant(self) -> bool {
+        self.row().has(flags::CONSTANT)
+    }
+
     /// True for a leaf made by [`Tape::var`](super::Tape::var).
     pub fn is_leaf(self) -> bool {
         matches!(self.kind(), NodeKind::Leaf)
@@ -437,6 +451,11 @@ impl<'a, T: Float> NodeSpan<'a, T> {
     /// The number of nodes in the span.
     pub fn len(self) -> usize {
         self.len
+    }
+
+    /// The size of the tape's op table (see [`Node::op_index`]).
+    pub(crate) fn op_count(self) -> usize {
+        self.nodes.ops.list.len()
     }
 
     /// True for an empty span.

@@ -1,42 +1,132 @@
 //! One event per chain-rule multiplication, in the order the reverse sweep performs them.
 
-use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use std::fmt;
 
-use super::record::Tables;
-use super::summary::{Summary, num, tensor_norm};
+use super::Trace;
+use super::record::{EdgeRecord, Graph};
+use super::summary::{Summary, tensor_norm};
+use super::table::Record;
 use crate::tape::{EdgeKind, NodeId};
 use crate::tensor::{Float, Tensor};
 
-/// One chain-rule multiplication: `∂L/∂x += ∂L/∂y · ∂y/∂x` along the edge from input `x`
-/// (`from`) to op node `y` (`to`).
+/// One recorded multiplication: the edge it crossed, and what the sweep computed.
 ///
-/// The names, op, layer and local derivative formula are in the trace's node and edge tables:
-/// [`Trace::labels`](super::Trace::labels) gathers them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Event {
-    /// The edge's index in [`Trace::edges`](super::Trace::edges).
-    pub edge: usize,
-    /// The input `x`.
-    pub from: NodeId,
-    /// The op node `y`.
-    pub to: NodeId,
-    /// Which argument of `y` the input is.
-    pub slot: usize,
-    /// `∂L/∂y`, complete when the multiplication happens.
-    pub upstream: Summary,
-    /// `∂y/∂x` as a number, when `x` and `y` are scalars.
-    #[serde(with = "num::option")]
-    pub local: Option<f64>,
-    /// The product `∂L/∂y · ∂y/∂x` (a vector-Jacobian product for tensors), summed to `x`'s
-    /// shape.
+/// The upstream gradient is the op node's (complete before the multiplication, so the node
+/// table's copy is the same number) and the local derivative is the edge's: neither is stored
+/// twice.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct EventRow {
+    /// Index into [`Graph::edges`].
+    pub edge: u32,
     pub contribution: Summary,
-    /// `∂L/∂x` after adding the contribution: fan-in sums are visible step by step.
     pub accumulated: Summary,
 }
 
+/// One chain-rule multiplication: `∂L/∂x += ∂L/∂y · ∂y/∂x` along the edge from input `x`
+/// ([`from`](Event::from)) to op node `y` ([`to`](Event::to)), as
+/// [`Trace::events`](super::Trace::events) lists them in sweep order.
+#[derive(Clone, Copy)]
+pub struct Event<'a> {
+    trace: &'a Trace,
+    index: usize,
+}
+
+impl<'a> Event<'a> {
+    fn row(&self) -> &'a EventRow {
+        &self.trace.events[self.index]
+    }
+
+    /// The event's place in the sweep (0 for the first multiplication).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The edge the multiplication crossed.
+    pub fn edge(&self) -> EdgeRecord<'a> {
+        EdgeRecord::at(self.trace, self.row().edge as usize)
+    }
+
+    /// The input `x`.
+    pub fn from(&self) -> NodeId {
+        self.edge().from()
+    }
+
+    /// The op node `y`.
+    pub fn to(&self) -> NodeId {
+        self.edge().to()
+    }
+
+    /// Which argument of `y` the input is.
+    pub fn slot(&self) -> usize {
+        self.edge().slot()
+    }
+
+    /// `∂L/∂y`, complete when the multiplication happens.
+    pub fn upstream(&self) -> &'a Summary {
+        let to = self.edge().output();
+        to.grad()
+            .expect("an event's op node has a gradient (checked when a trace is read)")
+    }
+
+    /// `∂y/∂x` as a number, when `x` and `y` are scalars.
+    pub fn local(&self) -> Option<f64> {
+        self.edge().local()
+    }
+
+    /// The product `∂L/∂y · ∂y/∂x` (a vector-Jacobian product for tensors), summed to `x`'s
+    /// shape.
+    pub fn contribution(&self) -> &'a Summary {
+        &self.row().contribution
+    }
+
+    /// `∂L/∂x` after adding the contribution: fan-in sums are visible step by step.
+    pub fn accumulated(&self) -> &'a Summary {
+        &self.row().accumulated
+    }
+
+    /// The names, op, layer and formula of the event's edge.
+    pub fn labels(&self) -> EventLabels<'a> {
+        let edge = self.edge();
+        let op_node = edge.output();
+        EventLabels {
+            output: op_node.display_name(),
+            input: edge.input().display_name(),
+            op: op_node.op(),
+            layer: op_node.layer_path(),
+            formula: edge.formula(),
+            kind: edge.kind(),
+        }
+    }
+}
+
+impl fmt::Debug for Event<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("index", &self.index)
+            .field("edge", &self.row().edge)
+            .field("from", &self.from().0)
+            .field("to", &self.to().0)
+            .field("upstream", self.upstream())
+            .field("local", &self.local())
+            .field("contribution", self.contribution())
+            .field("accumulated", self.accumulated())
+            .finish()
+    }
+}
+
+impl<'a> Record<'a> for Event<'a> {
+    fn at(trace: &'a Trace, index: usize) -> Self {
+        Event { trace, index }
+    }
+
+    fn count(trace: &Trace) -> usize {
+        trace.events.len()
+    }
+}
+
 /// The names and labels of an event's edge, borrowed from the trace's tables
-/// ([`Trace::labels`](super::Trace::labels)).
+/// ([`Event::labels`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventLabels<'a> {
     /// The op node's name (`u₇`).
@@ -55,33 +145,53 @@ pub struct EventLabels<'a> {
 
 /// Records the events and the magnitude of the gradient crossing each edge.
 ///
-/// An event is pushed when its contribution crosses the edge and completed in place when the
-/// sweep reports the input's accumulated gradient (the next call, for the same edge): no
-/// event is moved after it is built.
+/// A tensor event is pushed when its contribution crosses the edge and completed in place
+/// when the sweep reports the input's accumulated gradient (the next call, for the same edge);
+/// a scalar event arrives complete.
 pub(crate) struct EventLog {
     full_values: usize,
     record_events: bool,
-    events: Vec<Event>,
-    /// The current node's gradient, summarised once for all its outgoing events.
-    upstream: Summary,
+    events: Vec<EventRow>,
 }
 
 impl EventLog {
-    /// A log for a graph of `edges` edges (an upper bound on the number of events).
-    pub(crate) fn new(edges: usize, full_values: usize, record_events: bool) -> Self {
+    /// A log for a graph of `edges` edges (an upper bound on the number of events), written
+    /// into `events` (empty; its memory is reused).
+    pub(crate) fn new(
+        mut events: Vec<EventRow>,
+        edges: usize,
+        full_values: usize,
+        record_events: bool,
+    ) -> Self {
+        if record_events {
+            events.reserve(edges);
+        }
         EventLog {
             full_values,
             record_events,
-            events: Vec::with_capacity(if record_events { edges } else { 0 }),
-            upstream: Summary::Scalar(f64::NAN),
+            events,
         }
     }
 
-    /// A node's gradient is complete: summarise it once for all its outgoing events.
+    /// A scalar multiplication along input `slot` of `node`: its contribution, and the
+    /// input's gradient after adding it.
     #[inline]
-    pub(crate) fn node_complete<T: Float>(&mut self, grad: &Tensor<T>) {
+    pub(crate) fn scalar_edge(
+        &mut self,
+        graph: &mut Graph,
+        node: NodeId,
+        slot: usize,
+        contribution: f64,
+        accumulated: f64,
+    ) {
+        let index = graph.edge_index(node, slot);
+        graph.edges[index].set_flow(contribution.abs());
         if self.record_events {
-            self.upstream = Summary::of(grad, self.full_values);
+            self.events.push(EventRow {
+                edge: index as u32,
+                contribution: Summary::Scalar(contribution),
+                accumulated: Summary::Scalar(accumulated),
+            });
         }
     }
 
@@ -89,26 +199,21 @@ impl EventLog {
     #[inline]
     pub(crate) fn edge<T: Float>(
         &mut self,
-        tables: &mut Tables,
+        graph: &mut Graph,
         node: NodeId,
         slot: usize,
         contribution: &Tensor<T>,
     ) {
-        let index = tables.edge_index(node, slot);
-        let edge = &mut tables.edges[index];
+        let index = graph.edge_index(node, slot);
+        let edge = &mut graph.edges[index];
         if !self.record_events {
-            edge.flow = Some(tensor_norm(contribution));
+            edge.set_flow(tensor_norm(contribution));
             return;
         }
         let contribution = Summary::of(contribution, self.full_values);
-        edge.flow = Some(contribution.norm());
-        self.events.push(Event {
-            edge: index,
-            from: edge.from,
-            to: node,
-            slot,
-            upstream: self.upstream.clone(),
-            local: edge.local,
+        edge.set_flow(contribution.norm());
+        self.events.push(EventRow {
+            edge: index as u32,
             contribution,
             // Set by `accumulated`, which the sweep calls next for this edge.
             accumulated: Summary::Scalar(f64::NAN),
@@ -123,7 +228,7 @@ impl EventLog {
         }
     }
 
-    pub(crate) fn into_events(self) -> Vec<Event> {
+    pub(crate) fn into_events(self) -> Vec<EventRow> {
         self.events
     }
 }

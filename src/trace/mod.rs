@@ -48,6 +48,7 @@ mod record;
 mod recorder;
 mod render;
 mod summary;
+mod table;
 
 pub use anomaly::{Anomalies, BackwardAnomaly, ForwardAnomaly, Operand};
 pub use event::{Event, EventLabels};
@@ -57,35 +58,38 @@ pub use options::TraceOptions;
 pub use paths::{Path, PathEdge, Paths};
 pub use record::{EdgeRecord, NodeRecord};
 pub use summary::{Summary, TensorSummary};
-
-use serde::{Deserialize, Serialize};
+pub use table::{Record, RecordIter, Records};
 
 use crate::error::{Error, Result};
 use crate::hooks::HookFiring;
 use crate::symbolic::{self, Expr};
 use crate::tape::{Gradients, NodeId, Var};
 use crate::tensor::Float;
+use event::EventRow;
+use record::{Graph, records};
+use recorder::Buffers;
 
 /// The version tag every trace file carries; see docs/trace-format.md.
 pub const SCHEMA: &str = "chaintrace-trace/1";
 
 /// A recorded backward pass; see the [module documentation](self).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// The graph and the events are stored as compact rows (a traced chain of a million
+/// multiplications holds a million of each); [`Trace::nodes`], [`Trace::edges`] and
+/// [`Trace::events`] read them as [`Record`] views.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Trace {
-    schema: String,
     element: String,
     output: NodeId,
     value: Summary,
     options: TraceOptions,
     layers: Vec<String>,
-    nodes: Vec<NodeRecord>,
-    edges: Vec<EdgeRecord>,
-    events: Vec<Event>,
+    graph: Graph,
+    events: Vec<EventRow>,
     ledger: Ledger,
     path_lengths: Vec<LengthSplit>,
     anomalies: Option<Anomalies>,
-    /// Every hook that fired, in sweep order (absent in files without hooks).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Every hook that fired, in sweep order.
     hooks: Vec<HookFiring>,
 }
 
@@ -118,7 +122,68 @@ impl<'t, T: Float> Var<'t, T> {
     /// the first error a [hook](crate::hooks) returns.
     pub fn try_backward_traced(self, options: TraceOptions) -> Result<(Gradients<T>, Trace)> {
         options.validate()?;
-        recorder::run(self.tape(), self.id(), options)
+        recorder::run(self.tape(), self.id(), options, Buffers::default())
+    }
+
+    /// [`Var::backward_traced`] into an existing trace, whose memory the new trace reuses:
+    /// a training loop that traces every step allocates its large tables once.
+    ///
+    /// # Panics
+    /// As [`Var::try_backward_traced_into`] fails.
+    ///
+    /// # Example
+    /// ```
+    /// use chaintrace::{Tape, Trace, TraceOptions};
+    /// let mut trace = Trace::default();
+    /// for step in 1..=3 {
+    ///     let tape = Tape::<f64>::new();
+    ///     let w = tape.var("w", step as f64);
+    ///     let y = w * w;
+    ///     let grads = y.backward_traced_into(&mut trace, TraceOptions::default());
+    ///     assert_eq!(grads.wrt(w).unwrap().item(), Some(2.0 * step as f64));
+    ///     assert_eq!(trace.events().len(), 2); // this step's, not the earlier ones
+    /// }
+    /// ```
+    pub fn backward_traced_into(self, trace: &mut Trace, options: TraceOptions) -> Gradients<T> {
+        self.try_backward_traced_into(trace, options)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Var::backward_traced_into`], returning an error instead of panicking.
+    ///
+    /// # Errors
+    /// As [`Var::try_backward_traced`]; `trace` is then left empty.
+    pub fn try_backward_traced_into(
+        self,
+        trace: &mut Trace,
+        options: TraceOptions,
+    ) -> Result<Gradients<T>> {
+        let buffers = Buffers::take(trace);
+        *trace = Trace::default();
+        options.validate()?;
+        let (grads, new) = recorder::run(self.tape(), self.id(), options, buffers)?;
+        *trace = new;
+        Ok(grads)
+    }
+}
+
+/// An empty trace: no nodes, events or ledger rows, to be filled by
+/// [`Var::backward_traced_into`].
+impl Default for Trace {
+    fn default() -> Self {
+        Trace {
+            element: String::new(),
+            output: NodeId(0),
+            value: Summary::Scalar(0.0),
+            options: TraceOptions::default(),
+            layers: Vec::new(),
+            graph: Graph::default(),
+            events: Vec::new(),
+            ledger: Ledger::default(),
+            path_lengths: Vec::new(),
+            anomalies: None,
+            hooks: Vec::new(),
+        }
     }
 }
 
@@ -150,46 +215,24 @@ impl Trace {
 
     /// The nodes up to the output, in tape order (empty unless events or paths were
     /// recorded).
-    pub fn nodes(&self) -> &[NodeRecord] {
-        &self.nodes
+    pub fn nodes(&self) -> Records<'_, NodeRecord<'_>> {
+        records(self)
     }
 
     /// A node by id.
-    pub fn node(&self, id: NodeId) -> Option<&NodeRecord> {
-        self.nodes.get(id.0)
+    pub fn node(&self, id: NodeId) -> Option<NodeRecord<'_>> {
+        self.nodes().get(id.0)
     }
 
     /// Every edge up to the output, grouped by op node in tape order, in slot order.
-    pub fn edges(&self) -> &[EdgeRecord] {
-        &self.edges
-    }
-
-    /// The edge an event multiplied along.
-    pub fn edge_of(&self, event: &Event) -> &EdgeRecord {
-        &self.edges[event.edge]
-    }
-
-    /// The names, op, layer and formula of an event's edge.
-    ///
-    /// # Panics
-    /// If `event` is not one of this trace's events.
-    pub fn labels(&self, event: &Event) -> EventLabels<'_> {
-        let edge = &self.edges[event.edge];
-        let op_node = &self.nodes[edge.to.0];
-        EventLabels {
-            output: op_node.display_name(),
-            input: self.nodes[edge.from.0].display_name(),
-            op: &op_node.op,
-            layer: &self.layers[op_node.layer],
-            formula: edge.formula.as_deref(),
-            kind: edge.kind,
-        }
+    pub fn edges(&self) -> Records<'_, EdgeRecord<'_>> {
+        records(self)
     }
 
     /// One event per chain-rule multiplication, in sweep order (empty unless
     /// [`TraceOptions::events`] was on).
-    pub fn events(&self) -> &[Event] {
-        &self.events
+    pub fn events(&self) -> Records<'_, Event<'_>> {
+        records(self)
     }
 
     /// The per-layer ledger, from the loss back to the input.
@@ -216,7 +259,7 @@ impl Trace {
 
     /// True when every recorded node holds a scalar.
     pub fn is_scalar(&self) -> bool {
-        self.nodes.iter().all(|n| n.value.shape().is_empty())
+        self.graph.nodes.iter().all(|n| n.value.shape().is_empty())
     }
 
     /// The `k` paths between two nodes with the largest |product of local derivatives|,
@@ -260,13 +303,16 @@ impl Trace {
         k: usize,
     ) -> Result<Paths> {
         let (from, to) = (from.into(), to.into());
-        if self.nodes.is_empty() {
+        if self.graph.nodes.is_empty() {
             return Err(Error::invalid(
                 "paths",
                 "this trace has no graph: record it with TraceOptions::paths or ::events on",
             ));
         }
-        if let Some(past) = [from, to].into_iter().find(|id| id.0 >= self.nodes.len()) {
+        if let Some(past) = [from, to]
+            .into_iter()
+            .find(|id| id.0 >= self.graph.nodes.len())
+        {
             return Err(Error::invalid(
                 "paths",
                 format!(
@@ -275,7 +321,7 @@ impl Trace {
                 ),
             ));
         }
-        paths::k_best(&self.edges, from, to, k)
+        paths::k_best(&self.graph.edges, from, to, k)
     }
 
     /// The closed-form gradient `∂output/∂var` in the leaves' names, built from the tape
@@ -298,7 +344,7 @@ impl Trace {
         let same_output = self.output.0 < tape.len()
             && self
                 .node(self.output)
-                .is_none_or(|n| *n.op == *tape.nodes().node(self.output.0).op_label());
+                .is_none_or(|n| n.op() == tape.nodes().node(self.output.0).op_label());
         if !same_output {
             return Err(Error::invalid(
                 "symbolic_gradient",

@@ -3,7 +3,7 @@
 
 use std::ops::Deref;
 
-use super::record::EdgeRecord;
+use super::record::EdgeRow;
 use crate::error::{Error, Result};
 use crate::tape::NodeId;
 
@@ -111,7 +111,7 @@ const START: usize = usize::MAX;
 
 /// The k best paths between nodes `a` and `b` (in either order) of the graph `edges`
 /// (grouped by op node, in tape order).
-pub(crate) fn k_best(edges: &[EdgeRecord], a: NodeId, b: NodeId, k: usize) -> Result<Paths> {
+pub(crate) fn k_best(edges: &[EdgeRow], a: NodeId, b: NodeId, k: usize) -> Result<Paths> {
     let (x, y) = (a.min(b).0, a.max(b).0);
     let reaches_y = reaching(edges, x, y);
     let span = y - x + 1;
@@ -127,7 +127,7 @@ pub(crate) fn k_best(edges: &[EdgeRecord], a: NodeId, b: NodeId, k: usize) -> Re
     sum[0] = 1.0;
     let mut current = x;
     for (e, edge) in edges.iter().enumerate() {
-        let (from, to) = (edge.from.0, edge.to.0);
+        let (from, to) = (edge.from as usize, edge.to as usize);
         if to <= x || to > y || from < x || count[from - x] == 0 || !reaches_y[to - x] {
             continue;
         }
@@ -135,7 +135,7 @@ pub(crate) fn k_best(edges: &[EdgeRecord], a: NodeId, b: NodeId, k: usize) -> Re
             keep_largest(&mut best[current - x], k);
             current = to;
         }
-        let local = edge.local.ok_or_else(|| tensor_edge_error(edge))?;
+        let local = edge.local().ok_or_else(|| tensor_edge_error(edge))?;
         let (before, after) = best.split_at_mut(to - x);
         let prefixes = &before[from - x];
         after[0].extend(prefixes.iter().enumerate().map(|(j, p)| Partial {
@@ -159,11 +159,11 @@ pub(crate) fn k_best(edges: &[EdgeRecord], a: NodeId, b: NodeId, k: usize) -> Re
 }
 
 /// Which nodes in `x..=y` have a path to `y` (a backward pass over the edges).
-fn reaching(edges: &[EdgeRecord], x: usize, y: usize) -> Vec<bool> {
+fn reaching(edges: &[EdgeRow], x: usize, y: usize) -> Vec<bool> {
     let mut reaches = vec![false; y - x + 1];
     reaches[y - x] = true;
     for edge in edges.iter().rev() {
-        let (from, to) = (edge.from.0, edge.to.0);
+        let (from, to) = (edge.from as usize, edge.to as usize);
         if from >= x && to <= y && reaches[to - x] {
             reaches[from - x] = true;
         }
@@ -178,19 +178,19 @@ fn keep_largest(partials: &mut Vec<Partial>, k: usize) {
 }
 
 /// Follows prefix links back from `last` to `x` (a loop: paths can be a million edges long).
-fn rebuild(edges: &[EdgeRecord], best: &[Vec<Partial>], x: usize, last: Partial) -> Path {
+fn rebuild(edges: &[EdgeRow], best: &[Vec<Partial>], x: usize, last: Partial) -> Path {
     let mut path = Vec::new();
     let mut at = last;
     while at.edge != START {
         let edge = &edges[at.edge];
         path.push(PathEdge {
             edge: at.edge,
-            from: edge.from,
-            to: edge.to,
-            slot: edge.slot,
-            local: edge.local.unwrap_or(f64::NAN),
+            from: edge.from(),
+            to: edge.to(),
+            slot: edge.slot(),
+            local: edge.local().unwrap_or(f64::NAN),
         });
-        at = best[edge.from.0 - x][at.prefix];
+        at = best[edge.from as usize - x][at.prefix];
     }
     path.reverse();
     Path {
@@ -199,13 +199,13 @@ fn rebuild(edges: &[EdgeRecord], best: &[Vec<Partial>], x: usize, last: Partial)
     }
 }
 
-fn tensor_edge_error(edge: &EdgeRecord) -> Error {
+fn tensor_edge_error(edge: &EdgeRow) -> Error {
     Error::invalid(
         "paths",
         format!(
             "edge {} → {} (slot {}) carries a tensor, so its local derivative is a Jacobian, not a \
              number; path products are listed for scalar graphs (see the path-length split)",
-            edge.from.0, edge.to.0, edge.slot
+            edge.from, edge.to, edge.slot
         ),
     )
 }

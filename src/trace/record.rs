@@ -1,188 +1,442 @@
 //! The graph as the trace keeps it: owned node and edge tables, so a trace read back from JSON
 //! can be rendered and its paths listed without the tape.
+//!
+//! A traced million-node chain writes a node row and two edge rows per level, so the rows are
+//! compact: numbers and `u32` indices, with the strings (op labels, leaf names, formulas) in
+//! side tables. [`NodeRecord`] and [`EdgeRecord`] are the public views of one row each.
 
-use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::fmt;
 
-use super::summary::{Summary, num};
+use super::Trace;
+use super::summary::Summary;
+use super::table::{Record, Records};
 use crate::ops::Op;
 use crate::symbolic::Expr;
 use crate::tape::{EdgeKind, Input, Node, NodeId, NodeKind, NodeSpan};
 use crate::tensor::{Float, Tensor};
 
-/// One node of the traced graph.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct NodeRecord {
+/// The traced graph: one row per node up to the output and one per edge, in tape order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Graph {
+    pub nodes: Vec<NodeRow>,
+    /// Grouped by op node in tape order, in slot order.
+    pub edges: Vec<EdgeRow>,
+    /// Where each node's edges start in `edges` (one entry per node, plus the total).
+    pub offsets: Vec<u32>,
+    /// Op labels, each once, in order of first use after `"leaf"` and `"const"`.
+    pub ops: Vec<String>,
+    /// The names of the leaves and constants, in tape order.
+    pub names: Vec<String>,
+    /// Each node's forward formula (`None` for leaves), when formulas were recorded.
+    pub node_formulas: Vec<Option<String>>,
+    /// Each edge's local derivative formula, when formulas were recorded.
+    pub edge_formulas: Vec<Option<String>>,
+}
+
+/// One node: its value and gradient, and indices into the graph's string tables.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct NodeRow {
+    pub value: Summary,
+    pub grad: Option<Summary>,
+    /// Index into [`Graph::ops`].
+    pub op: u32,
+    /// Index into [`Trace::layers`].
+    pub layer: u32,
+    /// Index into [`Graph::names`], or [`NO_NAME`] for an op node (called `uᵢ`).
+    pub name: u32,
+}
+
+/// [`NodeRow::name`] of an op node.
+pub(crate) const NO_NAME: u32 = u32::MAX;
+
+/// One edge: input `from` feeds argument `slot` of op node `to`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct EdgeRow {
+    pub from: u32,
+    pub to: u32,
+    pub slot: u32,
+    pub kind: EdgeKind,
+    /// Which of `local` and `flow` hold a number (`LOCAL`, `FLOW` bits).
+    known: u8,
+    local: f64,
+    flow: f64,
+}
+
+const LOCAL: u8 = 1;
+const FLOW: u8 = 2;
+
+impl EdgeRow {
+    pub(crate) fn new(from: usize, to: usize, slot: usize, kind: EdgeKind) -> Self {
+        EdgeRow {
+            from: from as u32,
+            to: to as u32,
+            slot: slot as u32,
+            kind,
+            known: 0,
+            local: 0.0,
+            flow: 0.0,
+        }
+    }
+
+    pub(crate) fn from(&self) -> NodeId {
+        NodeId(self.from as usize)
+    }
+
+    pub(crate) fn to(&self) -> NodeId {
+        NodeId(self.to as usize)
+    }
+
+    pub(crate) fn slot(&self) -> usize {
+        self.slot as usize
+    }
+
+    pub(crate) fn local(&self) -> Option<f64> {
+        (self.known & LOCAL != 0).then_some(self.local)
+    }
+
+    pub(crate) fn flow(&self) -> Option<f64> {
+        (self.known & FLOW != 0).then_some(self.flow)
+    }
+
+    pub(crate) fn with_local(mut self, local: Option<f64>) -> Self {
+        if let Some(local) = local {
+            self.local = local;
+            self.known |= LOCAL;
+        }
+        self
+    }
+
+    #[inline]
+    pub(crate) fn set_flow(&mut self, flow: f64) {
+        self.flow = flow;
+        self.known |= FLOW;
+    }
+}
+
+impl Graph {
+    /// Empties every table, keeping their memory.
+    pub(crate) fn clear(&mut self) {
+        self.nodes.clear();
+        self.edges.clear();
+        self.offsets.clear();
+        self.ops.clear();
+        self.names.clear();
+        self.node_formulas.clear();
+        self.edge_formulas.clear();
+    }
+
+    /// The index in `edges` of input `slot` of node `node`.
+    #[inline]
+    pub(crate) fn edge_index(&self, node: NodeId, slot: usize) -> usize {
+        self.offsets[node.0] as usize + slot
+    }
+
+    /// The indices in `edges` of node `i`'s input edges.
+    pub(crate) fn edges_into(&self, i: usize) -> std::ops::Range<usize> {
+        self.offsets[i] as usize..self.offsets[i + 1] as usize
+    }
+
+    /// The op label table with `"leaf"` and `"const"` in their places.
+    pub(crate) fn new_ops() -> Vec<String> {
+        vec!["leaf".into(), "const".into()]
+    }
+}
+
+/// One node of the traced graph, as [`Trace::nodes`](super::Trace::nodes) and
+/// [`Trace::node`](super::Trace::node) give it.
+#[derive(Clone, Copy)]
+pub struct NodeRecord<'a> {
+    trace: &'a Trace,
+    index: usize,
+}
+
+impl<'a> NodeRecord<'a> {
+    fn row(&self) -> &'a NodeRow {
+        &self.trace.graph.nodes[self.index]
+    }
+
     /// The node's index on its tape.
-    pub id: NodeId,
+    pub fn id(&self) -> NodeId {
+        NodeId(self.index)
+    }
+
     /// The name of a leaf or constant as formulas show it (a scalar constant's value, `cᵢ`
     /// for an unnamed tensor constant); `None` for op nodes, which are called `uᵢ` (see
     /// [`NodeRecord::display_name`]).
-    pub name: Option<String>,
+    pub fn name(&self) -> Option<&'a str> {
+        let name = self.row().name;
+        (name != NO_NAME).then(|| self.trace.graph.names[name as usize].as_str())
+    }
+
+    /// The node's name in formulas and reports: its [`name`](NodeRecord::name), or `uᵢ`
+    /// for op node `i` (`u₁₂`).
+    pub fn display_name(&self) -> Cow<'a, str> {
+        match self.name() {
+            Some(name) => Cow::Borrowed(name),
+            None => Cow::Owned(indexed('u', self.index)),
+        }
+    }
+
     /// The op's label (`"mul"`, `"powf(3)"`), or `"leaf"` / `"const"`.
-    pub op: Arc<str>,
+    pub fn op(&self) -> &'a str {
+        &self.trace.graph.ops[self.row().op as usize]
+    }
+
+    /// True for an op node (false for a leaf or constant).
+    pub fn has_op(&self) -> bool {
+        self.row().op >= 2
+    }
+
     /// How an op node is formed from its inputs' names (`w·x`, `tanh(u₄)`: the op's
     /// [`symbolic`](crate::ops::Op::symbolic) form), when
     /// [`TraceOptions::formulas`](super::TraceOptions::formulas) was on; `None` for leaves and
     /// constants.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub formula: Option<String>,
-    /// The node's layer: an index into [`Trace::layers`](super::Trace::layers).
-    pub layer: usize,
-    /// The forward value.
-    pub value: Summary,
-    /// `∂output/∂node` after the sweep (`None` when no gradient reached it).
-    pub grad: Option<Summary>,
-}
+    pub fn formula(&self) -> Option<&'a str> {
+        let formulas = &self.trace.graph.node_formulas;
+        formulas.get(self.index).and_then(Option::as_deref)
+    }
 
-impl NodeRecord {
-    /// The node's name in formulas and reports: its [`name`](NodeRecord::name), or `uᵢ`
-    /// for op node `i` (`u₁₂`).
-    pub fn display_name(&self) -> Cow<'_, str> {
-        match &self.name {
-            Some(name) => Cow::Borrowed(name),
-            None => Cow::Owned(indexed('u', self.id.0)),
-        }
+    /// The node's layer: an index into [`Trace::layers`](super::Trace::layers).
+    pub fn layer(&self) -> usize {
+        self.row().layer as usize
+    }
+
+    /// The node's layer path (`"block1/linear"`; `""` at the top level).
+    pub fn layer_path(&self) -> &'a str {
+        &self.trace.layers()[self.layer()]
+    }
+
+    /// The forward value.
+    pub fn value(&self) -> &'a Summary {
+        &self.row().value
+    }
+
+    /// `∂output/∂node` after the sweep (`None` when no gradient reached it).
+    pub fn grad(&self) -> Option<&'a Summary> {
+        self.row().grad.as_ref()
+    }
+
+    /// The edges from the node's inputs, in slot order (none for a leaf).
+    pub fn inputs(&self) -> impl ExactSizeIterator<Item = EdgeRecord<'a>> + use<'a> {
+        let trace = self.trace;
+        trace
+            .graph
+            .edges_into(self.index)
+            .map(move |index| EdgeRecord::at(trace, index))
     }
 }
 
-/// One edge of the traced graph: input `from` feeds argument `slot` of op node `to`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EdgeRecord {
+impl fmt::Debug for NodeRecord<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NodeRecord")
+            .field("id", &self.index)
+            .field("name", &self.display_name())
+            .field("op", &self.op())
+            .field("layer", &self.layer_path())
+            .field("value", self.value())
+            .field("grad", &self.grad())
+            .finish()
+    }
+}
+
+/// One edge of the traced graph: input [`from`](EdgeRecord::from) feeds argument
+/// [`slot`](EdgeRecord::slot) of op node [`to`](EdgeRecord::to).
+#[derive(Clone, Copy)]
+pub struct EdgeRecord<'a> {
+    trace: &'a Trace,
+    index: usize,
+}
+
+impl<'a> EdgeRecord<'a> {
+    fn row(&self) -> &'a EdgeRow {
+        &self.trace.graph.edges[self.index]
+    }
+
+    /// The edge's index in [`Trace::edges`](super::Trace::edges).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
     /// The input node.
-    pub from: NodeId,
+    pub fn from(&self) -> NodeId {
+        self.row().from()
+    }
+
     /// The op node.
-    pub to: NodeId,
+    pub fn to(&self) -> NodeId {
+        self.row().to()
+    }
+
     /// Which argument of the op.
-    pub slot: usize,
+    pub fn slot(&self) -> usize {
+        self.row().slot()
+    }
+
     /// Ordinary or residual (the identity edge of `x + f(x)`).
-    pub kind: EdgeKind,
+    pub fn kind(&self) -> EdgeKind {
+        self.row().kind
+    }
+
     /// The local derivative `∂to/∂from` as a formula in the nodes' names (the op's
     /// [`local_derivative`](crate::ops::Op::local_derivative)), unless
     /// [`TraceOptions::formulas`](super::TraceOptions::formulas) was off.
-    pub formula: Option<String>,
+    pub fn formula(&self) -> Option<&'a str> {
+        let formulas = &self.trace.graph.edge_formulas;
+        formulas.get(self.index).and_then(Option::as_deref)
+    }
+
     /// The local derivative's value, when both ends are scalars.
-    #[serde(with = "num::option")]
-    pub local: Option<f64>,
+    pub fn local(&self) -> Option<f64> {
+        self.row().local()
+    }
+
     /// The magnitude (absolute value or Frobenius norm) of the gradient contribution that
     /// crossed the edge in the sweep; `None` when none did.
-    #[serde(with = "num::option")]
-    pub flow: Option<f64>,
-}
+    pub fn flow(&self) -> Option<f64> {
+        self.row().flow()
+    }
 
-/// The node and edge tables of the nodes up to the output, in tape order; edges are grouped
-/// by their op node in slot order.
-pub(crate) struct Tables {
-    pub nodes: Vec<NodeRecord>,
-    pub edges: Vec<EdgeRecord>,
-    /// Where each node's edges start in `edges` (one entry per node, plus the total).
-    pub offsets: Vec<usize>,
-}
+    /// The input node's record.
+    pub fn input(&self) -> NodeRecord<'a> {
+        NodeRecord::at(self.trace, self.row().from as usize)
+    }
 
-impl Tables {
-    /// The index in `edges` of input `slot` of node `node`.
-    #[inline]
-    pub(crate) fn edge_index(&self, node: NodeId, slot: usize) -> usize {
-        self.offsets[node.0] + slot
+    /// The op node's record.
+    pub fn output(&self) -> NodeRecord<'a> {
+        NodeRecord::at(self.trace, self.row().to as usize)
     }
 }
 
-/// Where each node's edges start in the edge table (one entry per node, plus the total).
-fn edge_offsets<T: Float>(nodes: NodeSpan<'_, T>) -> Vec<usize> {
-    let mut offsets = Vec::with_capacity(nodes.len() + 1);
-    let mut next = 0;
-    for node in nodes.iter() {
-        offsets.push(next);
-        next += node.inputs().len();
+impl fmt::Debug for EdgeRecord<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EdgeRecord")
+            .field("index", &self.index)
+            .field("from", &self.from().0)
+            .field("to", &self.to().0)
+            .field("slot", &self.slot())
+            .field("kind", &self.kind())
+            .field("formula", &self.formula())
+            .field("local", &self.local())
+            .field("flow", &self.flow())
+            .finish()
     }
-    offsets.push(next);
-    offsets
 }
 
-/// Builds the tables for `nodes` (the tape up to the output), before the sweep: names, op
+impl<'a> Record<'a> for NodeRecord<'a> {
+    fn at(trace: &'a Trace, index: usize) -> Self {
+        NodeRecord { trace, index }
+    }
+
+    fn count(trace: &Trace) -> usize {
+        trace.graph.nodes.len()
+    }
+}
+
+impl<'a> Record<'a> for EdgeRecord<'a> {
+    fn at(trace: &'a Trace, index: usize) -> Self {
+        EdgeRecord { trace, index }
+    }
+
+    fn count(trace: &Trace) -> usize {
+        trace.graph.edges.len()
+    }
+}
+
+/// The records of `trace` of one kind.
+pub(crate) fn records<'a, R: Record<'a>>(trace: &'a Trace) -> Records<'a, R> {
+    Records::new(trace, R::count(trace))
+}
+
+/// Builds the graph for `nodes` (the tape up to the output), before the sweep: names, op
 /// labels, values, each edge's scalar local derivative and, with `formulas`, each op node's
 /// forward formula and each edge's local derivative formula.
 ///
 /// This runs once per node of graphs with a million nodes, so op nodes get no name string,
-/// op labels are interned, a scalar op's arguments are gathered once for all its edges, and
-/// the formulas (the costly part) are a pass of their own.
-pub(crate) fn tables<T: Float>(
+/// op labels are interned, and the formulas (the costly part) are a pass of their own.
+///
+/// The tables are written into `graph`, whose tables are empty (their memory is reused).
+pub(crate) fn graph<T: Float>(
     nodes: NodeSpan<'_, T>,
     full_values: usize,
     formulas: bool,
-) -> Tables {
-    let mut labels = Labels::default();
-    let records = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, node)| NodeRecord {
-            id: NodeId(i),
-            name: stored_name(i, node),
-            op: labels.of(node),
-            formula: None,
-            layer: node.layer().0 as usize,
+    mut graph: Graph,
+) -> Graph {
+    let mut labels = Labels::new(nodes.op_count(), std::mem::take(&mut graph.ops));
+    graph.nodes.reserve(nodes.len());
+    graph.edges.reserve(nodes.len() * 2);
+    graph.offsets.reserve(nodes.len() + 1);
+    for (i, node) in nodes.iter().enumerate() {
+        graph.offsets.push(graph.edges.len() as u32);
+        let name = match node.op_index() {
+            Some(_) => {
+                push_edge_rows(nodes, i, node, &mut graph.edges);
+                NO_NAME
+            }
+            None => {
+                graph.names.push(symbol(i, node).to_text());
+                (graph.names.len() - 1) as u32
+            }
+        };
+        graph.nodes.push(NodeRow {
             value: Summary::of(node.value(), full_values),
             grad: None,
-        })
-        .collect();
-    let offsets = edge_offsets(nodes);
-    let mut edges = Vec::with_capacity(offsets[nodes.len()]);
-    for i in 0..nodes.len() {
-        push_edge_records(nodes, i, &mut edges);
+            op: labels.of(node),
+            layer: node.layer().0,
+            name,
+        });
     }
-    let mut tables = Tables {
-        nodes: records,
-        edges,
-        offsets,
-    };
+    graph.offsets.push(graph.edges.len() as u32);
+    graph.ops = labels.by_text;
     if formulas {
-        write_formulas(nodes, &mut tables);
+        write_formulas(nodes, &mut graph);
     }
-    tables
+    graph
 }
 
-/// Appends the edges into node `i`, without formulas.
+/// Appends the edges into op node `i`.
 #[inline]
-fn push_edge_records<T: Float>(nodes: NodeSpan<'_, T>, i: usize, edges: &mut Vec<EdgeRecord>) {
-    let node = nodes.node(i);
-    let Some(op) = node.op() else {
-        return;
-    };
+fn push_edge_rows<T: Float>(
+    nodes: NodeSpan<'_, T>,
+    i: usize,
+    node: Node<'_, T>,
+    edges: &mut Vec<EdgeRow>,
+) {
+    let recorded = node.scalar_derivatives();
     for (slot, input) in node.inputs().enumerate() {
-        edges.push(EdgeRecord {
-            from: input.node,
-            to: NodeId(i),
-            slot,
-            kind: input.kind,
-            formula: None,
-            local: local_derivative(nodes, node, op, slot),
-            flow: None,
-        });
+        let local = match recorded {
+            Some(recorded) => Some(recorded[slot].as_f64()),
+            None => node
+                .op()
+                .and_then(|op| tensor_local_derivative(nodes, node, op, slot)),
+        };
+        edges.push(EdgeRow::new(input.node.0, i, slot, input.kind).with_local(local));
     }
 }
 
 /// Fills in each op node's forward formula and each edge's local derivative formula, in the
 /// names of the nodes' symbols (`w·x`, `tanh(u₄)`; `x`, `1 − tanh(u₄)²`).
-fn write_formulas<T: Float>(nodes: NodeSpan<'_, T>, tables: &mut Tables) {
+fn write_formulas<T: Float>(nodes: NodeSpan<'_, T>, graph: &mut Graph) {
     let mut symbols: Vec<Expr> = nodes
         .iter()
         .enumerate()
         .map(|(i, n)| symbol(i, n))
         .collect();
-    // The edges are grouped by op node in tape order, in slot order.
-    let mut edges = tables.edges.iter_mut();
-    for (i, node) in nodes.iter().enumerate() {
+    graph.node_formulas.reserve(nodes.len());
+    graph.edge_formulas.reserve(graph.edges.len());
+    for node in nodes.iter() {
         let Some(op) = node.op() else {
+            graph.node_formulas.push(None);
             continue;
         };
         let inputs: SmallVec<[Input; 2]> = node.inputs().collect();
         let args = lend_args(&mut symbols, &inputs);
-        for (slot, edge) in (0..inputs.len()).zip(&mut edges) {
-            edge.formula = Some(op.local_derivative(slot, &args).to_text());
+        for slot in 0..inputs.len() {
+            let formula = op.local_derivative(slot, &args).to_text();
+            graph.edge_formulas.push(Some(formula));
         }
-        tables.nodes[i].formula = Some(op.symbolic(&args).to_text());
+        graph.node_formulas.push(Some(op.symbolic(&args).to_text()));
         return_args(&mut symbols, &inputs, args);
     }
 }
@@ -211,58 +465,54 @@ fn return_args(symbols: &mut [Expr], inputs: &[Input], args: SmallVec<[Expr; 2]>
     }
 }
 
-/// Op labels, each allocated once per trace: an op without parameters (a zero-sized type,
-/// such as `Mul`) can only have one label, so it is looked up by the op's type (its vtable)
-/// without calling [`Op::label`](crate::ops::Op::label); others are interned by text.
-struct Labels<T: Float> {
-    by_type: Vec<(*const dyn Op<T>, Arc<str>)>,
-    by_text: Vec<Arc<str>>,
+/// Op labels, each stored once per trace, found by the node's index in the tape's op table
+/// (where a stateless op such as `Mul` is stored once): one lookup per node, and
+/// [`Op::label`](crate::ops::Op::label) called once per distinct op.
+struct Labels {
+    /// The label index of each tape op, `u32::MAX` until met.
+    by_op: Vec<u32>,
+    by_text: Vec<String>,
 }
 
-impl<T: Float> Default for Labels<T> {
-    fn default() -> Self {
+impl Labels {
+    /// Labels for a tape of `ops` ops, written into `table` (empty; its memory is reused).
+    fn new(ops: usize, mut table: Vec<String>) -> Self {
+        table.extend(Graph::new_ops());
         Labels {
-            by_type: Vec::new(),
-            by_text: vec!["leaf".into(), "const".into()],
+            by_op: vec![u32::MAX; ops],
+            by_text: table,
         }
     }
-}
 
-impl<T: Float> Labels<T> {
-    /// The label of `node`; a stateless op's label is found by a pointer comparison or two,
-    /// inlined into the loop over the nodes.
+    /// The label index of `node`.
     #[inline]
-    fn of(&mut self, node: Node<'_, T>) -> Arc<str> {
-        let op: &dyn Op<T> = match node.kind() {
-            NodeKind::Leaf => return self.by_text[0].clone(),
-            NodeKind::Constant => return self.by_text[1].clone(),
-            NodeKind::Op(op) => op,
-        };
-        let key = op as *const dyn Op<T>;
-        // Equal wide pointers mean the same vtable; a duplicated vtable only costs a miss.
-        match self.by_type.iter().find(|(k, _)| std::ptr::eq(*k, key)) {
-            Some((_, label)) => label.clone(),
-            None => self.intern(op),
+    fn of<T: Float>(&mut self, node: Node<'_, T>) -> u32 {
+        match node.op_index() {
+            None => u32::from(node.is_constant()),
+            Some(k) if self.by_op[k] != u32::MAX => self.by_op[k],
+            Some(k) => self.intern(k, node),
         }
     }
 
-    /// The label of an op not met before as a stateless type: interned by its text.
+    /// The label of tape op `k`, met for the first time: interned by its text.
     #[inline(never)]
-    fn intern(&mut self, op: &dyn Op<T>) -> Arc<str> {
-        let text = op.label();
-        let label = match self.by_text.iter().find(|l| ***l == *text) {
-            Some(label) => label.clone(),
-            None => {
-                let label: Arc<str> = text.into();
-                self.by_text.push(label.clone());
-                label
-            }
-        };
-        if std::mem::size_of_val(op) == 0 {
-            self.by_type.push((op as *const dyn Op<T>, label.clone()));
-        }
+    fn intern<T: Float>(&mut self, k: usize, node: Node<'_, T>) -> u32 {
+        let label = intern(&mut self.by_text, &node.op_label());
+        self.by_op[k] = label;
         label
     }
+}
+
+/// The index of `text` in `table`, appended if it is not there yet.
+pub(crate) fn intern(table: &mut Vec<String>, text: &str) -> u32 {
+    let index = match table.iter().position(|t| t == text) {
+        Some(index) => index,
+        None => {
+            table.push(text.to_string());
+            table.len() - 1
+        }
+    };
+    index as u32
 }
 
 /// `∂node/∂input[slot]` as a number when the input and the node are scalars: the op's
@@ -318,15 +568,10 @@ fn tensor_local_derivative<T: Float>(
 
 /// The name of node `i` in formulas and reports (see [`NodeRecord::display_name`]).
 pub(crate) fn node_name<T: Float>(nodes: NodeSpan<'_, T>, i: usize) -> String {
-    stored_name(i, nodes.node(i)).unwrap_or_else(|| indexed('u', i))
-}
-
-/// The name the record of node `i` stores: `None` for op nodes (named `uᵢ` on display).
-#[inline]
-fn stored_name<T: Float>(i: usize, node: Node<'_, T>) -> Option<String> {
+    let node = nodes.node(i);
     match node.op() {
-        Some(_) => None,
-        None => Some(symbol(i, node).to_text()),
+        Some(_) => indexed('u', i),
+        None => symbol(i, node).to_text(),
     }
 }
 
@@ -371,11 +616,18 @@ mod tests {
         let x = tape.var("x", 2.0);
         let y = x.powf(2.0) * x.powf(3.0) * x;
         let _ = y;
-        let t = tables(tape.nodes().span(), 16, false);
-        let labels: Vec<&str> = t.nodes.iter().map(|n| &*n.op).collect();
+        let g = graph(tape.nodes().span(), 16, false, Graph::default());
+        let labels: Vec<&str> = g.nodes.iter().map(|n| &*g.ops[n.op as usize]).collect();
         assert_eq!(labels, ["leaf", "powf(2)", "powf(3)", "mul", "mul"]);
-        assert!(Arc::ptr_eq(&t.nodes[3].op, &t.nodes[4].op));
-        assert!(t.edges.iter().all(|e| e.formula.is_none()));
+        assert_eq!(g.ops, ["leaf", "const", "powf(2)", "powf(3)", "mul"]);
+        assert!(g.edge_formulas.is_empty() && g.node_formulas.is_empty());
+    }
+
+    /// The rows stay small: a traced chain writes one node and two edges per level.
+    #[test]
+    fn rows_are_compact() {
+        assert_eq!(std::mem::size_of::<NodeRow>(), 48);
+        assert_eq!(std::mem::size_of::<EdgeRow>(), 32);
     }
 
     #[test]
@@ -386,23 +638,24 @@ mod tests {
 
     /// y = tanh(w·x) at w = 0.5, x = 2: ∂y/∂u₂ = 1 − tanh(1)² = 0.41997…, ∂u₂/∂w = x = 2.
     #[test]
-    fn tables_name_nodes_and_evaluate_local_derivatives() {
+    fn graph_names_nodes_and_evaluates_local_derivatives() {
         let tape = Tape::<f64>::new();
         let w = tape.var("w", 0.5);
         let x = tape.var("x", 2.0);
         let _y = (w * x).tanh();
-        let t = tables(tape.nodes().span(), 16, true);
-        let names: Vec<Cow<str>> = t.nodes.iter().map(|n| n.display_name()).collect();
-        assert_eq!(names, ["w", "x", "u₂", "u₃"]);
-        let labels: Vec<&str> = t.nodes.iter().map(|n| &*n.op).collect();
-        assert_eq!(labels, ["leaf", "leaf", "mul", "tanh"]);
-        assert_eq!(t.edges.len(), 3);
-        assert_eq!(t.edges[0].formula.as_deref(), Some("x"));
-        assert_eq!(t.edges[0].local, Some(2.0));
+        let g = graph(tape.nodes().span(), 16, true, Graph::default());
+        assert_eq!(g.names, ["w", "x"]);
+        let names: Vec<u32> = g.nodes.iter().map(|n| n.name).collect();
+        assert_eq!(names, [0, 1, NO_NAME, NO_NAME]);
+        assert_eq!(g.offsets, [0, 0, 0, 2, 3]);
+        assert_eq!(g.edges.len(), 3);
+        assert_eq!(g.edge_formulas[0].as_deref(), Some("x"));
+        assert_eq!(g.edges[0].local(), Some(2.0));
         let tanh_prime = 1.0 - 1.0f64.tanh().powi(2);
-        assert!((t.edges[2].local.unwrap() - tanh_prime).abs() < 1e-15);
-        assert_eq!(t.edges[2].from, NodeId(2));
-        let formulas: Vec<Option<&str>> = t.nodes.iter().map(|n| n.formula.as_deref()).collect();
+        assert!((g.edges[2].local().unwrap() - tanh_prime).abs() < 1e-15);
+        assert_eq!(g.edges[2].from(), NodeId(2));
+        assert_eq!(g.edges[2].flow(), None);
+        let formulas: Vec<Option<&str>> = g.node_formulas.iter().map(|f| f.as_deref()).collect();
         assert_eq!(formulas, [None, None, Some("w·x"), Some("tanh(u₂)")]);
     }
 }

@@ -23,7 +23,7 @@ pub(super) fn render(
         out += &format!(
             "{output} = {} = {}\n",
             node.display_name(),
-            value(&node.value)
+            value(node.value())
         );
     }
     for note in anomaly_notes(trace, output) {
@@ -46,7 +46,7 @@ fn value(s: &Summary) -> String {
 }
 
 fn forward_table(trace: &Trace) -> Table {
-    let layered = trace.nodes().iter().any(|n| n.layer != 0);
+    let layered = trace.nodes().iter().any(|n| n.layer() != 0);
     let headers: &[&str] = if layered {
         &["node", "formula", "value", "layer"]
     } else {
@@ -54,17 +54,17 @@ fn forward_table(trace: &Trace) -> Table {
     };
     let mut table = Table::new(headers).right_align(2);
     for n in trace.nodes() {
-        let formula = match (&*n.op, &n.formula) {
+        let formula = match (n.op(), n.formula()) {
             ("leaf", _) => "leaf".to_string(),
             ("const", _) => "constant".to_string(),
-            (_, Some(f)) => f.clone(),
+            (_, Some(f)) => f.to_string(),
             (op, None) => op.to_string(),
         };
         table.row(vec![
             n.display_name().into_owned(),
             formula,
-            value(&n.value),
-            trace.layers()[n.layer].clone(),
+            value(n.value()),
+            n.layer_path().to_string(),
         ]);
     }
     table
@@ -93,11 +93,11 @@ fn steps(trace: &Trace, output: &str) -> String {
     for (k, e) in events.iter().enumerate() {
         table.row(vec![
             (k + 1).to_string(),
-            trace.labels(e).op.to_string(),
-            chain_rule_line(trace, e, output),
-            local_derivative_line(trace, e),
+            e.labels().op.to_string(),
+            chain_rule_line(e, output),
+            local_derivative_line(e),
             if sums(e) {
-                value(&e.accumulated)
+                value(e.accumulated())
             } else {
                 String::new()
             },
@@ -132,8 +132,8 @@ fn gradients_table(output: &str, gradients: &[GradientLine]) -> Table {
 
 /// True when the input already held a gradient from another path, so the sum after this
 /// multiplication differs from its product.
-fn sums(e: &Event) -> bool {
-    match (&e.accumulated, &e.contribution) {
+fn sums(e: Event) -> bool {
+    match (e.accumulated(), e.contribution()) {
         (Summary::Scalar(a), Summary::Scalar(c)) => a.to_bits() != c.to_bits(),
         (a, c) => a != c,
     }

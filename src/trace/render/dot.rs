@@ -70,44 +70,41 @@ impl Trace {
 
     fn dot_graph(&self, out: &mut String) {
         for (layer, path) in self.layers().iter().enumerate().skip(1) {
-            let members: Vec<&NodeRecord> =
-                self.nodes().iter().filter(|n| n.layer == layer).collect();
+            let members: Vec<NodeRecord> =
+                self.nodes().iter().filter(|n| n.layer() == layer).collect();
             if members.is_empty() {
                 continue;
             }
             let _ = writeln!(out, "  subgraph cluster_{layer} {{");
             let _ = writeln!(out, "    label=\"{}\";", escape(path));
             for node in members {
-                dot_node(out, "    ", node, &self.hook_notes(node.id, None));
+                dot_node(out, "    ", node, &self.hook_notes(node.id(), None));
             }
             out.push_str("  }\n");
         }
-        for node in self.nodes().iter().filter(|n| n.layer == 0) {
-            dot_node(out, "  ", node, &self.hook_notes(node.id, None));
+        for node in self.nodes().iter().filter(|n| n.layer() == 0) {
+            dot_node(out, "  ", node, &self.hook_notes(node.id(), None));
         }
         for edge in self.edges() {
             self.dot_edge(out, edge);
         }
     }
 
-    fn dot_edge(&self, out: &mut String, edge: &EdgeRecord) {
-        let name = |id: crate::tape::NodeId| {
-            self.node(id)
-                .map_or_else(|| "?".to_string(), |n| n.display_name().into_owned())
-        };
-        let mut label = format!("∂{}/∂{}", name(edge.to), name(edge.from));
-        if let Some(formula) = &edge.formula {
+    fn dot_edge(&self, out: &mut String, edge: EdgeRecord) {
+        let (output, input) = (edge.output().display_name(), edge.input().display_name());
+        let mut label = format!("∂{output}/∂{input}");
+        if let Some(formula) = edge.formula() {
             let _ = write!(label, " = {formula}");
         }
-        if let Some(local) = edge.local {
+        if let Some(local) = edge.local() {
             let _ = write!(label, "\n= {}", num(local));
         }
-        if let Some(flow) = edge.flow {
+        if let Some(flow) = edge.flow() {
             let _ = write!(label, "\ngrad {}", num(flow));
         }
-        let hooks = self.hook_notes(edge.to, Some((edge.slot, edge.from)));
+        let hooks = self.hook_notes(edge.to(), Some((edge.slot(), edge.from())));
         label.push_str(&hooks);
-        let style = match (edge.kind, hooks.is_empty()) {
+        let style = match (edge.kind(), hooks.is_empty()) {
             (EdgeKind::Residual, true) => ", style=dashed",
             (EdgeKind::Residual, false) => ", style=\"dashed,bold\"",
             (EdgeKind::Normal, true) => "",
@@ -116,10 +113,10 @@ impl Trace {
         let _ = writeln!(
             out,
             "  n{} -> n{} [label=\"{}\", color=\"{}\"{style}];",
-            edge.from.0,
-            edge.to.0,
+            edge.from().0,
+            edge.to().0,
             escape(&label),
-            colour(edge.flow)
+            colour(edge.flow())
         );
     }
 
@@ -160,21 +157,21 @@ impl Trace {
     }
 }
 
-fn dot_node(out: &mut String, indent: &str, node: &NodeRecord, hooks: &str) {
+fn dot_node(out: &mut String, indent: &str, node: NodeRecord, hooks: &str) {
     let mut label = format!(
         "{}\n{}\n= {}",
         node.display_name(),
-        node.op,
-        super::summary(&node.value)
+        node.op(),
+        super::summary(node.value())
     );
-    if let Some(grad) = &node.grad {
+    if let Some(grad) = node.grad() {
         let _ = write!(label, "\ngrad {}", super::summary(grad));
     }
     label.push_str(hooks);
     let _ = writeln!(
         out,
         "{indent}n{} [label=\"{}\"];",
-        node.id.0,
+        node.id().0,
         escape(&label)
     );
 }

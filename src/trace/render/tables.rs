@@ -68,12 +68,12 @@ fn header(trace: &Trace) -> Vec<String> {
     ]
 }
 
-fn op_in_layer(trace: &Trace, node: &NodeRecord) -> String {
-    let layer = layer_name(trace, node.layer);
+fn op_in_layer(trace: &Trace, node: NodeRecord) -> String {
+    let layer = layer_name(trace, node.layer());
     if layer == "—" {
-        node.op.to_string()
+        node.op().to_string()
     } else {
-        format!("{} in {layer}", node.op)
+        format!("{} in {layer}", node.op())
     }
 }
 
@@ -117,13 +117,13 @@ fn events(trace: &Trace) -> Table {
         .events()
         .iter()
         .enumerate()
-        .map(|(i, e)| event_row(trace, i, e, tensors))
+        .map(|(i, e)| event_row(i, e, tensors))
         .collect();
     Table { columns, rows }
 }
 
-fn event_row(trace: &Trace, i: usize, e: &Event, tensors: bool) -> Vec<String> {
-    let labels = trace.labels(e);
+fn event_row(i: usize, e: Event, tensors: bool) -> Vec<String> {
+    let labels = e.labels();
     let skip = if labels.kind == EdgeKind::Residual {
         " (skip)"
     } else {
@@ -138,24 +138,24 @@ fn event_row(trace: &Trace, i: usize, e: &Event, tensors: bool) -> Vec<String> {
         i.to_string(),
         labels.output.into_owned(),
         labels.input.into_owned(),
-        e.slot.to_string(),
+        e.slot().to_string(),
         format!("{}{skip}", labels.op),
         layer.to_string(),
     ];
     if tensors {
-        row.push(shape(e.contribution.shape()));
+        row.push(shape(e.contribution().shape()));
     }
     row.extend([
-        summary(&e.upstream),
+        summary(e.upstream()),
         labels.formula.unwrap_or("—").to_string(),
-        opt_num(e.local),
-        summary(&e.contribution),
+        opt_num(e.local()),
+        summary(e.contribution()),
     ]);
     if tensors {
-        let (min, max) = range(&e.contribution);
-        row.extend([min, max, yes_no(e.contribution.is_finite())]);
+        let (min, max) = range(e.contribution());
+        row.extend([min, max, yes_no(e.contribution().is_finite())]);
     }
-    row.push(summary(&e.accumulated));
+    row.push(summary(e.accumulated()));
     row
 }
 
@@ -273,9 +273,9 @@ fn paths(trace: &Trace) -> Vec<Block> {
     let leaves = trace
         .nodes()
         .iter()
-        .filter(|n| &*n.op == "leaf" && n.grad.is_some() && n.id != output);
+        .filter(|n| n.op() == "leaf" && n.grad().is_some() && n.id() != output);
     for leaf in leaves {
-        let Ok(paths) = trace.try_paths(leaf.id, output, k) else {
+        let Ok(paths) = trace.try_paths(leaf.id(), output, k) else {
             continue;
         };
         blocks.push(Block::Line(format!(
