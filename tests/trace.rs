@@ -27,9 +27,9 @@ fn micrograd_events_multiply_and_accumulate_to_the_readme_gradients() {
     assert_eq!(trace.events().len(), 39);
     for e in trace.events() {
         let (up, local, c) = (
-            scalar(e.upstream()),
+            scalar(&e.upstream()),
             e.local().unwrap(),
-            scalar(e.contribution()),
+            scalar(&e.contribution()),
         );
         assert!((up * local - c).abs() <= 1e-12 * c.abs().max(1.0), "{e:?}");
     }
@@ -40,7 +40,7 @@ fn micrograd_events_multiply_and_accumulate_to_the_readme_gradients() {
             .rev()
             .find(|e| e.from() == id)
             .unwrap();
-        scalar(e.accumulated())
+        scalar(&e.accumulated())
     };
     let (a, b) = (NodeId(0), NodeId(1));
     assert!((last_for(a) - 138.8338).abs() < 5e-5);
@@ -382,7 +382,7 @@ fn f32_tapes_trace_too() {
     // ∂Σw²/∂w = 2w = (1, 4)
     assert_eq!(grads.wrt(w).unwrap().to_vec(), vec![1.0, 4.0]);
     let last = trace.events().last().unwrap();
-    match &last.accumulated() {
+    match &*last.accumulated() {
         Summary::Tensor(t) => assert_eq!(t.values.as_deref(), Some(&[1.0, 4.0][..])),
         s => panic!("{s:?}"),
     }

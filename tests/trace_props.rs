@@ -105,7 +105,7 @@ proptest! {
         prop_assert!(same_gradients(&plain, &cheap));
         for (id, g) in plain.iter().filter(|(id, _)| *id != y.id()) {
             let last = trace.events().iter().rev().find(|e| e.from() == id).unwrap();
-            prop_assert_eq!(last.accumulated(), &Summary::Scalar(g.item().unwrap()));
+            prop_assert_eq!(&*last.accumulated(), &Summary::Scalar(g.item().unwrap()));
             prop_assert_eq!(trace.node(id).unwrap().grad(), Some(last.accumulated()));
         }
     }

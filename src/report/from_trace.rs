@@ -58,12 +58,12 @@ pub fn chain_rule_line(event: Event<'_>, output: &str) -> String {
     let labels = event.labels();
     let (y, x) = (labels.output, labels.input);
     let chain = format!("∂{output}/∂{x} = ∂{output}/∂{y} · ∂{y}/∂{x}");
-    match (event.upstream(), event.local(), event.contribution()) {
-        (Summary::Scalar(up), Some(local), Summary::Scalar(product)) => format!(
+    match (&*event.upstream(), event.local(), &*event.contribution()) {
+        (&Summary::Scalar(up), Some(local), &Summary::Scalar(product)) => format!(
             "{chain} = {} × {} = {}",
-            fmt_num(*up),
+            fmt_num(up),
             fmt_num(local),
-            fmt_num(*product)
+            fmt_num(product)
         ),
         (up, _, product) => format!(
             "{chain}: ‖{}‖ → ‖{}‖",
@@ -113,7 +113,7 @@ pub fn anomaly_notes(trace: &Trace, output: &str) -> Vec<String> {
                 k + 1,
                 gradient_name(event, output),
                 event.labels().op,
-                fmt_summary(event.contribution())
+                fmt_summary(&event.contribution())
             ));
         }
         (None, None) => {}
@@ -239,10 +239,10 @@ fn step(e: Event<'_>, output: &str) -> Step {
         input: e.from().0,
         op: labels.op.to_string(),
         layer: labels.layer.to_string(),
-        upstream: magnitude(e.upstream()),
+        upstream: magnitude(&e.upstream()),
         local: e.local(),
-        product: magnitude(e.contribution()),
-        accumulated: magnitude(e.accumulated()),
+        product: magnitude(&e.contribution()),
+        accumulated: magnitude(&e.accumulated()),
         local_formula: local_derivative_line(e),
         formula: chain_rule_line(e, output),
     }
@@ -265,10 +265,10 @@ fn graph_nodes(trace: &Trace, edges: &[GraphEdge]) -> Vec<GraphNode> {
                 role,
                 op: n.op().to_string(),
                 formula: n.formula().unwrap_or_default().to_string(),
-                value: magnitude(n.value()),
+                value: magnitude(&n.value()),
                 layer: n.layer_path().to_string(),
                 depth: depths[n.id().0],
-                grad: n.grad().map(magnitude),
+                grad: n.grad().as_deref().map(magnitude),
             }
         })
         .collect()

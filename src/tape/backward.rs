@@ -1,7 +1,7 @@
 //! The reverse sweep and the gradient store it returns.
 
 use super::node::flags;
-use super::{InputValues, NodeId, Nodes, Tape, Var};
+use super::{InputValues, NodeId, NodeSpan, Nodes, Tape, Var};
 use crate::error::Result;
 use crate::hooks::{HookFiring, HookRunner};
 use crate::ops::Op;
@@ -57,6 +57,11 @@ pub(crate) trait SweepObserver<T: Float> {
     fn watches_steps(&self) -> bool {
         true
     }
+
+    /// The sweep reaches node `i` (every node from the output back to node 0, in that
+    /// order) with its complete gradient, after its hooks ran; `None` when no gradient
+    /// reaches it. Called before the node's [`SweepObserver::node_complete`] and edges.
+    fn visit(&mut self, _nodes: NodeSpan<'_, T>, _i: usize, _grad: Option<&Tensor<T>>) {}
 
     /// `grad` is complete for `node` (every consumer has contributed, its hooks have run) and
     /// is about to flow to the node's inputs.
@@ -159,8 +164,10 @@ pub(crate) fn sweep<T: Float>(
         let (slot, earlier) = std::mem::take(&mut pending)
             .split_last_mut()
             .expect("one gradient slot per node");
-        if let Some(grad) = slot {
-            step.node(i, grad, earlier)?;
+        match slot {
+            Some(grad) => step.node(i, grad, earlier)?,
+            None if !step.unwatched => step.observer.visit(nodes.span(), i, None),
+            None => {}
         }
         pending = earlier;
     }
@@ -208,6 +215,7 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
             && let Some(derivatives) = row.scalar_derivatives()
             && let Some(g) = grad.as_scalar()
         {
+            self.observer.visit(self.nodes.span(), i, Some(&*grad));
             self.observed_scalar_node(i, g, derivatives, earlier);
             return Ok(());
         }
@@ -257,6 +265,7 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
                 observer.hook_fired(f)
             })?;
         }
+        self.observer.visit(nodes.span(), i, Some(&*grad));
         self.observer.node_complete(tape, NodeId(i), grad);
         let Some(op) = nodes.op(i) else {
             return Ok(());

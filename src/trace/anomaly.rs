@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::record::{node_name, scalar_local_derivative};
+use super::capture::{node_name, scalar_local_derivative};
 use super::summary::{Summary, num};
 use crate::tape::{Node, NodeId, NodeSpan};
 use crate::tensor::{Float, Tensor};

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
 use super::anomaly::Anomalies;
-use super::event::EventRow;
+use super::capture::intern;
 use super::ledger::Ledger;
 use super::lengths::LengthSplit;
-use super::record::{EdgeRow, Graph, NO_NAME, NodeRow, intern};
+use super::record::{CROSSED, EdgeRow, Graph, NO_NAME, NORM_ONLY, NodeRow, Stored};
 use super::summary::{Summary, num};
 use super::{SCHEMA, Trace, TraceOptions};
 use crate::error::{Error, Result};
@@ -160,8 +160,8 @@ fn node_json(node: super::NodeRecord<'_>) -> NodeJson {
         op: node.op().to_string(),
         formula: node.formula().map(str::to_string),
         layer: node.layer(),
-        value: node.value().clone(),
-        grad: node.grad().cloned(),
+        value: node.value().into_owned(),
+        grad: node.grad().map(|g| g.into_owned()),
     }
 }
 
@@ -183,10 +183,10 @@ fn event_json(event: super::Event<'_>) -> EventJson {
         from: event.from(),
         to: event.to(),
         slot: event.slot(),
-        upstream: event.upstream().clone(),
+        upstream: event.upstream().into_owned(),
         local: event.local(),
-        contribution: event.contribution().clone(),
-        accumulated: event.accumulated().clone(),
+        contribution: event.contribution().into_owned(),
+        accumulated: event.accumulated().into_owned(),
     }
 }
 
@@ -262,8 +262,10 @@ type Checked<T> = std::result::Result<T, String>;
 /// The trace a file describes, after checking every index a renderer or [`Trace::paths`]
 /// will follow.
 fn assemble(file: TraceJson) -> Checked<Trace> {
-    let graph = read_graph(&file)?;
-    let events = read_events(&file, &graph)?;
+    check_nodes(&file)?;
+    let ranges = edge_ranges(&file)?;
+    check_events(&file)?;
+    let graph = stored_graph(&file, &ranges);
     Ok(Trace {
         element: file.element,
         output: file.output,
@@ -271,7 +273,6 @@ fn assemble(file: TraceJson) -> Checked<Trace> {
         options: file.options,
         layers: file.layers,
         graph,
-        events,
         ledger: file.ledger,
         path_lengths: file.path_lengths,
         anomalies: file.anomalies,
@@ -279,9 +280,7 @@ fn assemble(file: TraceJson) -> Checked<Trace> {
     })
 }
 
-/// The node and edge tables, stored as recording stores them (op labels interned in order
-/// of first use, names in tape order), so a trace read back equals the one written.
-fn read_graph(file: &TraceJson) -> Checked<Graph> {
+fn check_nodes(file: &TraceJson) -> Checked<()> {
     let n = file.nodes.len();
     if n > 0 && file.output.0 + 1 != n {
         return Err(format!(
@@ -289,12 +288,6 @@ fn read_graph(file: &TraceJson) -> Checked<Graph> {
             file.output.0
         ));
     }
-    // A trace recorded without its graph has no op table either.
-    let ops = if n > 0 { Graph::new_ops() } else { Vec::new() };
-    let mut graph = Graph {
-        ops,
-        ..Graph::default()
-    };
     for (i, node) in file.nodes.iter().enumerate() {
         if node.id.0 != i {
             return Err(format!("nodes[{i}] has id {}", node.id.0));
@@ -306,35 +299,15 @@ fn read_graph(file: &TraceJson) -> Checked<Graph> {
                 file.layers.len()
             ));
         }
-        let name = match &node.name {
-            Some(name) => {
-                graph.names.push(name.clone());
-                (graph.names.len() - 1) as u32
-            }
-            None => NO_NAME,
-        };
-        graph.nodes.push(NodeRow {
-            value: node.value.clone(),
-            grad: node.grad.clone(),
-            op: intern(&mut graph.ops, &node.op),
-            layer: node.layer as u32,
-            name,
-        });
     }
-    read_edges(file, &mut graph)?;
-    let formulas = file.options.formulas;
-    if formulas || file.nodes.iter().any(|node| node.formula.is_some()) {
-        graph.node_formulas = file.nodes.iter().map(|n| n.formula.clone()).collect();
-    }
-    if formulas || file.edges.iter().any(|edge| edge.formula.is_some()) {
-        graph.edge_formulas = file.edges.iter().map(|e| e.formula.clone()).collect();
-    }
-    Ok(graph)
+    Ok(())
 }
 
-/// The edges, grouped by op node in tape order and by slot, with each node's first edge.
-fn read_edges(file: &TraceJson, graph: &mut Graph) -> Checked<()> {
+/// Each node's edges in the file: the edges are grouped by op node in tape order, then by
+/// slot (which is checked).
+fn edge_ranges(file: &TraceJson) -> Checked<Vec<std::ops::Range<usize>>> {
     let n = file.nodes.len();
+    let mut ranges = vec![0..0; n];
     let mut previous = (0, 0);
     for (e, edge) in file.edges.iter().enumerate() {
         let (from, to) = (edge.from.0, edge.to.0);
@@ -350,54 +323,118 @@ fn read_edges(file: &TraceJson, graph: &mut Graph) -> Checked<()> {
                  by slot"
             ));
         }
+        if ranges[to].is_empty() {
+            ranges[to] = e..e;
+        }
+        if edge.slot != ranges[to].len() {
+            return Err(format!(
+                "edges[{e}] is slot {} of node {to}, which has {} before it",
+                edge.slot,
+                ranges[to].len()
+            ));
+        }
+        ranges[to].end = e + 1;
         previous = (to, edge.slot);
-        let mut row = EdgeRow::new(from, to, edge.slot, edge.kind).with_local(edge.local);
-        if let Some(flow) = edge.flow {
-            row.set_flow(flow);
-        }
-        graph.edges.push(row);
     }
-    if n > 0 {
-        let mut next = 0;
-        for i in 0..=n {
-            while next < graph.edges.len() && (graph.edges[next].to as usize) < i {
-                next += 1;
-            }
-            graph.offsets.push(next as u32);
+    Ok(ranges)
+}
+
+/// Each event against its edge; its op node must have a gradient (the event's upstream
+/// gradient), and events must come in sweep order, as each edge's only multiplication.
+fn check_events(file: &TraceJson) -> Checked<()> {
+    let mut previous: Option<(usize, usize)> = None;
+    for (i, event) in file.events.iter().enumerate() {
+        let Some(edge) = file.edges.get(event.edge) else {
+            return Err(format!(
+                "events[{i}] refers to edge {} of {}",
+                event.edge,
+                file.edges.len()
+            ));
+        };
+        if (edge.from, edge.to, edge.slot) != (event.from, event.to, event.slot) {
+            return Err(format!(
+                "events[{i}] names {} → {} (slot {}) but edge {} is {} → {} (slot {})",
+                event.from.0, event.to.0, event.slot, event.edge, edge.from.0, edge.to.0, edge.slot
+            ));
         }
+        if file.nodes[edge.to.0].grad.is_none() {
+            return Err(format!(
+                "events[{i}] multiplies the gradient of node {}, which has none",
+                edge.to.0
+            ));
+        }
+        let at = (edge.to.0, edge.slot);
+        if previous.is_some_and(|(to, slot)| to < at.0 || (to == at.0 && slot >= at.1)) {
+            return Err(format!(
+                "events[{i}] is out of order: the sweep goes from the output back, each node's \
+                 inputs in slot order, and crosses an edge once"
+            ));
+        }
+        previous = Some(at);
     }
     Ok(())
 }
 
-/// The events, each checked against its edge; its op node must have a gradient (the
-/// event's upstream gradient).
-fn read_events(file: &TraceJson, graph: &Graph) -> Checked<Vec<EventRow>> {
-    let mut events = Vec::with_capacity(file.events.len());
-    for (i, event) in file.events.iter().enumerate() {
-        let Some(edge) = graph.edges.get(event.edge) else {
-            return Err(format!(
-                "events[{i}] refers to edge {} of {}",
-                event.edge,
-                graph.edges.len()
-            ));
+/// The tables stored as the sweep stores them (rows from the output back; tensor summaries,
+/// names and op labels in the order the sweep meets them), so a trace read back equals the
+/// one written.
+fn stored_graph(file: &TraceJson, ranges: &[std::ops::Range<usize>]) -> Graph {
+    let n = file.nodes.len();
+    let mut graph = Graph {
+        // A trace recorded without its graph has no op table either.
+        ops: if n > 0 { Graph::new_ops() } else { Vec::new() },
+        ..Graph::default()
+    };
+    let mut events = file.events.iter().peekable();
+    for (id, node) in file.nodes.iter().enumerate().rev() {
+        let first_edge = graph.edges.len();
+        for edge in &file.edges[ranges[id].clone()] {
+            let row = EdgeRow::new(edge.from.0, id, edge.slot, edge.kind).with_local(edge.local);
+            graph.edges.push(row);
+        }
+        let name = match &node.name {
+            Some(name) => {
+                graph.names.push(name.clone());
+                (graph.names.len() - 1) as u32
+            }
+            None => NO_NAME,
         };
-        if (edge.from(), edge.to(), edge.slot()) != (event.from, event.to, event.slot) {
-            return Err(format!(
-                "events[{i}] names {} → {} (slot {}) but edge {} is {} → {} (slot {})",
-                event.from.0, event.to.0, event.slot, event.edge, edge.from, edge.to, edge.slot
-            ));
-        }
-        if graph.nodes[edge.to as usize].grad.is_none() {
-            return Err(format!(
-                "events[{i}] multiplies the gradient of node {}, which has none",
-                edge.to
-            ));
-        }
-        events.push(EventRow {
-            edge: event.edge as u32,
-            contribution: event.contribution.clone(),
-            accumulated: event.accumulated.clone(),
+        let value = Stored::new(node.value.clone(), &mut graph.tensors);
+        let grad = (node.grad.clone()).map(|g| Stored::new(g, &mut graph.tensors));
+        graph.nodes.push(NodeRow {
+            value,
+            grad,
+            op: intern(&mut graph.ops, &node.op),
+            layer: node.layer as u32,
+            name,
+            first_edge: first_edge as u32,
         });
+        while let Some(event) = events.next_if(|e| e.to.0 == id) {
+            let row = first_edge + event.slot;
+            let contribution = Stored::new(event.contribution.clone(), &mut graph.tensors);
+            let accumulated = Stored::new(event.accumulated.clone(), &mut graph.tensors);
+            let edge = &mut graph.edges[row];
+            (edge.contribution, edge.accumulated) = (contribution, accumulated);
+            edge.bits |= CROSSED;
+            graph.events.push(row as u32);
+        }
+        if file.events.is_empty() {
+            // Without events, a file keeps only the magnitude that crossed each edge.
+            for (slot, edge) in file.edges[ranges[id].clone()].iter().enumerate() {
+                if let Some(flow) = edge.flow {
+                    let row = &mut graph.edges[first_edge + slot];
+                    row.contribution = Stored::Scalar(flow);
+                    row.bits |= CROSSED | NORM_ONLY;
+                }
+            }
+        }
     }
-    Ok(events)
+    let formulas = file.options.formulas;
+    if formulas || file.nodes.iter().any(|node| node.formula.is_some()) {
+        graph.node_formulas = file.nodes.iter().map(|n| n.formula.clone()).collect();
+    }
+    if formulas || file.edges.iter().any(|edge| edge.formula.is_some()) {
+        graph.edge_formulas = file.edges.iter().map(|e| e.formula.clone()).collect();
+    }
+    graph
 }

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 use std::ops::Deref;
 
+use super::capture::node_name;
 use super::lengths::has_layers;
-use super::record::node_name;
 use super::summary::{norm, num, tensor_norm};
 use crate::tape::{Gradients, NodeId, NodeKind, NodeSpan};
 use crate::tensor::Float;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
-use super::record::node_name;
+use super::capture::node_name;
 use super::summary::{num, tensor_norm};
 use crate::tape::{EdgeKind, Input, NodeId, NodeKind, NodeSpan};
 use crate::tensor::{Float, Tensor};

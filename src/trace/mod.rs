@@ -38,6 +38,7 @@
 //! ```
 
 mod anomaly;
+mod capture;
 mod event;
 mod json;
 mod ledger;
@@ -65,8 +66,7 @@ use crate::hooks::HookFiring;
 use crate::symbolic::{self, Expr};
 use crate::tape::{Gradients, NodeId, Var};
 use crate::tensor::Float;
-use event::EventRow;
-use record::{Graph, records};
+use record::Graph;
 use recorder::Buffers;
 
 /// The version tag every trace file carries; see docs/trace-format.md.
@@ -85,7 +85,6 @@ pub struct Trace {
     options: TraceOptions,
     layers: Vec<String>,
     graph: Graph,
-    events: Vec<EventRow>,
     ledger: Ledger,
     path_lengths: Vec<LengthSplit>,
     anomalies: Option<Anomalies>,
@@ -178,7 +177,6 @@ impl Default for Trace {
             options: TraceOptions::default(),
             layers: Vec::new(),
             graph: Graph::default(),
-            events: Vec::new(),
             ledger: Ledger::default(),
             path_lengths: Vec::new(),
             anomalies: None,
@@ -216,7 +214,7 @@ impl Trace {
     /// The nodes up to the output, in tape order (empty unless events or paths were
     /// recorded).
     pub fn nodes(&self) -> Records<'_, NodeRecord<'_>> {
-        records(self)
+        Records::new(self)
     }
 
     /// A node by id.
@@ -226,13 +224,13 @@ impl Trace {
 
     /// Every edge up to the output, grouped by op node in tape order, in slot order.
     pub fn edges(&self) -> Records<'_, EdgeRecord<'_>> {
-        records(self)
+        Records::new(self)
     }
 
     /// One event per chain-rule multiplication, in sweep order (empty unless
     /// [`TraceOptions::events`] was on).
     pub fn events(&self) -> Records<'_, Event<'_>> {
-        records(self)
+        Records::new(self)
     }
 
     /// The per-layer ledger, from the loss back to the input.
@@ -259,7 +257,7 @@ impl Trace {
 
     /// True when every recorded node holds a scalar.
     pub fn is_scalar(&self) -> bool {
-        self.graph.nodes.iter().all(|n| n.value.shape().is_empty())
+        (self.graph.nodes.iter()).all(|n| matches!(n.value, record::Stored::Scalar(_)))
     }
 
     /// The `k` paths between two nodes with the largest |product of local derivatives|,
@@ -321,7 +319,7 @@ impl Trace {
                 ),
             ));
         }
-        paths::k_best(&self.graph.edges, from, to, k)
+        paths::k_best(&self.graph, from, to, k)
     }
 
     /// The closed-form gradient `∂output/∂var` in the leaves' names, built from the tape

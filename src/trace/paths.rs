@@ -3,7 +3,7 @@
 
 use std::ops::Deref;
 
-use super::record::EdgeRow;
+use super::record::{EdgeRow, Graph};
 use crate::error::{Error, Result};
 use crate::tape::NodeId;
 
@@ -98,8 +98,8 @@ impl Paths {
     }
 }
 
-/// A partial path into a node: its product, the last edge and the index of its prefix in the
-/// edge's input's list.
+/// A partial path into a node: its product, the row of its last edge and the index of its
+/// prefix in the edge's input's list.
 #[derive(Clone, Copy)]
 struct Partial {
     product: f64,
@@ -109,11 +109,11 @@ struct Partial {
 
 const START: usize = usize::MAX;
 
-/// The k best paths between nodes `a` and `b` (in either order) of the graph `edges`
-/// (grouped by op node, in tape order).
-pub(crate) fn k_best(edges: &[EdgeRow], a: NodeId, b: NodeId, k: usize) -> Result<Paths> {
+/// The k best paths between nodes `a` and `b` (in either order) of `graph`.
+pub(crate) fn k_best(graph: &Graph, a: NodeId, b: NodeId, k: usize) -> Result<Paths> {
     let (x, y) = (a.min(b).0, a.max(b).0);
-    let reaches_y = reaching(edges, x, y);
+    let edges = &graph.edges;
+    let reaches_y = reaching(graph, x, y);
     let span = y - x + 1;
     let mut best: Vec<Vec<Partial>> = vec![Vec::new(); span];
     let mut count = vec![0u128; span];
@@ -126,9 +126,11 @@ pub(crate) fn k_best(edges: &[EdgeRow], a: NodeId, b: NodeId, k: usize) -> Resul
     count[0] = 1;
     sum[0] = 1.0;
     let mut current = x;
-    for (e, edge) in edges.iter().enumerate() {
+    // Op nodes in tape order (topological), each's inputs in slot order.
+    for row in (x + 1..=y).flat_map(|id| graph.edges_into(id)) {
+        let edge = &edges[row];
         let (from, to) = (edge.from as usize, edge.to as usize);
-        if to <= x || to > y || from < x || count[from - x] == 0 || !reaches_y[to - x] {
+        if from < x || count[from - x] == 0 || !reaches_y[to - x] {
             continue;
         }
         if to != current {
@@ -140,7 +142,7 @@ pub(crate) fn k_best(edges: &[EdgeRow], a: NodeId, b: NodeId, k: usize) -> Resul
         let prefixes = &before[from - x];
         after[0].extend(prefixes.iter().enumerate().map(|(j, p)| Partial {
             product: p.product * local,
-            edge: e,
+            edge: row,
             prefix: j,
         }));
         count[to - x] = count[to - x].saturating_add(count[from - x]);
@@ -149,7 +151,7 @@ pub(crate) fn k_best(edges: &[EdgeRow], a: NodeId, b: NodeId, k: usize) -> Resul
     keep_largest(&mut best[y - x], k);
     let paths = best[y - x]
         .iter()
-        .map(|p| rebuild(edges, &best, x, *p))
+        .map(|p| rebuild(graph, &best, x, *p))
         .collect();
     Ok(Paths {
         paths,
@@ -158,14 +160,20 @@ pub(crate) fn k_best(edges: &[EdgeRow], a: NodeId, b: NodeId, k: usize) -> Resul
     })
 }
 
-/// Which nodes in `x..=y` have a path to `y` (a backward pass over the edges).
-fn reaching(edges: &[EdgeRow], x: usize, y: usize) -> Vec<bool> {
+/// Which nodes in `x..=y` have a path to `y` (a backward pass over the edges, which the
+/// graph stores in exactly that order).
+fn reaching(graph: &Graph, x: usize, y: usize) -> Vec<bool> {
     let mut reaches = vec![false; y - x + 1];
     reaches[y - x] = true;
-    for edge in edges.iter().rev() {
-        let (from, to) = (edge.from as usize, edge.to as usize);
-        if from >= x && to <= y && reaches[to - x] {
-            reaches[from - x] = true;
+    for id in (x + 1..=y).rev() {
+        if !reaches[id - x] {
+            continue;
+        }
+        for edge in &graph.edges[graph.edges_into(id)] {
+            let from = edge.from as usize;
+            if from >= x {
+                reaches[from - x] = true;
+            }
         }
     }
     reaches
@@ -178,13 +186,13 @@ fn keep_largest(partials: &mut Vec<Partial>, k: usize) {
 }
 
 /// Follows prefix links back from `last` to `x` (a loop: paths can be a million edges long).
-fn rebuild(edges: &[EdgeRow], best: &[Vec<Partial>], x: usize, last: Partial) -> Path {
+fn rebuild(graph: &Graph, best: &[Vec<Partial>], x: usize, last: Partial) -> Path {
     let mut path = Vec::new();
     let mut at = last;
     while at.edge != START {
-        let edge = &edges[at.edge];
+        let edge = &graph.edges[at.edge];
         path.push(PathEdge {
-            edge: at.edge,
+            edge: graph.tape_index(at.edge),
             from: edge.from(),
             to: edge.to(),
             slot: edge.slot(),

@@ -1,23 +1,22 @@
 //! Runs the sweep with the recorder attached and assembles the [`Trace`].
 
 use super::anomaly::{Anomalies, BackwardWatch, Namer, first_non_finite_value};
-use super::event::{EventLog, EventRow};
+use super::capture::Capture;
 use super::ledger::{LedgerInput, ledger};
 use super::lengths::{Splitter, has_layers};
-use super::record::{Graph, graph};
+use super::record::Graph;
 use super::summary::Summary;
 use super::{Trace, TraceOptions};
 use crate::error::Result;
 use crate::hooks::HookFiring;
-use crate::tape::{Gradients, NodeId, ScalarStep, SweepObserver, Tape, sweep};
+use crate::tape::{Gradients, NodeId, NodeSpan, ScalarStep, SweepObserver, Tape, sweep};
 use crate::tensor::{Float, Tensor};
 
 /// What the sweep feeds: each part is `None` when its option is off, so ledger-only tracing
 /// adds nothing inside the loop.
 struct Recorder<'a, T: Float> {
-    graph: Option<Graph>,
-    /// Events and edge flows; fed only when the graph is recorded.
-    log: EventLog,
+    /// The graph and its multiplications, written as the sweep visits each node.
+    capture: Option<Capture>,
     splitter: Option<Splitter<T>>,
     watch: Option<BackwardWatch>,
     namer: Namer<'a>,
@@ -32,27 +31,38 @@ impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
     /// Ledger-only tracing watches nothing inside the sweep: the ledger is built afterwards
     /// from the gradients, so the sweep runs as fast as an untraced one.
     fn watches_steps(&self) -> bool {
-        self.graph.is_some() || self.splitter.is_some() || self.watch.is_some()
+        self.capture.is_some() || self.splitter.is_some() || self.watch.is_some()
+    }
+
+    #[inline]
+    fn visit(&mut self, nodes: NodeSpan<'_, T>, i: usize, grad: Option<&Tensor<T>>) {
+        if let Some(capture) = &mut self.capture {
+            capture.visit(nodes, i, grad);
+        }
     }
 
     #[inline]
     fn node_complete(&mut self, tape: &Tape<T>, node: NodeId, grad: &Tensor<T>) {
-        self.others_node_complete(tape, node, grad);
+        if let Some(splitter) = &mut self.splitter {
+            splitter.node_complete(tape.nodes().span(), node.0);
+        }
+        if let Some(watch) = &mut self.watch {
+            watch.node_complete(grad);
+        }
     }
 
     #[inline]
     fn scalar_node_complete(&mut self, tape: &Tape<T>, node: NodeId, grad: T) {
         if self.splitter.is_some() || self.watch.is_some() {
-            self.others_node_complete(tape, node, &Tensor::scalar(grad));
+            self.node_complete(tape, node, &Tensor::scalar(grad));
         }
     }
 
     #[inline]
     fn scalar_edge(&mut self, tape: &Tape<T>, node: NodeId, slot: usize, step: ScalarStep<T>) {
-        if let Some(graph) = &mut self.graph {
+        if let Some(capture) = &mut self.capture {
             let contribution = step.contribution.as_f64();
-            self.log
-                .scalar_edge(graph, node, slot, contribution, step.accumulated.as_f64());
+            capture.scalar_edge(slot, contribution, step.accumulated.as_f64());
         }
         if self.watch.is_some() {
             let upstream = Tensor::scalar(step.upstream);
@@ -70,8 +80,8 @@ impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
         upstream: &Tensor<T>,
         contribution: &Tensor<T>,
     ) {
-        if let Some(graph) = &mut self.graph {
-            self.log.edge(graph, node, slot, contribution);
+        if let Some(capture) = &mut self.capture {
+            capture.edge(slot, contribution);
         }
         self.watch_edge(tape, node, slot, upstream, contribution);
     }
@@ -81,23 +91,14 @@ impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
     }
 
     #[inline]
-    fn accumulated(&mut self, _tape: &Tape<T>, _node: NodeId, _slot: usize, acc: &Tensor<T>) {
-        self.log.accumulated(acc);
+    fn accumulated(&mut self, _tape: &Tape<T>, _node: NodeId, slot: usize, acc: &Tensor<T>) {
+        if let Some(capture) = &mut self.capture {
+            capture.accumulated(slot, acc);
+        }
     }
 }
 
 impl<T: Float> Recorder<'_, T> {
-    /// The path-length splitter's and the anomaly watch's part of `node_complete`.
-    #[inline]
-    fn others_node_complete(&mut self, tape: &Tape<T>, node: NodeId, grad: &Tensor<T>) {
-        if let Some(splitter) = &mut self.splitter {
-            splitter.node_complete(tape.nodes().span(), node.0);
-        }
-        if let Some(watch) = &mut self.watch {
-            watch.node_complete(grad);
-        }
-    }
-
     /// The anomaly watch's part of `edge`.
     #[inline]
     fn watch_edge(
@@ -118,7 +119,7 @@ impl<T: Float> Recorder<'_, T> {
 
 /// The traced backward pass of `output` on `tape`.
 ///
-/// The trace's tables are written into `buffers` (cleared vectors of an earlier trace), so
+/// The trace's tables are written into `buffers` (emptied tables of an earlier trace), so
 /// tracing step after step reuses their memory.
 pub(crate) fn run<T: Float>(
     tape: &Tape<T>,
@@ -147,27 +148,22 @@ pub(crate) fn run<T: Float>(
         vanishing: options.vanishing,
     });
     let Recorder {
-        graph,
-        log,
+        capture,
         splitter,
         watch,
         hooks,
         ..
     } = recorder;
-    let mut graph = graph.unwrap_or_default();
-    // The gradients' summaries: scalars in one tight loop (a traced chain has a million).
-    for (i, row) in graph.nodes.iter_mut().enumerate() {
-        row.grad = grads
-            .get(NodeId(i))
-            .map(|g| Summary::of(g, options.full_values));
-    }
+    let graph = match capture {
+        Some(capture) => capture.finish(nodes, options.formulas),
+        None => Graph::default(),
+    };
     let trace = Trace {
         element: T::NAME.to_string(),
         output,
         value: Summary::of(nodes.node(output.0).value(), options.full_values),
         layers: layers.clone(),
         graph,
-        events: log.into_events(),
         ledger,
         path_lengths: splitter.map(|s| s.leaf_splits(nodes)).unwrap_or_default(),
         anomalies: forward.map(|forward| Anomalies {
@@ -180,7 +176,7 @@ pub(crate) fn run<T: Float>(
     Ok((grads, trace))
 }
 
-/// The recorder's parts for these options, with the graph tables built before the sweep.
+/// The recorder's parts for these options.
 fn prepare<'a, T: Float>(
     tape: &Tape<T>,
     output: NodeId,
@@ -190,17 +186,11 @@ fn prepare<'a, T: Float>(
 ) -> Recorder<'a, T> {
     let nodes = tape.nodes();
     let nodes = nodes.up_to(output);
-    let Buffers {
-        graph: tables,
-        events,
-    } = buffers;
-    let graph = options
+    let capture = options
         .records_graph()
-        .then(|| graph(nodes, options.full_values, options.formulas, tables));
-    let edges = graph.as_ref().map_or(0, |g| g.edges.len());
+        .then(|| Capture::new(nodes, buffers.graph, options.full_values, options.events));
     Recorder {
-        log: EventLog::new(events, edges, options.full_values, options.events),
-        graph,
+        capture,
         splitter: (options.paths && has_layers(nodes)).then(|| Splitter::new(nodes, output)),
         watch: options.anomalies.then(BackwardWatch::default),
         namer,
@@ -208,20 +198,17 @@ fn prepare<'a, T: Float>(
     }
 }
 
-/// The vectors of an earlier trace, emptied, for the next trace to fill.
+/// The tables of an earlier trace, emptied, for the next trace to fill.
 #[derive(Default)]
 pub(crate) struct Buffers {
     graph: Graph,
-    events: Vec<EventRow>,
 }
 
 impl Buffers {
-    /// Empties `trace`, keeping the memory of its largest tables.
+    /// Empties `trace`, keeping the memory of its tables.
     pub(crate) fn take(trace: &mut Trace) -> Buffers {
         let mut graph = std::mem::take(&mut trace.graph);
         graph.clear();
-        let mut events = std::mem::take(&mut trace.events);
-        events.clear();
-        Buffers { graph, events }
+        Buffers { graph }
     }
 }

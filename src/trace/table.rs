@@ -54,10 +54,10 @@ pub struct Records<'a, R> {
 }
 
 impl<'a, R: Record<'a>> Records<'a, R> {
-    pub(crate) fn new(trace: &'a Trace, len: usize) -> Self {
+    pub(crate) fn new(trace: &'a Trace) -> Self {
         Records {
             trace,
-            len,
+            len: R::count(trace),
             kind: PhantomData,
         }
     }

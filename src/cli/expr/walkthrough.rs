@@ -23,7 +23,7 @@ pub(super) fn render(
         out += &format!(
             "{output} = {} = {}\n",
             node.display_name(),
-            value(node.value())
+            value(&node.value())
         );
     }
     for note in anomaly_notes(trace, output) {
@@ -63,7 +63,7 @@ fn forward_table(trace: &Trace) -> Table {
         table.row(vec![
             n.display_name().into_owned(),
             formula,
-            value(n.value()),
+            value(&n.value()),
             n.layer_path().to_string(),
         ]);
     }
@@ -97,7 +97,7 @@ fn steps(trace: &Trace, output: &str) -> String {
             chain_rule_line(e, output),
             local_derivative_line(e),
             if sums(e) {
-                value(e.accumulated())
+                value(&e.accumulated())
             } else {
                 String::new()
             },
@@ -133,7 +133,7 @@ fn gradients_table(output: &str, gradients: &[GradientLine]) -> Table {
 /// True when the input already held a gradient from another path, so the sum after this
 /// multiplication differs from its product.
 fn sums(e: Event) -> bool {
-    match (e.accumulated(), e.contribution()) {
+    match (&*e.accumulated(), &*e.contribution()) {
         (Summary::Scalar(a), Summary::Scalar(c)) => a.to_bits() != c.to_bits(),
         (a, c) => a != c,
     }

@@ -162,10 +162,10 @@ fn dot_node(out: &mut String, indent: &str, node: NodeRecord, hooks: &str) {
         "{}\n{}\n= {}",
         node.display_name(),
         node.op(),
-        super::summary(node.value())
+        super::summary(&node.value())
     );
     if let Some(grad) = node.grad() {
-        let _ = write!(label, "\ngrad {}", super::summary(grad));
+        let _ = write!(label, "\ngrad {}", super::summary(&grad));
     }
     label.push_str(hooks);
     let _ = writeln!(

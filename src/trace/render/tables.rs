@@ -146,16 +146,16 @@ fn event_row(i: usize, e: Event, tensors: bool) -> Vec<String> {
         row.push(shape(e.contribution().shape()));
     }
     row.extend([
-        summary(e.upstream()),
+        summary(&e.upstream()),
         labels.formula.unwrap_or("—").to_string(),
         opt_num(e.local()),
-        summary(e.contribution()),
+        summary(&e.contribution()),
     ]);
     if tensors {
-        let (min, max) = range(e.contribution());
+        let (min, max) = range(&e.contribution());
         row.extend([min, max, yes_no(e.contribution().is_finite())]);
     }
-    row.push(summary(e.accumulated()));
+    row.push(summary(&e.accumulated()));
     row
 }
 

@@ -1,0 +1,394 @@
+//! Writing the trace's graph during the reverse sweep.
+//!
+//! The sweep visits every node from the output back to node 0; at each visit the capture
+//! appends the node's row and its input edges' rows, and the multiplications that follow
+//! (one per input) fill in those edge rows, which are still in cache. The graph is thus
+//! recorded in the same single pass over the tape that computes the gradients, in sweep
+//! order (see `record.rs`); only formulas, when asked for, take a pass of their own.
+
+use smallvec::SmallVec;
+
+use super::record::{CROSSED, EdgeRow, Graph, NO_NAME, NORM_ONLY, NodeRow, Stored};
+use super::summary::{Summary, tensor_norm};
+use crate::ops::Op;
+use crate::symbolic::Expr;
+use crate::tape::{Input, Node, NodeKind, NodeSpan};
+use crate::tensor::{Float, Tensor};
+
+/// The graph being written, and where the sweep is.
+pub(crate) struct Capture {
+    graph: Graph,
+    labels: Labels,
+    full_values: usize,
+    /// Record each multiplication as an event (else only the magnitude crossing each edge).
+    events: bool,
+    /// The first edge row of the node being visited.
+    current: usize,
+}
+
+impl Capture {
+    /// A capture of the `nodes` up to the output, written into `graph` (empty; its memory is
+    /// reused).
+    pub(crate) fn new<T: Float>(
+        nodes: NodeSpan<'_, T>,
+        mut graph: Graph,
+        full_values: usize,
+        events: bool,
+    ) -> Self {
+        graph.nodes.reserve(nodes.len());
+        let labels = Labels::new(nodes.op_count(), std::mem::take(&mut graph.ops));
+        Capture {
+            graph,
+            labels,
+            full_values,
+            events,
+            current: 0,
+        }
+    }
+
+    /// The sweep reaches node `i` with its complete gradient (`None` when none reaches it):
+    /// its row and its input edges' rows are appended.
+    #[inline]
+    pub(crate) fn visit<T: Float>(
+        &mut self,
+        nodes: NodeSpan<'_, T>,
+        i: usize,
+        grad: Option<&Tensor<T>>,
+    ) {
+        let node = nodes.node(i);
+        self.current = self.graph.edges.len();
+        let name = match node.op_index() {
+            Some(_) => {
+                push_edge_rows(nodes, i, node, &mut self.graph.edges);
+                NO_NAME
+            }
+            None => {
+                self.graph.names.push(symbol(i, node).to_text());
+                (self.graph.names.len() - 1) as u32
+            }
+        };
+        let value = self.store(node.value());
+        let grad = grad.map(|g| self.store(g));
+        let op = self.labels.of(node);
+        self.graph.nodes.push(NodeRow {
+            value,
+            grad,
+            op,
+            layer: node.layer().0,
+            name,
+            first_edge: self.current as u32,
+        });
+    }
+
+    /// A scalar multiplication along input `slot` of the node being visited: its
+    /// contribution, and the input's gradient after adding it.
+    #[inline]
+    pub(crate) fn scalar_edge(&mut self, slot: usize, contribution: f64, accumulated: f64) {
+        let row = self.current + slot;
+        let edge = &mut self.graph.edges[row];
+        if self.events {
+            edge.contribution = Stored::Scalar(contribution);
+            edge.accumulated = Stored::Scalar(accumulated);
+            edge.bits |= CROSSED;
+            self.graph.events.push(row as u32);
+        } else {
+            edge.contribution = Stored::Scalar(contribution.abs());
+            edge.bits |= CROSSED | NORM_ONLY;
+        }
+    }
+
+    /// A contribution crosses input `slot` of the node being visited.
+    pub(crate) fn edge<T: Float>(&mut self, slot: usize, contribution: &Tensor<T>) {
+        let row = self.current + slot;
+        if !self.events {
+            let edge = &mut self.graph.edges[row];
+            edge.contribution = Stored::Scalar(tensor_norm(contribution));
+            edge.bits |= CROSSED | NORM_ONLY;
+            return;
+        }
+        let stored = self.store(contribution);
+        let edge = &mut self.graph.edges[row];
+        edge.contribution = stored;
+        edge.bits |= CROSSED;
+        self.graph.events.push(row as u32);
+    }
+
+    /// The input of that multiplication now holds `accumulated`.
+    pub(crate) fn accumulated<T: Float>(&mut self, slot: usize, accumulated: &Tensor<T>) {
+        if self.events {
+            let stored = self.store(accumulated);
+            self.graph.edges[self.current + slot].accumulated = stored;
+        }
+    }
+
+    /// The finished graph; with `formulas`, each op node's forward formula and each edge's
+    /// local derivative formula are written in a pass of their own.
+    pub(crate) fn finish<T: Float>(self, nodes: NodeSpan<'_, T>, formulas: bool) -> Graph {
+        let mut graph = self.graph;
+        graph.ops = self.labels.by_text;
+        if formulas {
+            write_formulas(nodes, &mut graph);
+        }
+        graph
+    }
+
+    /// A value or gradient as a row stores it: a scalar inline, a tensor's summary in the
+    /// tensor table.
+    #[inline]
+    fn store<T: Float>(&mut self, t: &Tensor<T>) -> Stored {
+        match t.as_scalar() {
+            Some(x) => Stored::Scalar(x.as_f64()),
+            None => self.store_tensor(t),
+        }
+    }
+
+    #[inline(never)]
+    fn store_tensor<T: Float>(&mut self, t: &Tensor<T>) -> Stored {
+        Stored::new(Summary::of(t, self.full_values), &mut self.graph.tensors)
+    }
+}
+
+/// Appends the edges into op node `i`, with their local derivatives when scalar.
+#[inline]
+fn push_edge_rows<T: Float>(
+    nodes: NodeSpan<'_, T>,
+    i: usize,
+    node: Node<'_, T>,
+    edges: &mut Vec<EdgeRow>,
+) {
+    let recorded = node.scalar_derivatives();
+    for (slot, input) in node.inputs().enumerate() {
+        let local = match recorded {
+            Some(recorded) => Some(recorded[slot].as_f64()),
+            None => node
+                .op()
+                .and_then(|op| tensor_local_derivative(nodes, node, op, slot)),
+        };
+        edges.push(EdgeRow::new(input.node.0, i, slot, input.kind).with_local(local));
+    }
+}
+
+/// Writes each op node's forward formula and each edge's local derivative formula, in the
+/// names of the nodes' symbols (`w·x`, `tanh(u₄)`; `x`, `1 − tanh(u₄)²`), in tape order.
+fn write_formulas<T: Float>(nodes: NodeSpan<'_, T>, graph: &mut Graph) {
+    let mut symbols: Vec<Expr> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| symbol(i, n))
+        .collect();
+    graph.node_formulas.reserve(nodes.len());
+    graph.edge_formulas.reserve(graph.edges.len());
+    for node in nodes.iter() {
+        let Some(op) = node.op() else {
+            graph.node_formulas.push(None);
+            continue;
+        };
+        let inputs: SmallVec<[Input; 2]> = node.inputs().collect();
+        let args = lend_args(&mut symbols, &inputs);
+        for slot in 0..inputs.len() {
+            let formula = op.local_derivative(slot, &args).to_text();
+            graph.edge_formulas.push(Some(formula));
+        }
+        graph.node_formulas.push(Some(op.symbolic(&args).to_text()));
+        return_args(&mut symbols, &inputs, args);
+    }
+}
+
+/// The inputs' symbols, moved out of `symbols` rather than cloned; an input used twice is
+/// cloned for its second slot.
+fn lend_args(symbols: &mut [Expr], inputs: &[Input]) -> SmallVec<[Expr; 2]> {
+    let mut args: SmallVec<[Expr; 2]> = SmallVec::new();
+    for (k, input) in inputs.iter().enumerate() {
+        let earlier = inputs[..k].iter().position(|x| x.node == input.node);
+        args.push(match earlier {
+            Some(j) => args[j].clone(),
+            None => std::mem::replace(&mut symbols[input.node.0], Expr::zero()),
+        });
+    }
+    args
+}
+
+/// Puts the symbols [`lend_args`] moved out back in place.
+fn return_args(symbols: &mut [Expr], inputs: &[Input], args: SmallVec<[Expr; 2]>) {
+    for (k, arg) in args.into_iter().enumerate() {
+        let node = inputs[k].node;
+        if !inputs[..k].iter().any(|x| x.node == node) {
+            symbols[node.0] = arg;
+        }
+    }
+}
+
+/// Op labels, each stored once per trace, found by the node's index in the tape's op table
+/// (where a stateless op such as `Mul` is stored once): one lookup per node, and
+/// [`Op::label`](crate::ops::Op::label) called once per distinct op.
+struct Labels {
+    /// The label index of each tape op, `u32::MAX` until met.
+    by_op: Vec<u32>,
+    by_text: Vec<String>,
+}
+
+impl Labels {
+    /// Labels for a tape of `ops` ops, written into `table` (empty; its memory is reused).
+    fn new(ops: usize, mut table: Vec<String>) -> Self {
+        table.extend(Graph::new_ops());
+        Labels {
+            by_op: vec![u32::MAX; ops],
+            by_text: table,
+        }
+    }
+
+    /// The label index of `node`.
+    #[inline]
+    fn of<T: Float>(&mut self, node: Node<'_, T>) -> u32 {
+        match node.op_index() {
+            None => u32::from(node.is_constant()),
+            Some(k) if self.by_op[k] != u32::MAX => self.by_op[k],
+            Some(k) => self.intern(k, node),
+        }
+    }
+
+    /// The label of tape op `k`, met for the first time: interned by its text.
+    #[inline(never)]
+    fn intern<T: Float>(&mut self, k: usize, node: Node<'_, T>) -> u32 {
+        let label = intern(&mut self.by_text, &node.op_label());
+        self.by_op[k] = label;
+        label
+    }
+}
+
+/// The index of `text` in `table`, appended if it is not there yet.
+pub(crate) fn intern(table: &mut Vec<String>, text: &str) -> u32 {
+    let index = match table.iter().position(|t| t == text) {
+        Some(index) => index,
+        None => {
+            table.push(text.to_string());
+            table.len() - 1
+        }
+    };
+    index as u32
+}
+
+/// `∂node/∂input[slot]` as a number when the input and the node are scalars: the derivative
+/// the tape recorded with a scalar node (from the op's scalar rule, equal to its tensor rule
+/// bit for bit), else the op's tensor rule with upstream gradient 1.
+pub(crate) fn scalar_local_derivative<T: Float>(
+    nodes: NodeSpan<'_, T>,
+    i: usize,
+    slot: usize,
+) -> Option<f64> {
+    let node = nodes.node(i);
+    match node.scalar_derivatives() {
+        Some(recorded) => Some(recorded[slot].as_f64()),
+        None => tensor_local_derivative(nodes, node, node.op()?, slot),
+    }
+}
+
+/// [`scalar_local_derivative`] by the op's tensor rule: `None` unless the input and the node
+/// are scalars.
+#[inline(never)]
+fn tensor_local_derivative<T: Float>(
+    nodes: NodeSpan<'_, T>,
+    node: Node<'_, T>,
+    op: &dyn Op<T>,
+    slot: usize,
+) -> Option<f64> {
+    let source = nodes.node(node.input(slot).node.0).value();
+    if node.value().ndim() != 0 || source.ndim() != 0 {
+        return None;
+    }
+    let inputs: SmallVec<[&Tensor<T>; 2]> = node
+        .inputs()
+        .map(|x| nodes.node(x.node.0).value())
+        .collect();
+    let one = Tensor::scalar(T::one());
+    op.vjp(slot, &inputs, node.value(), &one)
+        .item()
+        .map(Float::as_f64)
+}
+
+/// The name of node `i` in formulas and reports (see
+/// [`NodeRecord::display_name`](super::NodeRecord::display_name)).
+pub(crate) fn node_name<T: Float>(nodes: NodeSpan<'_, T>, i: usize) -> String {
+    let node = nodes.node(i);
+    match node.op() {
+        Some(_) => super::record::indexed('u', i),
+        None => symbol(i, node).to_text(),
+    }
+}
+
+/// The expression that stands for node `i` in its consumers' formulas.
+fn symbol<T: Float>(i: usize, node: Node<'_, T>) -> Expr {
+    use super::record::indexed;
+    match (&node.kind(), &node.name()) {
+        (NodeKind::Op(_), _) => Expr::Sym(indexed('u', i)),
+        (_, Some(name)) => Expr::sym(*name),
+        (NodeKind::Constant, None) if node.value().ndim() == 0 => {
+            Expr::constant(node.value().item().map_or(f64::NAN, Float::as_f64))
+        }
+        (NodeKind::Constant, None) => Expr::Sym(indexed('c', i)),
+        (NodeKind::Leaf, None) => Expr::Sym(indexed('v', i)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Tape;
+    use crate::tape::NodeId;
+
+    /// Visits `nodes` from the last back, as the sweep does, without gradients.
+    fn capture_all(tape: &Tape<f64>, formulas: bool) -> Graph {
+        let nodes = tape.nodes();
+        let span = nodes.span();
+        let mut capture = Capture::new(span, Graph::default(), 16, true);
+        for i in (0..span.len()).rev() {
+            capture.visit(span, i, None);
+        }
+        capture.finish(span, formulas)
+    }
+
+    /// Parametrised ops keep their own labels; stateless ones share one.
+    #[test]
+    fn labels_are_interned_per_op() {
+        let tape = Tape::<f64>::new();
+        let x = tape.var("x", 2.0);
+        let _y = x.powf(2.0) * x.powf(3.0) * x;
+        let g = capture_all(&tape, false);
+        let labels: Vec<&str> = (0..5).map(|i| &*g.ops[g.node(i).op as usize]).collect();
+        assert_eq!(labels, ["leaf", "powf(2)", "powf(3)", "mul", "mul"]);
+        // Interned in sweep order: the last node's op first.
+        assert_eq!(g.ops, ["leaf", "const", "mul", "powf(3)", "powf(2)"]);
+        assert!(g.edge_formulas.is_empty() && g.node_formulas.is_empty());
+    }
+
+    /// y = tanh(w·x) at w = 0.5, x = 2: ∂y/∂u₂ = 1 − tanh(1)² = 0.41997…, ∂u₂/∂w = x = 2.
+    /// Rows are in sweep order; tape order is recovered through the node ids.
+    #[test]
+    fn capture_names_nodes_and_evaluates_local_derivatives() {
+        let tape = Tape::<f64>::new();
+        let w = tape.var("w", 0.5);
+        let x = tape.var("x", 2.0);
+        let _y = (w * x).tanh();
+        let g = capture_all(&tape, true);
+        assert_eq!(g.names, ["x", "w"]);
+        assert_eq!(g.node(0).name, 1);
+        assert_eq!(g.node(2).name, NO_NAME);
+        let firsts: Vec<u32> = g.nodes.iter().map(|n| n.first_edge).collect();
+        assert_eq!(firsts, [0, 1, 3, 3]); // tanh's edge, then mul's two, then none
+        let tape_order: Vec<usize> = (0..4).flat_map(|id| g.edges_into(id)).collect();
+        assert_eq!(tape_order, [1, 2, 0]);
+        assert_eq!((0..3).map(|e| g.edge_row(e)).collect::<Vec<_>>(), [1, 2, 0]);
+        assert_eq!(
+            (0..3).map(|r| g.tape_index(r)).collect::<Vec<_>>(),
+            [2, 0, 1]
+        );
+        assert_eq!(g.edge_formulas[0].as_deref(), Some("x"));
+        assert_eq!(g.edges[1].local(), Some(2.0));
+        let tanh_prime = 1.0 - 1.0f64.tanh().powi(2);
+        assert!((g.edges[0].local().unwrap() - tanh_prime).abs() < 1e-15);
+        assert_eq!(g.edges[0].from(), NodeId(2));
+        assert_eq!(g.flow(0), None);
+        let formulas: Vec<Option<&str>> = g.node_formulas.iter().map(|f| f.as_deref()).collect();
+        assert_eq!(formulas, [None, None, Some("w·x"), Some("tanh(u₂)")]);
+    }
+}
