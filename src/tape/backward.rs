@@ -93,31 +93,33 @@ pub(crate) trait SweepObserver<T: Float> {
     /// A hook fired (on a node or an edge) and did what `firing` says.
     fn hook_fired(&mut self, _firing: HookFiring) {}
 
-    /// [`SweepObserver::node_complete`] for a scalar node in a sweep without hooks: the
-    /// gradient as a number. By default it is wrapped in a tensor for `node_complete`.
-    #[inline]
-    fn scalar_node_complete(&mut self, tape: &Tape<T>, node: NodeId, grad: T) {
-        self.node_complete(tape, node, &Tensor::scalar(grad));
-    }
-
-    /// [`SweepObserver::edge`] and then [`SweepObserver::accumulated`] for a scalar node in a
-    /// sweep without hooks: `contribution = upstream · ∂node/∂input`, and the input's gradient
-    /// after adding it, as numbers. By default they are wrapped in tensors.
-    #[inline]
-    fn scalar_edge(&mut self, tape: &Tape<T>, node: NodeId, slot: usize, step: ScalarStep<T>) {
-        let contribution = Tensor::scalar(step.contribution);
-        self.edge(
-            tape,
-            node,
-            slot,
-            &Tensor::scalar(step.upstream),
-            &contribution,
-        );
-        self.accumulated(tape, node, slot, &Tensor::scalar(step.accumulated));
+    /// A whole scalar node in a sweep without hooks, reported once its multiplications are
+    /// done: `grad` is its gradient, and `steps[slot]` the multiplication along each input
+    /// (`None` where the input needs no gradient). By default the numbers are wrapped in
+    /// tensors for [`SweepObserver::visit`], [`SweepObserver::node_complete`],
+    /// [`SweepObserver::edge`] and [`SweepObserver::accumulated`].
+    fn scalar_node(
+        &mut self,
+        tape: &Tape<T>,
+        nodes: NodeSpan<'_, T>,
+        (i, grad): (usize, &Tensor<T>),
+        steps: &[Option<ScalarStep<T>>],
+    ) {
+        self.visit(nodes, i, Some(grad));
+        self.node_complete(tape, NodeId(i), grad);
+        for (slot, step) in steps.iter().enumerate() {
+            if let Some(step) = *step {
+                let contribution = Tensor::scalar(step.contribution);
+                let upstream = Tensor::scalar(step.upstream);
+                self.edge(tape, NodeId(i), slot, &upstream, &contribution);
+                let accumulated = Tensor::scalar(step.accumulated);
+                self.accumulated(tape, NodeId(i), slot, &accumulated);
+            }
+        }
     }
 }
 
-/// One chain-rule multiplication on scalars, as [`SweepObserver::scalar_edge`] reports it.
+/// One chain-rule multiplication on scalars, as [`SweepObserver::scalar_node`] reports it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ScalarStep<T> {
     /// `∂L/∂node`.
@@ -215,38 +217,38 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
             && let Some(derivatives) = row.scalar_derivatives()
             && let Some(g) = grad.as_scalar()
         {
-            self.observer.visit(self.nodes.span(), i, Some(&*grad));
-            self.observed_scalar_node(i, g, derivatives, earlier);
+            self.observed_scalar_node((i, grad), g, derivatives, earlier);
             return Ok(());
         }
         self.general_node(i, grad, earlier)
     }
 
     /// A scalar node that the observer watches, in a sweep without hooks: the same
-    /// multiply-adds as the unwatched loop, each reported as numbers (no tensor is built).
+    /// multiply-adds as the unwatched loop, then one report of them all, as numbers (no
+    /// tensor is built).
     #[inline(never)]
     fn observed_scalar_node(
         &mut self,
-        i: usize,
+        (i, grad): (usize, &Tensor<T>),
         g: T,
         derivatives: &[T],
         earlier: &mut [Option<Tensor<T>>],
     ) {
-        let (tape, rows) = (self.tape, &self.nodes.rows);
-        self.observer.scalar_node_complete(tape, NodeId(i), g);
-        for (slot, (&input, &d)) in rows[i].inputs.iter().zip(derivatives).enumerate() {
-            if !rows[input as usize].has(flags::REQUIRES_GRAD) {
-                continue;
+        let rows = &self.nodes.rows;
+        let mut steps = [None; 2];
+        for ((&input, &d), step) in rows[i].inputs.iter().zip(derivatives).zip(&mut steps) {
+            if rows[input as usize].has(flags::REQUIRES_GRAD) {
+                let contribution = g * d;
+                *step = Some(ScalarStep {
+                    upstream: g,
+                    contribution,
+                    accumulated: add_scalar(&mut earlier[input as usize], contribution),
+                });
             }
-            let contribution = g * d;
-            let accumulated = add_scalar(&mut earlier[input as usize], contribution);
-            let step = ScalarStep {
-                upstream: g,
-                contribution,
-                accumulated,
-            };
-            self.observer.scalar_edge(tape, NodeId(i), slot, step);
         }
+        let steps = &steps[..derivatives.len()];
+        self.observer
+            .scalar_node(self.tape, self.nodes.span(), (i, grad), steps);
     }
 
     /// [`Step::node`] in general: hooks, observer, tensors. Kept out of line so the scalar

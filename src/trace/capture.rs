@@ -8,11 +8,11 @@
 
 use smallvec::SmallVec;
 
-use super::record::{CROSSED, EdgeRow, Graph, NO_NAME, NORM_ONLY, NodeRow, Stored};
+use super::record::{EdgeRow, Graph, NO_NAME, NodeRow, Stored};
 use super::summary::{Summary, tensor_norm};
 use crate::ops::Op;
 use crate::symbolic::Expr;
-use crate::tape::{Input, Node, NodeKind, NodeSpan};
+use crate::tape::{Input, Node, NodeKind, NodeSpan, ScalarStep};
 use crate::tensor::{Float, Tensor};
 
 /// The graph being written, and where the sweep is.
@@ -36,6 +36,11 @@ impl Capture {
         events: bool,
     ) -> Self {
         graph.nodes.reserve(nodes.len());
+        // Most op nodes have one or two inputs; capacity never written costs no memory.
+        graph.edges.reserve(2 * nodes.len());
+        if events {
+            graph.events.reserve(2 * nodes.len());
+        }
         let labels = Labels::new(nodes.op_count(), std::mem::take(&mut graph.ops));
         Capture {
             graph,
@@ -70,46 +75,57 @@ impl Capture {
         let value = self.store(node.value());
         let grad = grad.map(|g| self.store(g));
         let op = self.labels.of(node);
-        self.graph.nodes.push(NodeRow {
-            value,
-            grad,
-            op,
-            layer: node.layer().0,
-            name,
-            first_edge: self.current as u32,
-        });
+        let indices = [op, node.layer().0, name, self.current as u32];
+        self.graph.nodes.push(NodeRow::new(value, grad, indices));
     }
 
-    /// A scalar multiplication along input `slot` of the node being visited: its
-    /// contribution, and the input's gradient after adding it.
+    /// A scalar op node without hooks, whole: its row, and its input edges' rows with the
+    /// multiplications `steps` (one per slot; `None` where the input needs no gradient)
+    /// written in as they are appended.
     #[inline]
-    pub(crate) fn scalar_edge(&mut self, slot: usize, contribution: f64, accumulated: f64) {
-        let row = self.current + slot;
-        let edge = &mut self.graph.edges[row];
-        if self.events {
-            edge.contribution = Stored::Scalar(contribution);
-            edge.accumulated = Stored::Scalar(accumulated);
-            edge.bits |= CROSSED;
-            self.graph.events.push(row as u32);
-        } else {
-            edge.contribution = Stored::Scalar(contribution.abs());
-            edge.bits |= CROSSED | NORM_ONLY;
+    pub(crate) fn scalar_node<T: Float>(
+        &mut self,
+        nodes: NodeSpan<'_, T>,
+        (i, grad): (usize, &Tensor<T>),
+        derivatives: &[T],
+        steps: &[Option<ScalarStep<T>>],
+    ) {
+        let node = nodes.node(i);
+        let first = self.graph.edges.len();
+        self.current = first;
+        let edges = node.inputs().zip(derivatives).zip(steps);
+        for (slot, ((input, &local), step)) in edges.enumerate() {
+            let mut row = EdgeRow::new(input.node.0, i, slot, input.kind);
+            row = row.with_local(Some(local.as_f64()));
+            match step {
+                Some(step) if self.events => {
+                    let contribution = Stored::Scalar(step.contribution.as_f64());
+                    row.cross(contribution, Stored::Scalar(step.accumulated.as_f64()));
+                    self.graph.events.push((first + slot) as u32);
+                }
+                Some(step) => row.cross_norm(step.contribution.as_f64().abs()),
+                None => {}
+            }
+            self.graph.edges.push(row);
         }
+        let value = self.store(node.value());
+        let grad = self.store(grad);
+        let indices = [self.labels.of(node), node.layer().0, NO_NAME, first as u32];
+        self.graph
+            .nodes
+            .push(NodeRow::new(value, Some(grad), indices));
     }
 
     /// A contribution crosses input `slot` of the node being visited.
     pub(crate) fn edge<T: Float>(&mut self, slot: usize, contribution: &Tensor<T>) {
         let row = self.current + slot;
         if !self.events {
-            let edge = &mut self.graph.edges[row];
-            edge.contribution = Stored::Scalar(tensor_norm(contribution));
-            edge.bits |= CROSSED | NORM_ONLY;
+            self.graph.edges[row].cross_norm(tensor_norm(contribution));
             return;
         }
         let stored = self.store(contribution);
-        let edge = &mut self.graph.edges[row];
-        edge.contribution = stored;
-        edge.bits |= CROSSED;
+        // The accumulated gradient follows in the next call.
+        self.graph.edges[row].cross(stored, Stored::Scalar(f64::NAN));
         self.graph.events.push(row as u32);
     }
 
@@ -117,7 +133,7 @@ impl Capture {
     pub(crate) fn accumulated<T: Float>(&mut self, slot: usize, accumulated: &Tensor<T>) {
         if self.events {
             let stored = self.store(accumulated);
-            self.graph.edges[self.current + slot].accumulated = stored;
+            self.graph.edges[self.current + slot].set_accumulated(stored);
         }
     }
 
@@ -372,6 +388,8 @@ mod tests {
         let g = capture_all(&tape, true);
         assert_eq!(g.names, ["x", "w"]);
         assert_eq!(g.node(0).name, 1);
+        assert_eq!(g.node(0).value(), Stored::Scalar(0.5));
+        assert_eq!(g.node(0).grad(), None);
         assert_eq!(g.node(2).name, NO_NAME);
         let firsts: Vec<u32> = g.nodes.iter().map(|n| n.first_edge).collect();
         assert_eq!(firsts, [0, 1, 3, 3]); // tanh's edge, then mul's two, then none

@@ -69,13 +69,13 @@ impl<'a> Event<'a> {
     /// shape.
     pub fn contribution(&self) -> Cow<'a, Summary> {
         let graph = &self.trace.graph;
-        graph.edges[self.row()].contribution.get(&graph.tensors)
+        graph.edges[self.row()].contribution().get(&graph.tensors)
     }
 
     /// `∂L/∂x` after adding the contribution: fan-in sums are visible step by step.
     pub fn accumulated(&self) -> Cow<'a, Summary> {
         let graph = &self.trace.graph;
-        graph.edges[self.row()].accumulated.get(&graph.tensors)
+        graph.edges[self.row()].accumulated().get(&graph.tensors)
     }
 
     /// The names, op, layer and formula of the event's edge.

@@ -9,7 +9,7 @@ use super::anomaly::Anomalies;
 use super::capture::intern;
 use super::ledger::Ledger;
 use super::lengths::LengthSplit;
-use super::record::{CROSSED, EdgeRow, Graph, NO_NAME, NORM_ONLY, NodeRow, Stored};
+use super::record::{EdgeRow, Graph, NO_NAME, NodeRow, Stored};
 use super::summary::{Summary, num};
 use super::{SCHEMA, Trace, TraceOptions};
 use crate::error::{Error, Result};
@@ -401,30 +401,21 @@ fn stored_graph(file: &TraceJson, ranges: &[std::ops::Range<usize>]) -> Graph {
         };
         let value = Stored::new(node.value.clone(), &mut graph.tensors);
         let grad = (node.grad.clone()).map(|g| Stored::new(g, &mut graph.tensors));
-        graph.nodes.push(NodeRow {
-            value,
-            grad,
-            op: intern(&mut graph.ops, &node.op),
-            layer: node.layer as u32,
-            name,
-            first_edge: first_edge as u32,
-        });
+        let op = intern(&mut graph.ops, &node.op);
+        let indices = [op, node.layer as u32, name, first_edge as u32];
+        graph.nodes.push(NodeRow::new(value, grad, indices));
         while let Some(event) = events.next_if(|e| e.to.0 == id) {
             let row = first_edge + event.slot;
             let contribution = Stored::new(event.contribution.clone(), &mut graph.tensors);
             let accumulated = Stored::new(event.accumulated.clone(), &mut graph.tensors);
-            let edge = &mut graph.edges[row];
-            (edge.contribution, edge.accumulated) = (contribution, accumulated);
-            edge.bits |= CROSSED;
+            graph.edges[row].cross(contribution, accumulated);
             graph.events.push(row as u32);
         }
         if file.events.is_empty() {
             // Without events, a file keeps only the magnitude that crossed each edge.
             for (slot, edge) in file.edges[ranges[id].clone()].iter().enumerate() {
                 if let Some(flow) = edge.flow {
-                    let row = &mut graph.edges[first_edge + slot];
-                    row.contribution = Stored::Scalar(flow);
-                    row.bits |= CROSSED | NORM_ONLY;
+                    graph.edges[first_edge + slot].cross_norm(flow);
                 }
             }
         }

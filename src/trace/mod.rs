@@ -257,7 +257,7 @@ impl Trace {
 
     /// True when every recorded node holds a scalar.
     pub fn is_scalar(&self) -> bool {
-        (self.graph.nodes.iter()).all(|n| matches!(n.value, record::Stored::Scalar(_)))
+        (self.graph.nodes.iter()).all(|n| matches!(n.value(), record::Stored::Scalar(_)))
     }
 
     /// The `k` paths between two nodes with the largest |product of local derivatives|,

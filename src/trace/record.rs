@@ -69,10 +69,13 @@ impl Stored {
 }
 
 /// One node: its value and gradient, and indices into the graph's side tables.
+///
+/// Plain numbers only, each [`Stored`] as an `f64` and a flag bit, so that writing a row is a
+/// handful of stores.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct NodeRow {
-    pub value: Stored,
-    pub grad: Option<Stored>,
+    value: f64,
+    grad: f64,
     /// Index into [`Graph::ops`].
     pub op: u32,
     /// Index into [`Trace::layers`].
@@ -81,10 +84,73 @@ pub(crate) struct NodeRow {
     pub name: u32,
     /// The row of the node's first input edge in [`Graph::edges`].
     pub first_edge: u32,
+    /// `VALUE_TENSOR`, `GRAD_TENSOR`, `HAS_GRAD`.
+    bits: u8,
 }
 
 /// [`NodeRow::name`] of an op node.
 pub(crate) const NO_NAME: u32 = u32::MAX;
+
+const VALUE_TENSOR: u8 = 1;
+const GRAD_TENSOR: u8 = 2;
+const HAS_GRAD: u8 = 4;
+
+/// A [`Stored`] as a row keeps it: the number, or the tensor index in the bits of an `f64`,
+/// and whether it is a tensor.
+#[inline]
+fn pack(stored: Stored) -> (f64, bool) {
+    match stored {
+        Stored::Scalar(x) => (x, false),
+        Stored::Tensor(k) => (f64::from_bits(u64::from(k)), true),
+    }
+}
+
+#[inline]
+fn unpack(x: f64, tensor: bool) -> Stored {
+    match tensor {
+        false => Stored::Scalar(x),
+        true => Stored::Tensor(x.to_bits() as u32),
+    }
+}
+
+/// `bit` when `on`, else 0.
+#[inline]
+fn bit(on: bool, bit: u8) -> u8 {
+    if on { bit } else { 0 }
+}
+
+impl NodeRow {
+    /// A row for a node whose first input edge will be in row `first_edge`.
+    #[inline]
+    pub(crate) fn new(
+        value: Stored,
+        grad: Option<Stored>,
+        [op, layer, name, first_edge]: [u32; 4],
+    ) -> Self {
+        let (value, value_tensor) = pack(value);
+        let (grad, grad_bits) = match grad.map(pack) {
+            Some((grad, tensor)) => (grad, HAS_GRAD | bit(tensor, GRAD_TENSOR)),
+            None => (0.0, 0),
+        };
+        NodeRow {
+            value,
+            grad,
+            op,
+            layer,
+            name,
+            first_edge,
+            bits: bit(value_tensor, VALUE_TENSOR) | grad_bits,
+        }
+    }
+
+    pub(crate) fn value(&self) -> Stored {
+        unpack(self.value, self.bits & VALUE_TENSOR != 0)
+    }
+
+    pub(crate) fn grad(&self) -> Option<Stored> {
+        (self.bits & HAS_GRAD != 0).then(|| unpack(self.grad, self.bits & GRAD_TENSOR != 0))
+    }
+}
 
 /// One edge, input `from` feeding argument `slot` of op node `to`, and what crossed it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -93,21 +159,24 @@ pub(crate) struct EdgeRow {
     pub to: u32,
     pub slot: u32,
     pub kind: EdgeKind,
-    /// Which fields hold something (`LOCAL`, `CROSSED`, `NORM_ONLY`).
-    pub bits: u8,
-    pub local: f64,
+    /// Which fields hold something, and how (`LOCAL`, `CROSSED`, `NORM_ONLY`,
+    /// `CONTRIBUTION_TENSOR`, `ACCUMULATED_TENSOR`).
+    bits: u8,
+    local: f64,
     /// `∂L/∂to · ∂to/∂from`; with `NORM_ONLY`, just its magnitude.
-    pub contribution: Stored,
+    contribution: f64,
     /// `∂L/∂from` after adding the contribution (when `CROSSED` without `NORM_ONLY`).
-    pub accumulated: Stored,
+    accumulated: f64,
 }
 
-/// [`EdgeRow::bits`]: `local` holds the local derivative.
-pub(crate) const LOCAL: u8 = 1;
+/// [`EdgeRow`] bits: `local` holds the local derivative.
+const LOCAL: u8 = 1;
 /// A contribution crossed the edge.
-pub(crate) const CROSSED: u8 = 2;
+const CROSSED: u8 = 2;
 /// Only the contribution's magnitude was kept (events off).
-pub(crate) const NORM_ONLY: u8 = 4;
+const NORM_ONLY: u8 = 4;
+const CONTRIBUTION_TENSOR: u8 = 8;
+const ACCUMULATED_TENSOR: u8 = 16;
 
 impl EdgeRow {
     pub(crate) fn new(from: usize, to: usize, slot: usize, kind: EdgeKind) -> Self {
@@ -118,8 +187,8 @@ impl EdgeRow {
             kind,
             bits: 0,
             local: 0.0,
-            contribution: Stored::Scalar(0.0),
-            accumulated: Stored::Scalar(0.0),
+            contribution: 0.0,
+            accumulated: 0.0,
         }
     }
 
@@ -129,6 +198,33 @@ impl EdgeRow {
             self.bits |= LOCAL;
         }
         self
+    }
+
+    /// A multiplication crossed the edge: its contribution and the input's gradient after it.
+    #[inline]
+    pub(crate) fn cross(&mut self, contribution: Stored, accumulated: Stored) {
+        let (contribution, contribution_tensor) = pack(contribution);
+        let (accumulated, accumulated_tensor) = pack(accumulated);
+        self.contribution = contribution;
+        self.accumulated = accumulated;
+        self.bits |= CROSSED
+            | bit(contribution_tensor, CONTRIBUTION_TENSOR)
+            | bit(accumulated_tensor, ACCUMULATED_TENSOR);
+    }
+
+    /// A contribution of magnitude `norm` crossed the edge (events off: nothing else kept).
+    #[inline]
+    pub(crate) fn cross_norm(&mut self, norm: f64) {
+        self.contribution = norm;
+        self.bits |= CROSSED | NORM_ONLY;
+    }
+
+    /// The input's gradient after the multiplication, when it arrives after the contribution
+    /// (tensor steps report them one at a time).
+    pub(crate) fn set_accumulated(&mut self, accumulated: Stored) {
+        let (accumulated, tensor) = pack(accumulated);
+        self.accumulated = accumulated;
+        self.bits = (self.bits & !ACCUMULATED_TENSOR) | bit(tensor, ACCUMULATED_TENSOR);
     }
 
     pub(crate) fn from(&self) -> NodeId {
@@ -145,6 +241,27 @@ impl EdgeRow {
 
     pub(crate) fn local(&self) -> Option<f64> {
         (self.bits & LOCAL != 0).then_some(self.local)
+    }
+
+    /// The contribution, for an edge an event crossed.
+    pub(crate) fn contribution(&self) -> Stored {
+        unpack(self.contribution, self.has(CONTRIBUTION_TENSOR))
+    }
+
+    /// The accumulated gradient, for an edge an event crossed.
+    pub(crate) fn accumulated(&self) -> Stored {
+        unpack(self.accumulated, self.has(ACCUMULATED_TENSOR))
+    }
+
+    /// The magnitude of what crossed the edge, if anything did.
+    fn flow(&self, tensors: &[Summary]) -> Option<f64> {
+        if !self.has(CROSSED) {
+            return None;
+        }
+        Some(match self.has(NORM_ONLY) {
+            true => self.contribution,
+            false => self.contribution().get(tensors).norm(),
+        })
     }
 
     fn has(&self, bit: u8) -> bool {
@@ -222,14 +339,7 @@ impl Graph {
 
     /// The magnitude of what crossed the edge in row `row`.
     pub(crate) fn flow(&self, row: usize) -> Option<f64> {
-        let edge = &self.edges[row];
-        if !edge.has(CROSSED) {
-            return None;
-        }
-        Some(match edge.contribution {
-            Stored::Scalar(x) if edge.has(NORM_ONLY) => x,
-            stored => stored.get(&self.tensors).norm(),
-        })
+        self.edges[row].flow(&self.tensors)
     }
 }
 
@@ -299,13 +409,13 @@ impl<'a> NodeRecord<'a> {
 
     /// The forward value.
     pub fn value(&self) -> Cow<'a, Summary> {
-        self.row().value.get(&self.trace.graph.tensors)
+        self.row().value().get(&self.trace.graph.tensors)
     }
 
     /// `∂output/∂node` after the sweep (`None` when no gradient reached it).
     pub fn grad(&self) -> Option<Cow<'a, Summary>> {
         let tensors = &self.trace.graph.tensors;
-        self.row().grad.map(|g| g.get(tensors))
+        self.row().grad().map(|g| g.get(tensors))
     }
 
     /// The edges from the node's inputs, in slot order (none for a leaf).
@@ -467,8 +577,8 @@ mod tests {
     /// rows per level, and clearing them costs nothing.
     #[test]
     fn rows_are_compact() {
-        assert_eq!(std::mem::size_of::<NodeRow>(), 48);
-        assert_eq!(std::mem::size_of::<EdgeRow>(), 56);
+        assert_eq!(std::mem::size_of::<NodeRow>(), 40);
+        assert_eq!(std::mem::size_of::<EdgeRow>(), 40);
         assert!(!std::mem::needs_drop::<NodeRow>() && !std::mem::needs_drop::<EdgeRow>());
     }
 

@@ -52,22 +52,26 @@ impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
     }
 
     #[inline]
-    fn scalar_node_complete(&mut self, tape: &Tape<T>, node: NodeId, grad: T) {
-        if self.splitter.is_some() || self.watch.is_some() {
-            self.node_complete(tape, node, &Tensor::scalar(grad));
-        }
-    }
-
-    #[inline]
-    fn scalar_edge(&mut self, tape: &Tape<T>, node: NodeId, slot: usize, step: ScalarStep<T>) {
+    fn scalar_node(
+        &mut self,
+        tape: &Tape<T>,
+        nodes: NodeSpan<'_, T>,
+        (i, grad): (usize, &Tensor<T>),
+        steps: &[Option<ScalarStep<T>>],
+    ) {
         if let Some(capture) = &mut self.capture {
-            let contribution = step.contribution.as_f64();
-            capture.scalar_edge(slot, contribution, step.accumulated.as_f64());
+            let derivatives = nodes.node(i).scalar_derivatives().unwrap_or_default();
+            capture.scalar_node(nodes, (i, grad), derivatives, steps);
         }
-        if self.watch.is_some() {
-            let upstream = Tensor::scalar(step.upstream);
-            let contribution = Tensor::scalar(step.contribution);
-            self.watch_edge(tape, node, slot, &upstream, &contribution);
+        if self.splitter.is_some() || self.watch.is_some() {
+            self.node_complete(tape, NodeId(i), grad);
+            for (slot, step) in steps.iter().enumerate() {
+                if let Some(step) = *step {
+                    let upstream = Tensor::scalar(step.upstream);
+                    let contribution = Tensor::scalar(step.contribution);
+                    self.watch_edge(tape, NodeId(i), slot, &upstream, &contribution);
+                }
+            }
         }
     }
 
