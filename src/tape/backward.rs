@@ -94,8 +94,9 @@ pub(crate) trait SweepObserver<T: Float> {
     fn hook_fired(&mut self, _firing: HookFiring) {}
 
     /// A whole scalar node in a sweep without hooks, reported once its multiplications are
-    /// done: `grad` is its gradient, and `steps[slot]` the multiplication along each input
-    /// (`None` where the input needs no gradient). By default the numbers are wrapped in
+    /// done: `grad` is its gradient, `derivatives` its recorded local derivatives, and
+    /// `steps[slot]` the multiplication along each input (`None` where the input needs no
+    /// gradient). By default the numbers are wrapped in
     /// tensors for [`SweepObserver::visit`], [`SweepObserver::node_complete`],
     /// [`SweepObserver::edge`] and [`SweepObserver::accumulated`].
     fn scalar_node(
@@ -103,6 +104,7 @@ pub(crate) trait SweepObserver<T: Float> {
         tape: &Tape<T>,
         nodes: NodeSpan<'_, T>,
         (i, grad): (usize, &Tensor<T>),
+        _derivatives: &[T],
         steps: &[Option<ScalarStep<T>>],
     ) {
         self.visit(nodes, i, Some(grad));
@@ -248,7 +250,7 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         }
         let steps = &steps[..derivatives.len()];
         self.observer
-            .scalar_node(self.tape, self.nodes.span(), (i, grad), steps);
+            .scalar_node(self.tape, self.nodes.span(), (i, grad), derivatives, steps);
     }
 
     /// [`Step::node`] in general: hooks, observer, tensors. Kept out of line so the scalar

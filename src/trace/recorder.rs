@@ -57,10 +57,10 @@ impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
         tape: &Tape<T>,
         nodes: NodeSpan<'_, T>,
         (i, grad): (usize, &Tensor<T>),
+        derivatives: &[T],
         steps: &[Option<ScalarStep<T>>],
     ) {
         if let Some(capture) = &mut self.capture {
-            let derivatives = nodes.node(i).scalar_derivatives().unwrap_or_default();
             capture.scalar_node(nodes, (i, grad), derivatives, steps);
         }
         if self.splitter.is_some() || self.watch.is_some() {
