@@ -161,21 +161,41 @@ pub(crate) fn sweep<T: Float>(
     };
     let mut grads: Vec<Option<Tensor<T>>> = (0..=output.0).map(|_| None).collect();
     grads[output.0] = Some(Tensor::ones(nodes.rows[output.0].value.shape()));
-    // Every input of a node comes before it on the tape, so the node's gradient is borrowed
-    // in place while the contributions go to the slots before it.
-    let mut pending = grads.as_mut_slice();
-    for i in (0..=output.0).rev() {
+    // Two loops, so that each keeps only the steps it can take in its body.
+    if step.unwatched {
+        each_node(&mut grads, |i, slot, earlier| match slot {
+            Some(grad) => step.node(i, grad, earlier),
+            None => Ok(()),
+        })?;
+    } else {
+        each_node(&mut grads, |i, slot, earlier| match slot {
+            Some(grad) => step.watched_node(i, grad, earlier),
+            None => {
+                step.observer.visit(nodes.span(), i, None);
+                Ok(())
+            }
+        })?;
+    }
+    Ok(Gradients { grads })
+}
+
+/// Calls `visit` on each node from the last back, with its gradient slot and the slots of
+/// the nodes before it. Every input of a node comes before it on the tape, so the node's
+/// gradient is borrowed in place while the contributions go to the slots before it.
+#[inline(always)]
+fn each_node<T: Float>(
+    grads: &mut [Option<Tensor<T>>],
+    mut visit: impl FnMut(usize, &mut Option<Tensor<T>>, &mut [Option<Tensor<T>>]) -> Result<()>,
+) -> Result<()> {
+    let mut pending = grads;
+    for i in (0..pending.len()).rev() {
         let (slot, earlier) = std::mem::take(&mut pending)
             .split_last_mut()
             .expect("one gradient slot per node");
-        match slot {
-            Some(grad) => step.node(i, grad, earlier)?,
-            None if !step.unwatched => step.observer.visit(nodes.span(), i, None),
-            None => {}
-        }
+        visit(i, slot, earlier)?;
         pending = earlier;
     }
-    Ok(Gradients { grads })
+    Ok(())
 }
 
 /// What the sweep carries from node to node.
@@ -215,6 +235,18 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         if self.unwatched && !row.has(flags::OP) {
             return Ok(()); // a leaf or constant: nothing flows further
         }
+        self.watched_node(i, grad, earlier)
+    }
+
+    /// [`Step::node`] when a hook or the observer watches.
+    #[inline]
+    fn watched_node(
+        &mut self,
+        i: usize,
+        grad: &mut Tensor<T>,
+        earlier: &mut [Option<Tensor<T>>],
+    ) -> Result<()> {
+        let row = &self.nodes.rows[i];
         if self.hooks.is_none()
             && let Some(derivatives) = row.scalar_derivatives()
             && let Some(g) = grad.as_scalar()
@@ -228,7 +260,7 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
     /// A scalar node that the observer watches, in a sweep without hooks: the same
     /// multiply-adds as the unwatched loop, then one report of them all, as numbers (no
     /// tensor is built).
-    #[inline(never)]
+    #[inline]
     fn observed_scalar_node(
         &mut self,
         (i, grad): (usize, &Tensor<T>),
