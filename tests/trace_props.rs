@@ -1,5 +1,6 @@
 //! Invariants of the tracer on random graphs: paths sum to the gradient, tracing never changes
-//! a gradient, the events end at the gradients, and a chain's ledger telescopes.
+//! a gradient, the events end at the gradients, a chain's ledger telescopes, and the tables
+//! (stored in sweep order) read in tape order and back from JSON unchanged.
 
 use chaintrace::trace::{Summary, TraceOptions};
 use chaintrace::{Gradients, NodeId, Tape, Trace, Var};
@@ -129,5 +130,44 @@ proptest! {
         prop_assert!((last.running - ratio).abs() <= 1e-12 * ratio);
         let product: f64 = weights.iter().map(|w| w.abs()).product();
         prop_assert!((last.running - product).abs() <= 1e-12 * product);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The trace stores its tables in sweep order and numbers them in tape order: every edge
+    /// keeps its tape-order index, each node's inputs are its edges in slot order, and a trace
+    /// read back from JSON equals the one written, whichever parts were recorded.
+    #[test]
+    fn tables_keep_tape_order_and_read_back_as_written((leaves, steps) in graph()) {
+        let tape = Tape::new();
+        let y = build(&tape, &leaves, &steps);
+        let modes = [
+            TraceOptions::default(),
+            TraceOptions::ledger_only().with_events(true),
+            TraceOptions::ledger_only().with_paths(true),
+        ];
+        for opts in modes {
+            let (_, trace) = y.backward_traced(opts);
+            let mut next = 0;
+            for node in trace.nodes() {
+                for (slot, edge) in node.inputs().enumerate() {
+                    prop_assert_eq!(edge.index(), next);
+                    prop_assert_eq!((edge.to(), edge.slot()), (node.id(), slot));
+                    let same = trace.edges().get(next).unwrap();
+                    prop_assert_eq!((same.from(), same.to(), same.slot()), (edge.from(), edge.to(), slot));
+                    next += 1;
+                }
+            }
+            prop_assert_eq!(next, trace.edges().len());
+            for event in trace.events() {
+                let op_node = trace.node(event.to()).unwrap();
+                prop_assert_eq!(Some(event.upstream()), op_node.grad());
+                prop_assert_eq!(event.edge().flow(), Some(event.contribution().norm()));
+            }
+            let back = Trace::from_json(&trace.to_json()).unwrap();
+            prop_assert_eq!(&back, &trace);
+        }
     }
 }
