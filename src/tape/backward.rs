@@ -96,9 +96,9 @@ pub(crate) trait SweepObserver<T: Float> {
     /// A whole scalar node in a sweep without hooks, reported once its multiplications are
     /// done: `grad` is its gradient, `derivatives` its recorded local derivatives, and
     /// `steps[slot]` the multiplication along each input (`None` where the input needs no
-    /// gradient). By default the numbers are wrapped in
-    /// tensors for [`SweepObserver::visit`], [`SweepObserver::node_complete`],
-    /// [`SweepObserver::edge`] and [`SweepObserver::accumulated`].
+    /// gradient). By default the numbers are wrapped in tensors for [`SweepObserver::visit`],
+    /// [`SweepObserver::node_complete`], [`SweepObserver::edge`] and
+    /// [`SweepObserver::accumulated`].
     fn scalar_node(
         &mut self,
         tape: &Tape<T>,
@@ -142,7 +142,10 @@ impl<T: Float> SweepObserver<T> for () {
 ///
 /// At each node whose gradient is non-empty: the gradient is complete (every consumer has a
 /// higher index), so its hooks run; then the op's vector-Jacobian product sends a contribution
-/// along each input edge (edge hooks run on it) into the input's gradient.
+/// along each input edge (edge hooks run on it) into the input's gradient. The loop comes in
+/// two copies: one for when nothing watches (no hook, an observer that watches no steps),
+/// where a scalar node is one multiply-add per input, and one that tells the observer about
+/// every node.
 pub(crate) fn sweep<T: Float>(
     tape: &Tape<T>,
     output: NodeId,
@@ -156,15 +159,13 @@ pub(crate) fn sweep<T: Float>(
         tape,
         nodes: &nodes,
         hooks,
-        unwatched,
         observer,
     };
     let mut grads: Vec<Option<Tensor<T>>> = (0..=output.0).map(|_| None).collect();
     grads[output.0] = Some(Tensor::ones(nodes.rows[output.0].value.shape()));
-    // Two loops, so that each keeps only the steps it can take in its body.
-    if step.unwatched {
+    if unwatched {
         each_node(&mut grads, |i, slot, earlier| match slot {
-            Some(grad) => step.node(i, grad, earlier),
+            Some(grad) => step.unwatched_node(i, grad, earlier),
             None => Ok(()),
         })?;
     } else {
@@ -179,20 +180,20 @@ pub(crate) fn sweep<T: Float>(
     Ok(Gradients { grads })
 }
 
-/// Calls `visit` on each node from the last back, with its gradient slot and the slots of
-/// the nodes before it. Every input of a node comes before it on the tape, so the node's
+/// Calls `step` on each node from the last back, with its gradient slot and the slots of the
+/// nodes before it. Every input of a node comes before it on the tape, so the node's
 /// gradient is borrowed in place while the contributions go to the slots before it.
 #[inline(always)]
 fn each_node<T: Float>(
     grads: &mut [Option<Tensor<T>>],
-    mut visit: impl FnMut(usize, &mut Option<Tensor<T>>, &mut [Option<Tensor<T>>]) -> Result<()>,
+    mut step: impl FnMut(usize, &mut Option<Tensor<T>>, &mut [Option<Tensor<T>>]) -> Result<()>,
 ) -> Result<()> {
     let mut pending = grads;
     for i in (0..pending.len()).rev() {
         let (slot, earlier) = std::mem::take(&mut pending)
             .split_last_mut()
             .expect("one gradient slot per node");
-        visit(i, slot, earlier)?;
+        step(i, slot, earlier)?;
         pending = earlier;
     }
     Ok(())
@@ -203,16 +204,14 @@ struct Step<'a, T: Float, O> {
     tape: &'a Tape<T>,
     nodes: &'a Nodes<T>,
     hooks: Option<HookRunner<T>>,
-    /// No hook and no observer looks at single contributions.
-    unwatched: bool,
     observer: &'a mut O,
 }
 
 impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
-    /// Node `i`'s gradient `grad` is complete: run its hooks, then send a contribution along
+    /// Node `i`'s gradient `grad` is complete and nothing watches: send a contribution along
     /// each input edge into `earlier`, the gradients of the nodes before it.
     #[inline]
-    fn node(
+    fn unwatched_node(
         &mut self,
         i: usize,
         grad: &mut Tensor<T>,
@@ -220,9 +219,8 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
     ) -> Result<()> {
         let rows = &self.nodes.rows;
         let row = &rows[i];
-        // A scalar node that nothing watches: one multiply-add per input, the tape's floor.
-        if self.unwatched
-            && let Some(derivatives) = row.scalar_derivatives()
+        // A scalar node: one multiply-add per input, the tape's floor.
+        if let Some(derivatives) = row.scalar_derivatives()
             && let Some(g) = grad.as_scalar()
         {
             for (&input, &d) in row.inputs.iter().zip(derivatives) {
@@ -232,14 +230,16 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
             }
             return Ok(());
         }
-        if self.unwatched && !row.has(flags::OP) {
+        if !row.has(flags::OP) {
             return Ok(()); // a leaf or constant: nothing flows further
         }
-        self.watched_node(i, grad, earlier)
+        self.general_node(i, grad, earlier)
     }
 
-    /// [`Step::node`] when a hook or the observer watches.
-    #[inline]
+    /// Node `i`'s gradient `grad` is complete and a hook or the observer watches: a scalar
+    /// node without hooks is reported in one call, any other goes through the general step.
+    /// Out of line: inlined, its recording steps crowd the loop and it runs slower.
+    #[inline(never)]
     fn watched_node(
         &mut self,
         i: usize,
@@ -285,8 +285,8 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
             .scalar_node(self.tape, self.nodes.span(), (i, grad), derivatives, steps);
     }
 
-    /// [`Step::node`] in general: hooks, observer, tensors. Kept out of line so the scalar
-    /// loop above stays small.
+    /// A node's step in general: hooks, observer, tensors. Kept out of line so the scalar
+    /// steps above stay small.
     #[inline(never)]
     fn general_node(
         &mut self,
