@@ -39,8 +39,8 @@ pub(crate) struct Graph {
     pub edge_formulas: Vec<Option<String>>,
 }
 
-/// A value or gradient as a row stores it: a scalar's number, or a tensor's summary by its
-/// index in [`Graph::tensors`].
+/// A value or gradient as the graph keeps it: a scalar's number, or a tensor's summary by its
+/// index in [`Graph::tensors`] (a row packs it into an `f64` and a flag bit).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Stored {
     Scalar(f64),
