@@ -4,7 +4,10 @@
 //! every multiplication with names and op labels; "events_formulas" adds each edge's local
 //! derivative formula; "everything" adds path-length splits and anomaly location;
 //! "events_into" is "events" written into the previous pass's trace
-//! (`backward_traced_into`), whose tables it reuses.
+//! (`backward_traced_into`), whose tables it reuses. On the chain, "write_floor" writes only
+//! the bytes an *events* trace of it holds (per level a 40-byte node row, two 40-byte edge
+//! rows and two 4-byte event indices, into tables reused between passes), with no sweep: the
+//! cost of the trace's memory alone, against which *events* can be read.
 //!
 //! `cargo bench --bench trace`; compare the times within each group.
 
@@ -58,9 +61,42 @@ fn compare(c: &mut Criterion, group: &str, build: for<'t> fn(&'t Tape<f64>) -> V
     g.finish();
 }
 
+/// The size of a trace's node and edge rows (`src/trace/record.rs`).
+#[derive(Clone, Copy)]
+#[allow(dead_code)] // written, never read: only the stores are timed
+struct Row40([f64; 4], u32, u32);
+
+/// Writes what an *events* trace of the chain holds, in the order the capture writes it.
+fn write_floor(c: &mut Criterion) {
+    const LEVELS: usize = 100_000;
+    let (mut nodes, mut edges, mut events) = (Vec::new(), Vec::new(), Vec::new());
+    let mut g = c.benchmark_group("chain_1e5");
+    g.sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(6));
+    g.bench_function("write_floor", |b| {
+        b.iter(|| {
+            nodes.clear();
+            edges.clear();
+            events.clear();
+            for level in 0..LEVELS as u32 {
+                let x = f64::from(level);
+                let first = edges.len() as u32;
+                edges.push(Row40([x, 1.0, x, x], 0, level));
+                edges.push(Row40([x, 2.0, x, x], level, level));
+                events.extend([first, first + 1]);
+                nodes.push(Row40([x, x, 0.0, 0.0], 2, first));
+            }
+            black_box((&nodes, &edges, &events));
+        })
+    });
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
     compare(c, "mlp_50x64_batch32", mlp);
     compare(c, "chain_1e5", chain);
+    write_floor(c);
 }
 
 criterion_group!(trace, benches);

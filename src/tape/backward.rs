@@ -1,6 +1,7 @@
 //! The reverse sweep and the gradient store it returns.
 
-use super::node::flags;
+use super::EdgeKind;
+use super::node::{edge_kind, flags};
 use super::{InputValues, NodeId, NodeSpan, Nodes, Tape, Var};
 use crate::error::Result;
 use crate::hooks::{HookFiring, HookRunner};
@@ -93,42 +94,56 @@ pub(crate) trait SweepObserver<T: Float> {
     /// A hook fired (on a node or an edge) and did what `firing` says.
     fn hook_fired(&mut self, _firing: HookFiring) {}
 
-    /// A whole scalar node in a sweep without hooks, reported once its multiplications are
-    /// done: `grad` is its gradient, `derivatives` its recorded local derivatives, and
-    /// `steps[slot]` the multiplication along each input (`None` where the input needs no
-    /// gradient). By default the numbers are wrapped in tensors for [`SweepObserver::visit`],
-    /// [`SweepObserver::node_complete`], [`SweepObserver::edge`] and
-    /// [`SweepObserver::accumulated`].
-    fn scalar_node(
-        &mut self,
-        tape: &Tape<T>,
-        nodes: NodeSpan<'_, T>,
-        (i, grad): (usize, &Tensor<T>),
-        _derivatives: &[T],
-        steps: &[Option<ScalarStep<T>>],
-    ) {
-        self.visit(nodes, i, Some(grad));
-        self.node_complete(tape, NodeId(i), grad);
-        for (slot, step) in steps.iter().enumerate() {
-            if let Some(step) = *step {
-                let contribution = Tensor::scalar(step.contribution);
-                let upstream = Tensor::scalar(step.upstream);
-                self.edge(tape, NodeId(i), slot, &upstream, &contribution);
-                let accumulated = Tensor::scalar(step.accumulated);
-                self.accumulated(tape, NodeId(i), slot, &accumulated);
-            }
+    /// A scalar op node in a sweep without hooks reaches its inputs: its gradient `grad`
+    /// is complete. One [`SweepObserver::scalar_edge`] per input follows, so a scalar node
+    /// is reported as numbers, without building a tensor. By default the numbers are
+    /// wrapped in tensors for [`SweepObserver::visit`] and [`SweepObserver::node_complete`].
+    fn scalar_node(&mut self, tape: &Tape<T>, nodes: NodeSpan<'_, T>, i: usize, grad: T) {
+        let grad = Tensor::scalar(grad);
+        self.visit(nodes, i, Some(&grad));
+        self.node_complete(tape, NodeId(i), &grad);
+    }
+
+    /// One input edge of the scalar node just reported, in slot order, with its
+    /// multiplication when the input needs a gradient. By default the numbers are wrapped
+    /// in tensors for [`SweepObserver::edge`] and [`SweepObserver::accumulated`].
+    fn scalar_edge(&mut self, tape: &Tape<T>, edge: ScalarEdge<T>) {
+        if let Some(step) = edge.step {
+            let (node, upstream) = (NodeId(edge.node), Tensor::scalar(edge.upstream));
+            let contribution = Tensor::scalar(step.contribution);
+            self.edge(tape, node, edge.slot, &upstream, &contribution);
+            let accumulated = Tensor::scalar(step.accumulated);
+            self.accumulated(tape, node, edge.slot, &accumulated);
         }
     }
 }
 
-/// One chain-rule multiplication on scalars, as [`SweepObserver::scalar_node`] reports it.
+/// An input edge of a scalar op node in a sweep without hooks, as
+/// [`SweepObserver::scalar_edge`] reports it: plain numbers, passed by value.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct ScalarStep<T> {
+pub(crate) struct ScalarEdge<T> {
+    /// The op node (the edge's head).
+    pub node: usize,
+    /// The argument position.
+    pub slot: usize,
+    /// The input node (the edge's tail).
+    pub input: usize,
+    /// Whether the edge is a residual edge.
+    pub kind: EdgeKind,
+    /// `∂node/∂input`, as the tape recorded it.
+    pub local: T,
     /// `∂L/∂node`.
     pub upstream: T,
+    /// The multiplication, when the input needs a gradient.
+    pub step: Option<ScalarStep<T>>,
+}
+
+/// One chain-rule multiplication on scalars.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ScalarStep<T> {
     /// `∂L/∂node · ∂node/∂input`.
     pub contribution: T,
-    /// `∂L/∂input` after adding the contribution.
+    /// `∂L/∂input` after adding the contribution (fan-in sums are visible).
     pub accumulated: T,
 }
 
@@ -248,10 +263,10 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
     ) -> Result<()> {
         let row = &self.nodes.rows[i];
         if self.hooks.is_none()
-            && let Some(derivatives) = row.scalar_derivatives()
+            && row.has(flags::SCALAR_DERIVATIVES)
             && let Some(g) = grad.as_scalar()
         {
-            self.observed_scalar_node((i, grad), g, derivatives, earlier);
+            self.observed_scalar_node(i, g, earlier);
             return Ok(());
         }
         self.general_node(i, grad, earlier)
@@ -261,28 +276,37 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
     /// multiply-adds as the unwatched loop, then one report of them all, as numbers (no
     /// tensor is built).
     #[inline]
-    fn observed_scalar_node(
-        &mut self,
-        (i, grad): (usize, &Tensor<T>),
-        g: T,
-        derivatives: &[T],
-        earlier: &mut [Option<Tensor<T>>],
-    ) {
+    fn observed_scalar_node(&mut self, i: usize, g: T, earlier: &mut [Option<Tensor<T>>]) {
         let rows = &self.nodes.rows;
-        let mut steps = [None; 2];
-        for ((&input, &d), step) in rows[i].inputs.iter().zip(derivatives).zip(&mut steps) {
-            if rows[input as usize].has(flags::REQUIRES_GRAD) {
-                let contribution = g * d;
-                *step = Some(ScalarStep {
-                    upstream: g,
-                    contribution,
-                    accumulated: add_scalar(&mut earlier[input as usize], contribution),
-                });
+        let row = &rows[i];
+        self.observer.scalar_node(self.tape, self.nodes.span(), i, g);
+        // A constant-length loop, unrolled: each edge's numbers stay in registers.
+        let arity = usize::from(row.arity).min(2);
+        for slot in 0..2 {
+            if slot == arity {
+                break;
             }
+            let input = row.inputs[slot] as usize;
+            let local = row.derivatives[slot];
+            let step = rows[input].has(flags::REQUIRES_GRAD).then(|| {
+                let contribution = g * local;
+                let accumulated = add_scalar(&mut earlier[input], contribution);
+                ScalarStep {
+                    contribution,
+                    accumulated,
+                }
+            });
+            let edge = ScalarEdge {
+                node: i,
+                slot,
+                input,
+                kind: edge_kind(row.residual_slots, slot),
+                local,
+                upstream: g,
+                step,
+            };
+            self.observer.scalar_edge(self.tape, edge);
         }
-        let steps = &steps[..derivatives.len()];
-        self.observer
-            .scalar_node(self.tape, self.nodes.span(), (i, grad), derivatives, steps);
     }
 
     /// A node's step in general: hooks, observer, tensors. Kept out of line so the scalar

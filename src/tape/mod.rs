@@ -14,7 +14,7 @@ mod node;
 mod var;
 
 pub use backward::Gradients;
-pub(crate) use backward::{ScalarStep, SweepObserver, sweep};
+pub(crate) use backward::{ScalarEdge, SweepObserver, sweep};
 pub use graph::{Edge, EdgeKind, Graph};
 pub use node::{Input, Inputs, Node, NodeKind, NodeSpan, Nodes};
 pub use var::Var;

@@ -401,7 +401,8 @@ impl<T: Float> std::fmt::Debug for Node<'_, T> {
     }
 }
 
-fn edge_kind(residual_slots: u8, slot: usize) -> EdgeKind {
+#[inline]
+pub(super) fn edge_kind(residual_slots: u8, slot: usize) -> EdgeKind {
     if slot < 8 && residual_slots & (1 << slot) != 0 {
         EdgeKind::Residual
     } else {

@@ -12,7 +12,7 @@ use super::record::{EdgeRow, Graph, NO_NAME, NodeRow, Stored};
 use super::summary::{Summary, tensor_norm};
 use crate::ops::Op;
 use crate::symbolic::Expr;
-use crate::tape::{Input, Node, NodeKind, NodeSpan, ScalarStep};
+use crate::tape::{Input, Node, NodeKind, NodeSpan, ScalarEdge};
 use crate::tensor::{Float, Tensor};
 
 /// The graph being written, and where the sweep is.
@@ -79,41 +79,35 @@ impl Capture {
         self.graph.nodes.push(NodeRow::new(value, grad, indices));
     }
 
-    /// A scalar op node without hooks, whole: its row, and its input edges' rows with the
-    /// multiplications `steps` (one per slot; `None` where the input needs no gradient)
-    /// written in as they are appended.
+    /// A scalar op node without hooks, with its complete gradient: its row. Its input
+    /// edges follow, one [`Capture::scalar_edge`] each.
     #[inline]
-    pub(crate) fn scalar_node<T: Float>(
-        &mut self,
-        nodes: NodeSpan<'_, T>,
-        (i, grad): (usize, &Tensor<T>),
-        derivatives: &[T],
-        steps: &[Option<ScalarStep<T>>],
-    ) {
-        let node = nodes.node(i);
+    pub(crate) fn scalar_node<T: Float>(&mut self, node: Node<'_, T>, grad: T) {
         let first = self.graph.edges.len();
         self.current = first;
-        let edges = node.inputs().zip(derivatives).zip(steps);
-        for (slot, ((input, &local), step)) in edges.enumerate() {
-            let mut row = EdgeRow::new(input.node.0, i, slot, input.kind);
-            row = row.with_local(Some(local.as_f64()));
-            match step {
-                Some(step) if self.events => {
-                    let contribution = Stored::Scalar(step.contribution.as_f64());
-                    row.cross(contribution, Stored::Scalar(step.accumulated.as_f64()));
-                    self.graph.events.push((first + slot) as u32);
-                }
-                Some(step) => row.cross_norm(step.contribution.as_f64().abs()),
-                None => {}
-            }
-            self.graph.edges.push(row);
-        }
         let value = self.store(node.value());
-        let grad = self.store(grad);
+        let grad = Stored::Scalar(grad.as_f64());
         let indices = [self.labels.of(node), node.layer().0, NO_NAME, first as u32];
         self.graph
             .nodes
             .push(NodeRow::new(value, Some(grad), indices));
+    }
+
+    /// An input edge of that node, with the multiplication that crossed it, if any.
+    #[inline]
+    pub(crate) fn scalar_edge<T: Float>(&mut self, edge: &ScalarEdge<T>) {
+        let mut row = EdgeRow::new(edge.input, edge.node, edge.slot, edge.kind);
+        row = row.with_local(Some(edge.local.as_f64()));
+        if let Some(step) = edge.step {
+            let contribution = step.contribution.as_f64();
+            if self.events {
+                row.cross_scalars(contribution, step.accumulated.as_f64());
+                self.graph.events.push(self.graph.edges.len() as u32);
+            } else {
+                row.cross_norm(contribution.abs());
+            }
+        }
+        self.graph.edges.push(row);
     }
 
     /// A contribution crosses input `slot` of the node being visited.

@@ -179,6 +179,7 @@ const CONTRIBUTION_TENSOR: u8 = 8;
 const ACCUMULATED_TENSOR: u8 = 16;
 
 impl EdgeRow {
+    #[inline]
     pub(crate) fn new(from: usize, to: usize, slot: usize, kind: EdgeKind) -> Self {
         EdgeRow {
             from: from as u32,
@@ -192,6 +193,7 @@ impl EdgeRow {
         }
     }
 
+    #[inline]
     pub(crate) fn with_local(mut self, local: Option<f64>) -> Self {
         if let Some(local) = local {
             self.local = local;
@@ -210,6 +212,15 @@ impl EdgeRow {
         self.bits |= CROSSED
             | bit(contribution_tensor, CONTRIBUTION_TENSOR)
             | bit(accumulated_tensor, ACCUMULATED_TENSOR);
+    }
+
+    /// A scalar multiplication crossed the edge: its contribution and the input's gradient
+    /// after it.
+    #[inline]
+    pub(crate) fn cross_scalars(&mut self, contribution: f64, accumulated: f64) {
+        self.contribution = contribution;
+        self.accumulated = accumulated;
+        self.bits |= CROSSED;
     }
 
     /// A contribution of magnitude `norm` crossed the edge (events off: nothing else kept).

@@ -9,7 +9,7 @@ use super::summary::Summary;
 use super::{Trace, TraceOptions};
 use crate::error::Result;
 use crate::hooks::HookFiring;
-use crate::tape::{Gradients, NodeId, NodeSpan, ScalarStep, SweepObserver, Tape, sweep};
+use crate::tape::{Gradients, NodeId, NodeSpan, ScalarEdge, SweepObserver, Tape, sweep};
 use crate::tensor::{Float, Tensor};
 
 /// What the sweep feeds: each part is `None` when its option is off, so ledger-only tracing
@@ -52,26 +52,24 @@ impl<T: Float> SweepObserver<T> for Recorder<'_, T> {
     }
 
     #[inline]
-    fn scalar_node(
-        &mut self,
-        tape: &Tape<T>,
-        nodes: NodeSpan<'_, T>,
-        (i, grad): (usize, &Tensor<T>),
-        derivatives: &[T],
-        steps: &[Option<ScalarStep<T>>],
-    ) {
+    fn scalar_node(&mut self, tape: &Tape<T>, nodes: NodeSpan<'_, T>, i: usize, grad: T) {
         if let Some(capture) = &mut self.capture {
-            capture.scalar_node(nodes, (i, grad), derivatives, steps);
+            capture.scalar_node(nodes.node(i), grad);
         }
         if self.splitter.is_some() || self.watch.is_some() {
-            self.node_complete(tape, NodeId(i), grad);
-            for (slot, step) in steps.iter().enumerate() {
-                if let Some(step) = *step {
-                    let upstream = Tensor::scalar(step.upstream);
-                    let contribution = Tensor::scalar(step.contribution);
-                    self.watch_edge(tape, NodeId(i), slot, &upstream, &contribution);
-                }
-            }
+            self.node_complete(tape, NodeId(i), &Tensor::scalar(grad));
+        }
+    }
+
+    #[inline]
+    fn scalar_edge(&mut self, tape: &Tape<T>, edge: ScalarEdge<T>) {
+        if let Some(capture) = &mut self.capture {
+            capture.scalar_edge(&edge);
+        }
+        if let (Some(step), Some(_)) = (edge.step, &self.watch) {
+            let upstream = Tensor::scalar(edge.upstream);
+            let contribution = Tensor::scalar(step.contribution);
+            self.watch_edge(tape, NodeId(edge.node), edge.slot, &upstream, &contribution);
         }
     }
 
