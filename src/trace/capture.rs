@@ -8,7 +8,7 @@
 
 use smallvec::SmallVec;
 
-use super::record::{EdgeRow, Graph, NO_NAME, NodeRow, Stored};
+use super::record::{EdgeRow, EventRows, Graph, NO_NAME, NodeRow, Stored};
 use super::summary::{Summary, tensor_norm};
 use crate::ops::Op;
 use crate::symbolic::Expr;
@@ -24,6 +24,11 @@ pub(crate) struct Capture {
     events: bool,
     /// The first edge row of the node being visited.
     current: usize,
+    /// Edge rows written so far that no event crossed (with events on): while there are
+    /// none, the event list is the edge table and is not written.
+    uncrossed: usize,
+    /// The event list's memory from an earlier trace, when one is written.
+    event_rows: Vec<u32>,
 }
 
 impl Capture {
@@ -38,9 +43,7 @@ impl Capture {
         graph.nodes.reserve(nodes.len());
         // Most op nodes have one or two inputs; capacity never written costs no memory.
         graph.edges.reserve(2 * nodes.len());
-        if events {
-            graph.events.reserve(2 * nodes.len());
-        }
+        let event_rows = graph.events.take();
         let labels = Labels::new(nodes.op_count(), std::mem::take(&mut graph.ops));
         Capture {
             graph,
@@ -48,6 +51,8 @@ impl Capture {
             full_values,
             events,
             current: 0,
+            uncrossed: 0,
+            event_rows,
         }
     }
 
@@ -65,6 +70,7 @@ impl Capture {
         let name = match node.op_index() {
             Some(_) => {
                 push_edge_rows(nodes, i, node, &mut self.graph.edges);
+                self.uncrossed += self.graph.edges.len() - self.current;
                 NO_NAME
             }
             None => {
@@ -102,10 +108,11 @@ impl Capture {
             let contribution = step.contribution.as_f64();
             if self.events {
                 row.cross_scalars(contribution, step.accumulated.as_f64());
-                self.graph.events.push(self.graph.edges.len() as u32);
             } else {
                 row.cross_norm(contribution.abs());
             }
+        } else {
+            self.uncrossed += 1;
         }
         self.graph.edges.push(row);
     }
@@ -120,7 +127,7 @@ impl Capture {
         let stored = self.store(contribution);
         // The accumulated gradient follows in the next call.
         self.graph.edges[row].cross(stored, Stored::Scalar(f64::NAN));
-        self.graph.events.push(row as u32);
+        self.uncrossed -= 1;
     }
 
     /// The input of that multiplication now holds `accumulated`.
@@ -136,6 +143,12 @@ impl Capture {
     pub(crate) fn finish<T: Float>(self, nodes: NodeSpan<'_, T>, formulas: bool) -> Graph {
         let mut graph = self.graph;
         graph.ops = self.labels.by_text;
+        let (rows, edges) = (self.event_rows, graph.edges.len());
+        graph.events = match (self.events, self.uncrossed) {
+            (false, _) => EventRows::new(rows, 0),
+            (true, 0) => EventRows::every_edge(rows, edges),
+            (true, _) => EventRows::new(event_rows(&graph.edges, rows), edges),
+        };
         if formulas {
             write_formulas(nodes, &mut graph);
         }
@@ -156,6 +169,13 @@ impl Capture {
     fn store_tensor<T: Float>(&mut self, t: &Tensor<T>) -> Stored {
         Stored::new(Summary::of(t, self.full_values), &mut self.graph.tensors)
     }
+}
+
+/// The rows of `edges` an event crossed, written into `rows` (empty; its memory is reused).
+fn event_rows(edges: &[EdgeRow], mut rows: Vec<u32>) -> Vec<u32> {
+    let crossed = edges.iter().enumerate().filter(|(_, edge)| edge.has_event());
+    rows.extend(crossed.map(|(row, _)| row as u32));
+    rows
 }
 
 /// Appends the edges into op node `i`, with their local derivatives when scalar.

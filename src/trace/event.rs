@@ -25,7 +25,7 @@ pub struct Event<'a> {
 impl<'a> Event<'a> {
     /// The event's row in the graph's edge table.
     fn row(&self) -> usize {
-        self.trace.graph.events[self.index] as usize
+        self.trace.graph.event_row(self.index)
     }
 
     /// The event's place in the sweep (0 for the first multiplication).
@@ -114,7 +114,7 @@ impl<'a> Record<'a> for Event<'a> {
     }
 
     fn count(trace: &Trace) -> usize {
-        trace.graph.events.len()
+        trace.graph.event_count()
     }
 }
 

@@ -9,7 +9,7 @@ use super::anomaly::Anomalies;
 use super::capture::intern;
 use super::ledger::Ledger;
 use super::lengths::LengthSplit;
-use super::record::{EdgeRow, Graph, NO_NAME, NodeRow, Stored};
+use super::record::{EdgeRow, EventRows, Graph, NO_NAME, NodeRow, Stored};
 use super::summary::{Summary, num};
 use super::{SCHEMA, Trace, TraceOptions};
 use crate::error::{Error, Result};
@@ -386,6 +386,7 @@ fn stored_graph(file: &TraceJson, ranges: &[std::ops::Range<usize>]) -> Graph {
         ..Graph::default()
     };
     let mut events = file.events.iter().peekable();
+    let mut event_rows = Vec::with_capacity(file.events.len());
     for (id, node) in file.nodes.iter().enumerate().rev() {
         let first_edge = graph.edges.len();
         for edge in &file.edges[ranges[id].clone()] {
@@ -409,7 +410,7 @@ fn stored_graph(file: &TraceJson, ranges: &[std::ops::Range<usize>]) -> Graph {
             let contribution = Stored::new(event.contribution.clone(), &mut graph.tensors);
             let accumulated = Stored::new(event.accumulated.clone(), &mut graph.tensors);
             graph.edges[row].cross(contribution, accumulated);
-            graph.events.push(row as u32);
+            event_rows.push(row as u32);
         }
         if file.events.is_empty() {
             // Without events, a file keeps only the magnitude that crossed each edge.
@@ -420,6 +421,7 @@ fn stored_graph(file: &TraceJson, ranges: &[std::ops::Range<usize>]) -> Graph {
             }
         }
     }
+    graph.events = EventRows::new(event_rows, graph.edges.len());
     let formulas = file.options.formulas;
     if formulas || file.nodes.iter().any(|node| node.formula.is_some()) {
         graph.node_formulas = file.nodes.iter().map(|n| n.formula.clone()).collect();

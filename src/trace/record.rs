@@ -25,7 +25,7 @@ pub(crate) struct Graph {
     /// Edge rows in sweep order: op nodes from the last back, each's inputs in slot order.
     pub edges: Vec<EdgeRow>,
     /// The edge rows the multiplications crossed, in sweep order (when events are recorded).
-    pub events: Vec<u32>,
+    pub events: EventRows,
     /// The tensor summaries rows point to.
     pub tensors: Vec<Summary>,
     /// Op labels, each once: `"leaf"`, `"const"`, then in order of first use in the sweep.
@@ -37,6 +37,54 @@ pub(crate) struct Graph {
     pub node_formulas: Vec<Option<String>>,
     /// Each edge's local derivative formula in tape order, when formulas were recorded.
     pub edge_formulas: Vec<Option<String>>,
+}
+
+/// The edge rows the multiplications crossed, in sweep order: an event is its edge row and
+/// its place in this list.
+///
+/// When every edge row was crossed (a scalar graph whose every input needs a gradient), the
+/// list is the edge table itself and is not written: a traced chain level then stores no
+/// index at all. One form for one list, so traces compare equal whichever way they were made.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct EventRows {
+    /// The rows, when not `every_edge`.
+    rows: Vec<u32>,
+    every_edge: bool,
+}
+
+impl EventRows {
+    /// The list `rows` (strictly increasing, so all `edges` rows means every row), in its
+    /// one form; `rows`' memory is kept for the next trace.
+    pub(crate) fn new(mut rows: Vec<u32>, edges: usize) -> Self {
+        let every_edge = edges > 0 && rows.len() == edges;
+        if every_edge {
+            rows.clear();
+        }
+        EventRows { rows, every_edge }
+    }
+
+    /// Every one of the `edges` rows, the list left unwritten.
+    pub(crate) fn every_edge(mut rows: Vec<u32>, edges: usize) -> Self {
+        rows.clear();
+        EventRows {
+            rows,
+            every_edge: edges > 0,
+        }
+    }
+
+    /// Empties the list, keeping its memory.
+    pub(crate) fn clear(&mut self) {
+        self.rows.clear();
+        self.every_edge = false;
+    }
+
+    /// The list's memory, emptied.
+    pub(crate) fn take(&mut self) -> Vec<u32> {
+        self.every_edge = false;
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.clear();
+        rows
+    }
 }
 
 /// A value or gradient as the graph keeps it: a scalar's number, or a tensor's summary by its
@@ -275,6 +323,12 @@ impl EdgeRow {
         })
     }
 
+    /// True when an event crossed the edge (a multiplication recorded whole, not only its
+    /// magnitude).
+    pub(crate) fn has_event(&self) -> bool {
+        self.has(CROSSED) && !self.has(NORM_ONLY)
+    }
+
     fn has(&self, bit: u8) -> bool {
         self.bits & bit != 0
     }
@@ -296,6 +350,23 @@ impl Graph {
     /// The op label table with `"leaf"` and `"const"` in their places.
     pub(crate) fn new_ops() -> Vec<String> {
         vec!["leaf".into(), "const".into()]
+    }
+
+    /// The number of events.
+    pub(crate) fn event_count(&self) -> usize {
+        match self.events.every_edge {
+            true => self.edges.len(),
+            false => self.events.rows.len(),
+        }
+    }
+
+    /// The edge row of event `k` (`k` < [`Graph::event_count`]).
+    #[inline]
+    pub(crate) fn event_row(&self, k: usize) -> usize {
+        match self.events.every_edge {
+            true => k,
+            false => self.events.rows[k] as usize,
+        }
     }
 
     /// The row of node `id`.
