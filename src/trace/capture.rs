@@ -89,14 +89,14 @@ impl Capture {
     /// edges follow, one [`Capture::scalar_edge`] each.
     #[inline]
     pub(crate) fn scalar_node<T: Float>(&mut self, node: Node<'_, T>, grad: T) {
-        let first = self.graph.edges.len();
-        self.current = first;
-        let value = self.store(node.value());
-        let grad = Stored::Scalar(grad.as_f64());
-        let indices = [self.labels.of(node), node.layer().0, NO_NAME, first as u32];
-        self.graph
-            .nodes
-            .push(NodeRow::new(value, Some(grad), indices));
+        let first = self.graph.edges.len() as u32;
+        let indices = [self.labels.of(node), node.layer().0, NO_NAME, first];
+        let grad = grad.as_f64();
+        let row = match node.value().as_scalar() {
+            Some(value) => NodeRow::scalar(value.as_f64(), grad, indices),
+            None => NodeRow::new(self.store(node.value()), Some(Stored::Scalar(grad)), indices),
+        };
+        self.graph.nodes.push(row);
     }
 
     /// An input edge of that node, with the multiplication that crossed it, if any.

@@ -116,7 +116,7 @@ struct Roles {
 pub(crate) fn ledger<T: Float>(input: &LedgerInput<T>) -> Ledger {
     // Rows and shared leaves all come from nodes inside layers: a graph without layers (a
     // scalar chain) has an empty ledger, found without sorting every node into roles.
-    if !has_layers(input.nodes) {
+    if input.layers.len() <= 1 || !has_layers(input.nodes) {
         return Ledger::default();
     }
     let (roles, shared) = sort_roles(input);

@@ -191,6 +191,20 @@ impl NodeRow {
         }
     }
 
+    /// A row for a scalar node with a gradient.
+    #[inline]
+    pub(crate) fn scalar(value: f64, grad: f64, [op, layer, name, first_edge]: [u32; 4]) -> Self {
+        NodeRow {
+            value,
+            grad,
+            op,
+            layer,
+            name,
+            first_edge,
+            bits: HAS_GRAD,
+        }
+    }
+
     pub(crate) fn value(&self) -> Stored {
         unpack(self.value, self.bits & VALUE_TENSOR != 0)
     }
