@@ -87,7 +87,7 @@ impl Capture {
 
     /// A scalar op node without hooks, with its complete gradient: its row. Its input
     /// edges follow, one [`Capture::scalar_edge`] each.
-    #[inline]
+    #[inline(always)] // one call site per recorder; always in the sweep's loop
     pub(crate) fn scalar_node<T: Float>(&mut self, node: Node<'_, T>, grad: T) {
         let first = self.graph.edges.len() as u32;
         let indices = [self.labels.of(node), node.layer().0, NO_NAME, first];
@@ -100,7 +100,7 @@ impl Capture {
     }
 
     /// An input edge of that node, with the multiplication that crossed it, if any.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn scalar_edge<T: Float>(&mut self, edge: &ScalarEdge<T>) {
         let mut row = EdgeRow::new(edge.input, edge.node, edge.slot, edge.kind);
         row = row.with_local(Some(edge.local.as_f64()));
