@@ -272,14 +272,15 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         self.general_node(i, grad, earlier)
     }
 
-    /// A scalar node that the observer watches, in a sweep without hooks: the same
-    /// multiply-adds as the unwatched loop, then one report of them all, as numbers (no
-    /// tensor is built).
+    /// A scalar node that the observer watches, in a sweep without hooks: the node is
+    /// reported, then each input edge with the same multiply-add as in the unwatched loop,
+    /// as numbers (no tensor is built).
     #[inline]
     fn observed_scalar_node(&mut self, i: usize, g: T, earlier: &mut [Option<Tensor<T>>]) {
         let rows = &self.nodes.rows;
         let row = &rows[i];
-        self.observer.scalar_node(self.tape, self.nodes.span(), i, g);
+        self.observer
+            .scalar_node(self.tape, self.nodes.span(), i, g);
         // A constant-length loop, unrolled: each edge's numbers stay in registers.
         let arity = usize::from(row.arity).min(2);
         for slot in 0..2 {

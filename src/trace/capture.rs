@@ -94,7 +94,11 @@ impl Capture {
         let grad = grad.as_f64();
         let row = match node.value().as_scalar() {
             Some(value) => NodeRow::scalar(value.as_f64(), grad, indices),
-            None => NodeRow::new(self.store(node.value()), Some(Stored::Scalar(grad)), indices),
+            None => NodeRow::new(
+                self.store(node.value()),
+                Some(Stored::Scalar(grad)),
+                indices,
+            ),
         };
         self.graph.nodes.push(row);
     }
@@ -173,7 +177,10 @@ impl Capture {
 
 /// The rows of `edges` an event crossed, written into `rows` (empty; its memory is reused).
 fn event_rows(edges: &[EdgeRow], mut rows: Vec<u32>) -> Vec<u32> {
-    let crossed = edges.iter().enumerate().filter(|(_, edge)| edge.has_event());
+    let crossed = edges
+        .iter()
+        .enumerate()
+        .filter(|(_, edge)| edge.has_event());
     rows.extend(crossed.map(|(row, _)| row as u32));
     rows
 }

@@ -678,6 +678,59 @@ mod tests {
         assert!(!std::mem::needs_drop::<NodeRow>() && !std::mem::needs_drop::<EdgeRow>());
     }
 
+    /// A scalar chain crosses every edge: its event list is the edge table, unwritten. A
+    /// constant input leaves an edge without an event, and the list is written. Either way an
+    /// event names the edge its multiplication crossed, and the trace reads back equal.
+    #[test]
+    fn the_event_list_is_written_only_when_some_edge_has_no_event() {
+        use crate::{Tape, Trace, TraceOptions};
+        let events = TraceOptions::ledger_only().with_events(true);
+        let tape = Tape::<f64>::new();
+        let (w, x) = (tape.var("w", 1.5), tape.var("x", 2.0));
+        let (_, chain) = (w * (w * x)).backward_traced(events.clone());
+        assert!(chain.graph.events.every_edge && chain.graph.events.rows.is_empty());
+        assert_eq!(chain.events().len(), 4);
+        // w·(w·x) at w = 1.5, x = 2: the second multiplication into w adds 1.5·x to w·x.
+        let second_into_w = chain.events().get(2).unwrap();
+        let edge = (
+            second_into_w.from().0,
+            second_into_w.to().0,
+            second_into_w.slot(),
+        );
+        assert_eq!(edge, (0, 2, 0));
+        assert_eq!(
+            second_into_w.accumulated(),
+            Cow::Owned(Summary::Scalar(3.0 + 3.0))
+        );
+
+        let tape = Tape::<f64>::new();
+        let (w, two) = (tape.var("w", 1.5), tape.constant(2.0));
+        let (_, scaled) = (w * two * w).backward_traced(events);
+        assert!(!scaled.graph.events.every_edge);
+        assert_eq!(scaled.graph.edges.len(), 4);
+        assert_eq!(scaled.graph.events.rows, [0, 1, 2]); // not row 3, into the constant
+        let into: Vec<usize> = scaled.events().iter().map(|e| e.to().0).collect();
+        assert_eq!(into, [3, 3, 2]);
+        for trace in [chain, scaled] {
+            assert_eq!(Trace::from_json(&trace.to_json()).unwrap(), trace);
+        }
+    }
+
+    /// One form for one list, however it was made.
+    #[test]
+    fn event_lists_have_one_form() {
+        assert_eq!(
+            EventRows::new(vec![0, 1, 2], 3),
+            EventRows::every_edge(vec![7], 3)
+        );
+        assert_eq!(EventRows::new(vec![], 0), EventRows::every_edge(vec![], 0));
+        assert_eq!(EventRows::new(vec![], 0), EventRows::default());
+        assert_ne!(
+            EventRows::new(vec![0, 2], 3),
+            EventRows::every_edge(vec![], 3)
+        );
+    }
+
     #[test]
     fn subscripts() {
         assert_eq!(indexed('u', 0), "u₀");

@@ -27,7 +27,8 @@ impl<T: Float, const EXTRAS: bool> SweepObserver<T> for Recorder<'_, T, EXTRAS> 
     /// Ledger-only tracing watches nothing inside the sweep: the ledger is built afterwards
     /// from the gradients, so the sweep runs as fast as an untraced one.
     fn watches_steps(&self) -> bool {
-        self.parts.capture.is_some() || (EXTRAS && (self.parts.splitter.is_some() || self.parts.watch.is_some()))
+        self.parts.capture.is_some()
+            || (EXTRAS && (self.parts.splitter.is_some() || self.parts.watch.is_some()))
     }
 
     #[inline]
