@@ -193,16 +193,8 @@ impl NodeRow {
 
     /// A row for a scalar node with a gradient.
     #[inline]
-    pub(crate) fn scalar(value: f64, grad: f64, [op, layer, name, first_edge]: [u32; 4]) -> Self {
-        NodeRow {
-            value,
-            grad,
-            op,
-            layer,
-            name,
-            first_edge,
-            bits: HAS_GRAD,
-        }
+    pub(crate) fn scalar(value: f64, grad: f64, indices: [u32; 4]) -> Self {
+        NodeRow::new(Stored::Scalar(value), Some(Stored::Scalar(grad)), indices)
     }
 
     pub(crate) fn value(&self) -> Stored {
