@@ -5,9 +5,9 @@
 //! derivative formula; "everything" adds path-length splits and anomaly location;
 //! "events_into" is "events" written into the previous pass's trace
 //! (`backward_traced_into`), whose tables it reuses. On the chain, "write_floor" writes only
-//! the bytes an *events* trace of it holds (per level a 40-byte node row, two 40-byte edge
-//! rows and two 4-byte event indices, into tables reused between passes), with no sweep: the
-//! cost of the trace's memory alone, against which *events* can be read.
+//! the bytes an *events* trace of it holds (per level a 40-byte node row and two 40-byte edge
+//! rows, into tables reused between passes; every edge is an event, so no event list), with
+//! no sweep: the cost of the trace's memory alone, against which *events* can be read.
 //!
 //! `cargo bench --bench trace`; compare the times within each group.
 
@@ -69,7 +69,7 @@ struct Row40([f64; 4], u32, u32);
 /// Writes what an *events* trace of the chain holds, in the order the capture writes it.
 fn write_floor(c: &mut Criterion) {
     const LEVELS: usize = 100_000;
-    let (mut nodes, mut edges, mut events) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut nodes, mut edges) = (Vec::new(), Vec::new());
     let mut g = c.benchmark_group("chain_1e5");
     g.sample_size(20)
         .warm_up_time(Duration::from_secs(1))
@@ -78,16 +78,13 @@ fn write_floor(c: &mut Criterion) {
         b.iter(|| {
             nodes.clear();
             edges.clear();
-            events.clear();
             for level in 0..LEVELS as u32 {
                 let x = f64::from(level);
-                let first = edges.len() as u32;
+                nodes.push(Row40([x, x, 0.0, 0.0], 2, edges.len() as u32));
                 edges.push(Row40([x, 1.0, x, x], 0, level));
                 edges.push(Row40([x, 2.0, x, x], level, level));
-                events.extend([first, first + 1]);
-                nodes.push(Row40([x, x, 0.0, 0.0], 2, first));
             }
-            black_box((&nodes, &edges, &events));
+            black_box((&nodes, &edges));
         })
     });
     g.finish();
