@@ -67,6 +67,19 @@ impl Document {
         self
     }
 
+    /// Appends a section: a heading and its paragraphs.
+    pub fn section<S: Into<String>>(
+        &mut self,
+        heading: impl Into<String>,
+        paragraphs: impl IntoIterator<Item = S>,
+    ) -> &mut Self {
+        self.heading(heading);
+        for text in paragraphs {
+            self.paragraph(text);
+        }
+        self
+    }
+
     /// Appends a table.
     pub fn table(&mut self, table: Table) -> &mut Self {
         self.blocks.push(Block::Table(table));

@@ -160,10 +160,7 @@ impl BatchnormReport {
             fmt3(VANISHING)
         ));
         doc.table(self.layer_table());
-        doc.heading("what the numbers show");
-        for p in self.conclusions() {
-            doc.paragraph(p);
-        }
+        doc.section("what the numbers show", self.conclusions());
         self.add_charts(&mut doc);
         doc
     }

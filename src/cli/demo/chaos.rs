@@ -224,10 +224,7 @@ impl ChaosReport {
         doc.table(self.spread_table());
         doc.heading("seed by seed: ‖∂L/∂W₁‖ at each multiplier");
         doc.table(self.seed_table());
-        doc.heading("what the numbers show");
-        for p in self.conclusions() {
-            doc.paragraph(p);
-        }
+        doc.section("what the numbers show", self.conclusions());
         self.add_charts(&mut doc);
         doc
     }

@@ -349,10 +349,7 @@ impl InitReport {
              smallest 1.4e-45).",
         );
         doc.table(self.f32_table());
-        doc.heading("what the numbers show");
-        for p in self.conclusions() {
-            doc.paragraph(p);
-        }
+        doc.section("what the numbers show", self.conclusions());
         self.add_charts(&mut doc);
         doc
     }

@@ -203,10 +203,7 @@ impl ResidualReport {
              add up (as vectors) to ∂L/∂x. share is ‖part_n‖ / Σ ‖part_m‖.",
         );
         doc.table(self.length_table());
-        doc.heading("what the numbers show");
-        for p in self.conclusions() {
-            doc.paragraph(p);
-        }
+        doc.section("what the numbers show", self.conclusions());
         self.add_charts(&mut doc);
         doc
     }
