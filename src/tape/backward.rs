@@ -410,3 +410,67 @@ fn add_scalar<T: Float>(slot: &mut Option<Tensor<T>>, contribution: T) -> T {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One multiplication as the tensor callbacks report it: node, slot, upstream,
+    /// contribution, and the input's gradient after it.
+    type Seen = (usize, usize, f64, f64, f64);
+
+    /// Sees the sweep only through the tensor callbacks, so scalar nodes reach it through the
+    /// default `scalar_node`/`scalar_edge`, which must report what the general step would.
+    #[derive(Default)]
+    struct Multiplications {
+        visited: Vec<(usize, f64)>,
+        edges: Vec<Seen>,
+    }
+
+    fn number(t: &Tensor<f64>) -> f64 {
+        t.item().expect("a scalar")
+    }
+
+    impl SweepObserver<f64> for Multiplications {
+        fn visit(&mut self, _: NodeSpan<'_, f64>, i: usize, grad: Option<&Tensor<f64>>) {
+            self.visited.extend(grad.map(|g| (i, number(g))));
+        }
+
+        fn edge(
+            &mut self,
+            _: &Tape<f64>,
+            n: NodeId,
+            slot: usize,
+            up: &Tensor<f64>,
+            c: &Tensor<f64>,
+        ) {
+            self.edges
+                .push((n.0, slot, number(up), number(c), f64::NAN));
+        }
+
+        fn accumulated(&mut self, _: &Tape<f64>, _: NodeId, _: usize, acc: &Tensor<f64>) {
+            self.edges.last_mut().expect("after its edge").4 = number(acc);
+        }
+    }
+
+    /// y = w·(w·x) at w = 1.5, x = 2: from y, 1·(w·x) = 3 into w and 1·w = 1.5 into u₂; from
+    /// u₂ (gradient 1.5), 1.5·x = 3 into w (now 6) and 1.5·w = 2.25 into x.
+    #[test]
+    fn scalar_nodes_reach_a_tensor_observer_as_its_own_callbacks() {
+        let tape = Tape::<f64>::new();
+        let (w, x) = (tape.var("w", 1.5), tape.var("x", 2.0));
+        let y = w * (w * x);
+        let mut seen = Multiplications::default();
+        let grads = sweep(&tape, y.id(), &mut seen).unwrap();
+        assert_eq!(seen.visited, [(3, 1.0), (2, 1.5), (1, 2.25), (0, 6.0)]);
+        let expected: [Seen; 4] = [
+            (3, 0, 1.0, 3.0, 3.0),
+            (3, 1, 1.0, 1.5, 1.5),
+            (2, 0, 1.5, 3.0, 6.0),
+            (2, 1, 1.5, 2.25, 2.25),
+        ];
+        assert_eq!(seen.edges, expected);
+        assert_eq!(grads.wrt(w).map(number), Some(6.0));
+        assert_eq!(grads.wrt(x).map(number), Some(2.25));
+    }
+}
