@@ -1,14 +1,16 @@
 //! Global-norm gradient clipping over a set of parameters, after the sweep.
 
+use super::builtin::check_limit;
 use crate::error::{Error, Result};
 use crate::tape::{Gradients, Var};
-use crate::tensor::{Float, Tensor};
+use crate::tensor::{Float, ScaledNorm};
 
 /// Options of [`clip_grad_norm_with`].
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ClipGradNormOptions {
-    /// Return [`Error::NonFinite`] when the total norm is NaN or infinite, instead of
-    /// clipping (which would spread the NaN to every gradient).
+    /// Return [`Error::NonFinite`] when a gradient has a NaN or infinite element, instead of
+    /// returning the NaN or infinite total and leaving the gradients unclipped. (A total that
+    /// only overflows, from finite gradients, is not an error: those are clipped as usual.)
     pub error_if_nonfinite: bool,
 }
 
@@ -16,6 +18,14 @@ pub struct ClipGradNormOptions {
 /// returns the total norm before clipping — `torch.nn.utils.clip_grad_norm_`'s semantics:
 /// `total = ‖(‖g₁‖, ‖g₂‖, …)‖`, `factor = max_norm / (total + 1e-6)`, applied only when it is
 /// below 1. Parameters without a gradient are skipped.
+///
+/// The norms are taken with scaling and combined without squaring a norm again
+/// ([`ScaledNorm`]), and the gradients are rescaled through the scaled total. So any finite
+/// gradients come out finite with a global norm ≤ `max_norm`·(1 + 1e-6), and the returned total
+/// is finite whenever the true total is representable in `T` (f32 gradient `[1e20, 1e20]`:
+/// returns `1.41421e20`, clips to `[0.70711, 0.70711]`; in f64 the total of gradients of norm
+/// 1e300 is right, where squaring each one overflowed from 1.3e154). When a gradient has a NaN
+/// or infinite element, the total is NaN or ∞ and nothing is rescaled.
 ///
 /// # Example
 /// ```
@@ -32,7 +42,9 @@ pub struct ClipGradNormOptions {
 /// ```
 ///
 /// # Errors
-/// Never, with the default options; see [`clip_grad_norm_with`].
+/// [`Error::Invalid`] naming `clip_grad_norm` and `max_norm` when `max_norm` is negative (it
+/// would reverse the gradients), NaN (it would clip nothing) or infinite; the gradients are
+/// left unchanged.
 pub fn clip_grad_norm<T: Float>(
     grads: &mut Gradients<T>,
     params: &[Var<'_, T>],
@@ -44,38 +56,57 @@ pub fn clip_grad_norm<T: Float>(
 /// [`clip_grad_norm`] with options.
 ///
 /// # Errors
-/// [`Error::NonFinite`] when `options.error_if_nonfinite` is set and the total norm is not
-/// finite.
+/// [`Error::Invalid`] for a `max_norm` that is negative, NaN or infinite, as
+/// [`clip_grad_norm`]; [`Error::NonFinite`] when `options.error_if_nonfinite` is set and a
+/// gradient has a NaN or infinite element. Either way the gradients are left unchanged.
 pub fn clip_grad_norm_with<T: Float>(
     grads: &mut Gradients<T>,
     params: &[Var<'_, T>],
     max_norm: f64,
     options: ClipGradNormOptions,
 ) -> Result<T> {
-    let total = params
-        .iter()
-        .filter_map(|p| grads.wrt(*p))
-        .map(|g| g.norm().as_f64().powi(2))
-        .sum::<f64>()
-        .sqrt();
+    let max_norm = check_limit("clip_grad_norm", "max_norm", max_norm)?;
+    let total = total_norm(grads, params);
     if !total.is_finite() && options.error_if_nonfinite {
         return Err(Error::NonFinite(format!(
-            "the total gradient norm of {} parameters is {total}",
-            params.len()
+            "the total gradient norm of {} parameters is {}",
+            params.len(),
+            total.norm()
         )));
     }
-    let factor = max_norm / (total + 1e-6);
-    if factor < 1.0 {
-        let factor = T::from_f64(factor);
+    // torch's factor, max_norm / (total + 1e-6), applied when below 1; `rescaled_eps` forms it
+    // through the scaled total, so the total itself may overflow.
+    if total.is_finite() && max_norm < total.norm() + 1e-6 {
         for p in params {
             if let Some(g) = grads.get_mut(p.id()) {
-                *g = scaled(g, factor);
+                *g = total.rescaled_eps(g, max_norm, 1e-6);
             }
         }
     }
-    Ok(T::from_f64(total))
+    Ok(total.norm_as())
 }
 
-fn scaled<T: Float>(g: &Tensor<T>, factor: T) -> Tensor<T> {
-    g.map(|x| x * factor)
+/// The global 2-norm of the gradients of `params`, `‖(‖g₁‖, ‖g₂‖, …)‖`, as
+/// [`clip_grad_norm`] measures it (with scaling, [`ScaledNorm`]), without clipping anything.
+/// Parameters without a gradient are skipped.
+///
+/// # Example
+/// ```
+/// use chaintrace::{hooks::global_grad_norm, Tape};
+/// let tape = Tape::<f32>::new();
+/// let a = tape.var("a", 1e20);
+/// let b = tape.var("b", 1e20);
+/// let grads = (a + b).backward(); // gradients (1, 1)
+/// assert_eq!(global_grad_norm(&grads, &[a, b]), 2f32.sqrt());
+/// ```
+pub fn global_grad_norm<T: Float>(grads: &Gradients<T>, params: &[Var<'_, T>]) -> T {
+    total_norm(grads, params).norm_as()
+}
+
+fn total_norm<T: Float>(grads: &Gradients<T>, params: &[Var<'_, T>]) -> ScaledNorm {
+    params
+        .iter()
+        .filter_map(|p| grads.wrt(*p))
+        .map(ScaledNorm::of)
+        .fold(ScaledNorm::ZERO, ScaledNorm::combine)
 }

@@ -24,7 +24,7 @@ mod clip;
 mod runner;
 
 pub use builtin::{ClipNorm, ClipValue, NanGuard, Normalize, Scale};
-pub use clip::{ClipGradNormOptions, clip_grad_norm, clip_grad_norm_with};
+pub use clip::{ClipGradNormOptions, clip_grad_norm, clip_grad_norm_with, global_grad_norm};
 pub(crate) use runner::HookRunner;
 
 use serde::{Deserialize, Serialize};

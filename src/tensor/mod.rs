@@ -6,11 +6,14 @@
 //! one or more is an [`ndarray::ArrayD`], whose matrix product is backed by `matrixmultiply`.
 //!
 //! Binary elementwise operations follow numpy's broadcasting rules; [`Tensor::sum_to`] undoes a
-//! broadcast, and the reverse sweep calls it in exactly one place.
+//! broadcast, and the reverse sweep calls it in exactly one place. `norm.rs` measures tensors:
+//! the overflow-safe 2-norm every norm in the crate comes from ([`ScaledNorm`]), min and max.
 
 mod float;
+mod norm;
 
 pub use float::Float;
+pub use norm::ScaledNorm;
 
 use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Zip};
 use std::fmt;
@@ -273,49 +276,6 @@ impl<T: Float> Tensor<T> {
         match &self.repr {
             Repr::Scalar(x) => *x,
             Repr::Array(a) => a.sum(),
-        }
-    }
-
-    /// The Frobenius norm (the 2-norm of all elements).
-    pub fn norm(&self) -> T {
-        match &self.repr {
-            Repr::Scalar(x) => x.abs(),
-            Repr::Array(a) => a.iter().fold(T::zero(), |s, &x| s + x * x).sqrt(),
-        }
-    }
-
-    /// The smallest element (NaN if any element is NaN).
-    pub fn min(&self) -> T {
-        self.fold_elements(
-            T::infinity(),
-            |m, x| if x < m || x.is_nan() { x } else { m },
-        )
-    }
-
-    /// The largest element (NaN if any element is NaN).
-    pub fn max(&self) -> T {
-        self.fold_elements(
-            T::neg_infinity(),
-            |m, x| {
-                if x > m || x.is_nan() { x } else { m }
-            },
-        )
-    }
-
-    /// True when no element is NaN or infinite.
-    pub fn all_finite(&self) -> bool {
-        match &self.repr {
-            Repr::Scalar(x) => x.is_finite(),
-            Repr::Array(a) => a.iter().all(|x| x.is_finite()),
-        }
-    }
-
-    fn fold_elements(&self, init: T, f: impl Fn(T, T) -> T) -> T {
-        match &self.repr {
-            Repr::Scalar(x) => f(init, *x),
-            Repr::Array(a) => a
-                .iter()
-                .fold(init, |m, &x| if m.is_nan() { m } else { f(m, x) }),
         }
     }
 

@@ -6,7 +6,7 @@ use std::ops::Deref;
 
 use super::capture::node_name;
 use super::lengths::has_layers;
-use super::summary::{norm, num, tensor_norm};
+use super::summary::{combined_norm, num, tensor_norm};
 use crate::tape::{Gradients, NodeId, NodeKind, NodeSpan};
 use crate::tensor::Float;
 
@@ -29,6 +29,11 @@ use crate::tensor::Float;
 /// `‖∂L/∂input‖ / ‖∂L/∂output‖`, the factor by which the layer scales the gradient on its way
 /// back; rows are ordered as the sweep meets them, and the running product multiplies the
 /// gains from the loss down to each row.
+///
+/// Every norm is taken in `f64` with scaling ([`ScaledNorm`](crate::tensor::ScaledNorm)), and
+/// the norms of several nodes are combined without squaring them again: a norm is finite
+/// whenever the true norm is below `f64::MAX` (an f32 gradient `[1e20, 1e20]` reads
+/// `1.41421e20`; two f64 outputs of norm `1e300` read `1.41421e300`).
 ///
 /// A node's gradient is its total: when a layer's input also feeds something outside the
 /// layer (a skip connection around it), ‖∂L/∂input‖ includes that path too. Record the whole
@@ -267,9 +272,10 @@ fn row<T: Float>(
     Some((last, row))
 }
 
-/// The norm over several nodes' gradients: `√(Σ ‖gᵢ‖²)`.
+/// The norm over several nodes' gradients, `√(Σ ‖gᵢ‖²)`, combined without squaring a norm
+/// (so two outputs of norm 1e200 give 1.41e200, not ∞).
 fn combined(nodes: &[LedgerNode]) -> f64 {
-    norm(&nodes.iter().map(|n| n.norm).collect::<Vec<_>>())
+    combined_norm(nodes.iter().map(|n| n.norm))
 }
 
 /// Fills in the running products and the exploding/vanishing flags.

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::tensor::{Float, Tensor};
+use crate::tensor::{Float, ScaledNorm, Tensor};
 
 /// A recorded value or gradient.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -23,7 +23,8 @@ pub enum Summary {
 pub struct TensorSummary {
     /// The shape.
     pub shape: Vec<usize>,
-    /// The Frobenius norm (computed with scaling, so finite elements give a finite norm).
+    /// The Frobenius norm (computed with scaling, [`ScaledNorm`], so it is finite whenever the
+    /// true norm is below `f64::MAX`).
     #[serde(with = "num")]
     pub norm: f64,
     /// The smallest element (NaN if any element is NaN).
@@ -118,56 +119,19 @@ impl Summary {
     }
 }
 
-/// The Frobenius norm of a tensor, computed as [`norm`] does but without copying the elements
-/// when the plain sum of squares is safe (the ledger takes a norm of every layer's gradients).
+/// The Frobenius norm of a tensor in `f64`, from [`ScaledNorm`] (the crate's one norm), so it
+/// does not overflow on the way and reads the same in every table.
 pub(crate) fn tensor_norm<T: Float>(t: &Tensor<T>) -> f64 {
-    if let Some(x) = t.as_scalar() {
-        return x.as_f64().abs();
-    }
-    let view = t.view();
-    let squares = match view.as_slice() {
-        Some(xs) => sum_of_squares(xs),
-        None => view.iter().map(|x| x.as_f64() * x.as_f64()).sum(),
-    };
-    if squares.is_finite() && squares > 1e-280 {
-        return squares.sqrt();
-    }
-    norm(&view.iter().map(|x| x.as_f64()).collect::<Vec<_>>())
+    ScaledNorm::of(t).norm()
 }
 
-/// Σ xᵢ² in `f64`, four running sums wide so the loop is not one long dependency chain.
-fn sum_of_squares<T: Float>(xs: &[T]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let chunks = xs.chunks_exact(4);
-    let rest: f64 = chunks
-        .remainder()
-        .iter()
-        .map(|x| x.as_f64() * x.as_f64())
-        .sum();
-    for chunk in chunks {
-        for (a, x) in acc.iter_mut().zip(chunk) {
-            *a += x.as_f64() * x.as_f64();
-        }
-    }
-    acc.iter().sum::<f64>() + rest
-}
-
-/// The 2-norm of `xs`, scaled by the largest magnitude when the plain sum of squares would
-/// overflow or underflow (an exploding gradient of 1e200 has norm 1e200, not infinity).
-pub(crate) fn norm(xs: &[f64]) -> f64 {
-    let squares: f64 = xs.iter().map(|x| x * x).sum();
-    if squares.is_nan() {
-        return f64::NAN;
-    }
-    if squares.is_finite() && squares > 1e-280 {
-        return squares.sqrt();
-    }
-    let largest = xs.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-    if largest == 0.0 || largest.is_infinite() {
-        return largest;
-    }
-    let scaled: f64 = xs.iter().map(|x| (x / largest) * (x / largest)).sum();
-    largest * scaled.sqrt()
+/// The 2-norm of several norms (a layer's outputs), combined without squaring them again.
+pub(crate) fn combined_norm(norms: impl IntoIterator<Item = f64>) -> f64 {
+    norms
+        .into_iter()
+        .map(ScaledNorm::of_value)
+        .fold(ScaledNorm::ZERO, ScaledNorm::combine)
+        .norm()
 }
 
 /// Serde for `f64` that survives JSON: finite numbers as numbers, the others as `"NaN"`,
@@ -277,15 +241,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn norm_survives_huge_and_tiny_elements() {
-        // ‖(3e200, 4e200)‖ = 5e200; the plain sum of squares would be inf.
-        assert!((norm(&[3e200, 4e200]) / 5e200 - 1.0).abs() < 1e-15);
-        // ‖(3e-200, 4e-200)‖ = 5e-200; the plain sum of squares would be 0.
-        assert!((norm(&[3e-200, 4e-200]) / 5e-200 - 1.0).abs() < 1e-15);
-        assert_eq!(norm(&[3.0, 4.0]), 5.0);
-        assert!(norm(&[1.0, f64::NAN]).is_nan());
-        assert_eq!(norm(&[1.0, f64::INFINITY]), f64::INFINITY);
-        assert_eq!(norm(&[]), 0.0);
+    fn norms_survive_huge_and_tiny_elements() {
+        // ‖(3e200, 4e200)‖ = 5e200 in a summary; the plain sum of squares would be inf.
+        let t = Tensor::from_vec(vec![3e200, 4e200], &[2]);
+        assert!((Summary::of(&t, 0).norm() / 5e200 - 1.0).abs() < 1e-15);
+        // The f32 gradient [1e20, 1e20]: (1e20)² overflows f32, not the f64 summary.
+        let t = Tensor::from_vec(vec![1e20f32, 1e20], &[2]);
+        assert!((Summary::of(&t, 0).norm() / (2f64.sqrt() * 1e20) - 1.0).abs() < 1e-7);
+        // A layer's two outputs of norm 3e300 and 4e300: their combined norm is 5e300.
+        assert!((combined_norm([3e300, 4e300]) / 5e300 - 1.0).abs() < 1e-15);
+        assert!(combined_norm([1.0, f64::NAN]).is_nan());
+        assert_eq!(combined_norm([1.0, f64::INFINITY]), f64::INFINITY);
+        assert_eq!(combined_norm([]), 0.0);
     }
 
     /// Every table reads the same norm for the same gradient, to the last bit.

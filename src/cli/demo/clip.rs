@@ -14,7 +14,7 @@ use clap::Args;
 use serde::Serialize;
 
 use chaintrace::data::{self, Regression};
-use chaintrace::hooks::clip_grad_norm;
+use chaintrace::hooks::{clip_grad_norm, global_grad_norm};
 use chaintrace::nn::{Init, Layer, Linear, ParamStore, Sequential};
 use chaintrace::optim::{Optimizer, Sgd};
 use chaintrace::report::svg::{LineChart, Series, Threshold, line_chart, loss_curves};
@@ -259,8 +259,12 @@ fn train(
             first_ledger = trace.ledger().rows.clone();
         }
         let threshold = max_norm.unwrap_or(f64::INFINITY);
-        let grad_norm = clip_grad_norm(&mut grads, &p.vars(), threshold)
-            .map_err(|e| CliError::Failed(e.to_string()))?;
+        let vars = p.vars();
+        let grad_norm = match max_norm {
+            Some(max_norm) => clip_grad_norm(&mut grads, &vars, max_norm)
+                .map_err(|e| CliError::Failed(e.to_string()))?,
+            None => global_grad_norm(&grads, &vars), // the unclipped run: measured only
+        };
         let factor = threshold / (grad_norm + 1e-6);
         run.steps.push(Step {
             step,

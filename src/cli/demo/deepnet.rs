@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use chaintrace::hooks::Scale;
 use chaintrace::nn::{BatchNorm1d, Init, Layer, Linear, ParamStore, Params, init};
+use chaintrace::tensor::ScaledNorm;
 use chaintrace::trace::{LayerRow, LengthPart};
 use chaintrace::{Float, Tape, Tensor, TraceOptions, Var};
 
@@ -407,19 +408,11 @@ impl DeepNet {
     }
 }
 
-/// The Frobenius norm computed in f64 and scaled by the largest entry, so neither an f32
+/// The Frobenius norm in f64, from the crate's scaled norm ([`ScaledNorm`]), so neither an f32
 /// tensor's squares nor an f64 tensor's overflow on the way (the norm of finite entries is
 /// finite unless it exceeds f64's range itself).
 pub fn norm_f64<T: Float>(t: &Tensor<T>) -> f64 {
-    let v: Vec<f64> = t.to_vec().into_iter().map(Float::as_f64).collect();
-    if v.iter().any(|x| x.is_nan()) {
-        return f64::NAN;
-    }
-    let max = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-    if max == 0.0 || max.is_infinite() {
-        return max;
-    }
-    max * v.iter().map(|x| (x / max).powi(2)).sum::<f64>().sqrt()
+    ScaledNorm::of(t).norm()
 }
 
 /// Mean and (population) standard deviation of every entry, in f64.
