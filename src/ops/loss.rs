@@ -30,8 +30,11 @@ fn sum_keep<T: Float>(a: &ArrayD<T>, axis: Axis) -> ArrayD<T> {
 
 /// Numerically stable log-softmax along `axis`: `z − max − ln Σ exp(z − max)`.
 fn log_softmax_array<T: Float>(z: &ArrayD<T>, axis: Axis) -> ArrayD<T> {
+    // A NaN is the row's maximum, so it is not skipped over (the row's result is NaN).
     let max = z
-        .fold_axis(axis, T::neg_infinity(), |&m, &x| if x > m { x } else { m })
+        .fold_axis(axis, T::neg_infinity(), |&m, &x| {
+            if x > m || x.is_nan() { x } else { m }
+        })
         .insert_axis(axis);
     let shifted = z - &max;
     let log_sum = sum_keep(&shifted.mapv(T::exp), axis).mapv(T::ln);
@@ -129,6 +132,14 @@ impl CrossEntropy {
             }
         };
         let (n, c) = (rows.shape()[0], rows.shape()[1]);
+        if n == 0 {
+            return Err(Error::shape(
+                "cross_entropy",
+                z.shape(),
+                &[self.0.len()],
+                "an empty batch has no mean loss (0/0)",
+            ));
+        }
         if n != self.0.len() {
             return Err(Error::shape(
                 "cross_entropy",
@@ -194,6 +205,14 @@ impl<T: Float> Op<T> for Mse {
                 "prediction and target must have the same shape",
             ));
         }
+        if x[0].is_empty() {
+            return Err(Error::shape(
+                "mse",
+                x[0].shape(),
+                x[1].shape(),
+                "no elements, and a mean over nothing is undefined (0/0)",
+            ));
+        }
         let n = T::from_f64(x[0].len() as f64);
         let sq = x[0].zip(x[1], |a, b| (a - b) * (a - b));
         Ok(Tensor::scalar(sq.sum() / n))
@@ -249,7 +268,8 @@ impl<T: Float> Var<'_, T> {
     /// Mean cross-entropy of these logits (`[n, c]` or `[c]`) against class indices.
     ///
     /// # Panics
-    /// When shapes or targets do not fit; see [`Var::try_cross_entropy`].
+    /// When shapes or targets do not fit, or the batch is empty; see
+    /// [`Var::try_cross_entropy`].
     pub fn cross_entropy(self, targets: &[usize]) -> Self {
         self.unary(CrossEntropy(targets.to_vec()))
     }
@@ -257,8 +277,9 @@ impl<T: Float> Var<'_, T> {
     /// [`Var::cross_entropy`], returning the error instead of panicking.
     ///
     /// # Errors
-    /// [`Error::Shape`] when the row count differs from the number of targets;
-    /// [`Error::Invalid`] for a target class that does not exist.
+    /// [`Error::Shape`] when the row count differs from the number of targets or the batch is
+    /// empty (no rows: the mean would be 0/0); [`Error::Invalid`] for a target class that does
+    /// not exist.
     pub fn try_cross_entropy(self, targets: &[usize]) -> Result<Self> {
         self.tape()
             .try_apply(CrossEntropy(targets.to_vec()), &[self])
@@ -269,7 +290,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// Mean squared error between this prediction and `target` (same shape).
     ///
     /// # Panics
-    /// When the shapes differ; see [`Var::try_mse`].
+    /// When the shapes differ or are empty; see [`Var::try_mse`].
     pub fn mse(self, target: Var<'t, T>) -> Self {
         self.tape().apply(Mse, &[self, target])
     }
@@ -277,7 +298,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// [`Var::mse`], returning the error instead of panicking.
     ///
     /// # Errors
-    /// [`Error::Shape`] when the shapes differ.
+    /// [`Error::Shape`] when the shapes differ or have no elements (the mean would be 0/0).
     pub fn try_mse(self, target: Var<'t, T>) -> Result<Self> {
         self.tape().try_apply(Mse, &[self, target])
     }

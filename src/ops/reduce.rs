@@ -38,6 +38,27 @@ fn count<T: Float>(n: usize) -> T {
     T::from_f64(n as f64)
 }
 
+/// A mean over `n` elements: an error for none, whose mean would be 0/0 = NaN. `rhs` is the
+/// axis, if there is one.
+fn check_not_empty(
+    op: &'static str,
+    x: &[usize],
+    rhs: &[usize],
+    n: usize,
+    what: &str,
+) -> Result<()> {
+    if n > 0 {
+        Ok(())
+    } else {
+        Err(Error::shape(
+            op,
+            x,
+            rhs,
+            format!("{what} has no elements, and a mean over nothing is undefined (0/0)"),
+        ))
+    }
+}
+
 /// The sum of all elements (a scalar).
 #[derive(Debug, Clone, Copy)]
 pub struct Sum;
@@ -69,6 +90,7 @@ impl<T: Float> Op<T> for Mean {
         "mean"
     }
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
+        check_not_empty("mean", x[0].shape(), &[], x[0].len(), "the tensor")?;
         Ok(Tensor::scalar(x[0].sum() / count(x[0].len())))
     }
     fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
@@ -121,7 +143,10 @@ impl<T: Float> Op<T> for MeanAxis {
     }
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
         check_axis("mean_axis", x[0], self.0)?;
-        let n = count::<T>(x[0].shape()[self.0]);
+        let len = x[0].shape()[self.0];
+        let axis = format!("axis {}", self.0);
+        check_not_empty("mean_axis", x[0].shape(), &[self.0], len, &axis)?;
+        let n = count::<T>(len);
         Ok(Tensor::from_array(x[0].view().sum_axis(Axis(self.0))).map(|s| s / n))
     }
     fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
@@ -143,8 +168,19 @@ impl<T: Float> Var<'_, T> {
     }
 
     /// The mean of all elements, a scalar; `∂mean/∂uᵢ = 1/n`.
+    ///
+    /// # Panics
+    /// On a tensor with no elements (the mean would be 0/0); see [`Var::try_mean`].
     pub fn mean(self) -> Self {
         self.unary(Mean)
+    }
+
+    /// [`Var::mean`], returning the error instead of panicking.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] if the tensor has no elements.
+    pub fn try_mean(self) -> Result<Self> {
+        self.tape().try_apply(Mean, &[self])
     }
 
     /// The sum along `axis`, which is removed from the shape.
@@ -166,7 +202,7 @@ impl<T: Float> Var<'_, T> {
     /// The mean along `axis`, which is removed from the shape.
     ///
     /// # Panics
-    /// If `axis` is out of range; see [`Var::try_mean_axis`].
+    /// If `axis` is out of range or has length 0; see [`Var::try_mean_axis`].
     pub fn mean_axis(self, axis: usize) -> Self {
         self.unary(MeanAxis(axis))
     }
@@ -174,7 +210,8 @@ impl<T: Float> Var<'_, T> {
     /// [`Var::mean_axis`], returning the error instead of panicking.
     ///
     /// # Errors
-    /// [`Error::Shape`] if `axis` is not less than the rank.
+    /// [`Error::Shape`] if `axis` is not less than the rank, or if it has length 0 (a mean
+    /// over nothing would be 0/0).
     pub fn try_mean_axis(self, axis: usize) -> Result<Self> {
         self.tape().try_apply(MeanAxis(axis), &[self])
     }

@@ -139,7 +139,8 @@ elementwise! {
 }
 
 elementwise! {
-    /// Absolute value; its derivative is `sign(u)` (0 at u = 0).
+    /// Absolute value; its derivative is `sign(u)` (0 at u = 0, NaN at NaN: a NaN input is
+    /// never turned into a zero gradient).
     Abs, abs, "abs",
     value: |u| u.abs(),
     derivative: |u, _y| sign(u),
@@ -151,8 +152,11 @@ fn sigmoid<T: Float>(u: T) -> T {
     T::one() / (T::one() + (-u).exp())
 }
 
+/// −1, 0 or 1; NaN for NaN (so the NaN reaches the gradient).
 fn sign<T: Float>(u: T) -> T {
-    if u > T::zero() {
+    if u.is_nan() {
+        u
+    } else if u > T::zero() {
         T::one()
     } else if u < T::zero() {
         -T::one()
@@ -162,6 +166,10 @@ fn sign<T: Float>(u: T) -> T {
 }
 
 /// `u^p` for a constant exponent `p`; `d(u^p)/du = p·u^(p−1)`.
+///
+/// IEEE `pow`, like numpy: `u⁰` is 1 even for a NaN `u` (the value does not depend on `u`;
+/// the derivative `0·u⁻¹` is NaN there), the one exception to "a NaN input gives a NaN
+/// value".
 #[derive(Debug, Clone, Copy)]
 pub struct Powf(pub f64);
 
