@@ -52,6 +52,24 @@ pub enum Error {
         /// Why it failed, with a position where known.
         reason: String,
     },
+    /// A weights file that cannot be written, read, or loaded into the store: the file, the
+    /// tensor at fault (when one is), and why.
+    #[error("weights file `{path}`{}: {reason}", tensor_suffix(.tensor))]
+    Weights {
+        /// The file's path, as given.
+        path: String,
+        /// The tensor's name (`"fc1.weight"`), when one tensor is at fault.
+        tensor: Option<String>,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+fn tensor_suffix(tensor: &Option<String>) -> String {
+    match tensor {
+        Some(name) => format!(", tensor `{name}`"),
+        None => String::new(),
+    }
 }
 
 fn layer_suffix(layer: &str) -> String {

@@ -1,20 +1,30 @@
-//! Gradient checking: the tape's gradient against central finite differences.
+//! Gradient checking: the tape's whole Jacobian against central finite differences.
+//!
+//! [`gradcheck`] checks every output element, not just their sum: a vector-Jacobian product
+//! that is right on the sum and wrong elsewhere (a softmax rule whose errors cancel because its
+//! outputs sum to 1) fails.
 //!
 //! ```
 //! use chaintrace::check::{gradcheck, GradcheckOptions};
 //! use chaintrace::Tensor;
 //! let x = Tensor::from_vec(vec![0.3, -1.2, 2.0], &[3]);
-//! let report = gradcheck(&[x], |_tape, v| (v[0].tanh() * v[0]).sum(), GradcheckOptions::default());
+//! // A non-scalar output: every ∂yⱼ/∂xₖ is compared, 3 × 3 entries.
+//! let report = gradcheck(&[x], |_tape, v| v[0].softmax() * v[0], GradcheckOptions::default());
 //! assert!(report.passed(), "{report}");
+//! assert_eq!(report.checked, 9);
 //! ```
 
 use std::fmt;
+
+mod jacobian;
+
+pub use jacobian::{Sampling, gradcheck_with};
 
 use crate::tape::{Tape, Var};
 use crate::tensor::{Float, Tensor};
 
 /// Step and tolerances of a gradient check. The defaults fit `f64`: eps 1e-6, atol 1e-5,
-/// rtol 1e-3 (an element passes when `|analytic − numeric| ≤ atol + rtol·|numeric|`).
+/// rtol 1e-3 (an entry passes when `|analytic − numeric| ≤ atol + rtol·|numeric|`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GradcheckOptions {
     /// The finite-difference step.
@@ -35,13 +45,34 @@ impl Default for GradcheckOptions {
     }
 }
 
-/// The worst element of a gradient check.
+/// Which row of the Jacobian an entry of a check comes from: the gradient of one output
+/// element, or of a random projection `u·y` of the whole output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// `∂y[j]/∂x`: output element `j` (row-major). A scalar output is element 0.
+    Element(usize),
+    /// `∂(u·y)/∂x` for the `k`-th seeded random vector `u` (see [`Sampling`]).
+    Projection(usize),
+}
+
+impl fmt::Display for Probe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Probe::Element(j) => write!(f, "output element {j}"),
+            Probe::Projection(k) => write!(f, "random projection {k}"),
+        }
+    }
+}
+
+/// The worst entry of a gradient check.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mismatch {
     /// Which input (index into the `inputs` slice).
     pub input: usize,
     /// Which element of that input (row-major).
     pub element: usize,
+    /// Which output element (or projection) was differentiated.
+    pub output: Probe,
     /// The tape's gradient.
     pub analytic: f64,
     /// The central finite difference.
@@ -54,7 +85,7 @@ impl Mismatch {
         (self.analytic - self.numeric).abs()
     }
 
-    /// How far over its tolerance this element is (≤ 1 passes).
+    /// How far over its tolerance this entry is (≤ 1 passes).
     pub fn excess(&self, opts: &GradcheckOptions) -> f64 {
         let tolerance = opts.atol + opts.rtol * self.numeric.abs();
         if self.abs_error().is_nan() {
@@ -65,19 +96,26 @@ impl Mismatch {
     }
 }
 
-/// The outcome of [`gradcheck`]: the worst element, judged by the tolerances used.
+/// The outcome of [`gradcheck`]: the worst entry, judged by the tolerances used.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GradcheckReport {
-    /// The element furthest over its tolerance (`None` when the inputs have no elements).
+    /// The entry furthest over its tolerance (`None` when nothing was compared).
     pub worst: Option<Mismatch>,
     /// The options the check ran with.
     pub options: GradcheckOptions,
-    /// How many elements were compared.
+    /// How many entries were compared: input elements × probes.
     pub checked: usize,
+    /// The number of elements of `f`'s output.
+    pub outputs: usize,
+    /// The output elements whose Jacobian rows were compared (all of them up to
+    /// [`Sampling::full_up_to`], a spread sample beyond).
+    pub rows: usize,
+    /// The random projections compared (0 when every row was).
+    pub projections: usize,
 }
 
 impl GradcheckReport {
-    /// True when every element is within tolerance (and no gradient is missing).
+    /// True when every entry is within tolerance (and no gradient is missing).
     pub fn passed(&self) -> bool {
         self.worst
             .as_ref()
@@ -88,13 +126,24 @@ impl GradcheckReport {
 impl fmt::Display for GradcheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let verdict = if self.passed() { "passed" } else { "FAILED" };
-        write!(f, "gradcheck {verdict} over {} elements", self.checked)?;
+        write!(f, "gradcheck {verdict} over {} entries (", self.checked)?;
+        if self.rows == self.outputs {
+            write!(f, "all {} output elements", self.outputs)?;
+        } else {
+            write!(
+                f,
+                "{} of {} output elements and {} random projections",
+                self.rows, self.outputs, self.projections
+            )?;
+        }
+        write!(f, ")")?;
         if let Some(w) = &self.worst {
             write!(
                 f,
-                "; worst: input {} element {}: analytic {:.9e}, numeric {:.9e}, |diff| {:.3e}",
+                "; worst: input {} element {}, {}: analytic {:.9e}, numeric {:.9e}, |diff| {:.3e}",
                 w.input,
                 w.element,
+                w.output,
                 w.analytic,
                 w.numeric,
                 w.abs_error()
@@ -104,86 +153,22 @@ impl fmt::Display for GradcheckReport {
     }
 }
 
-/// Compares the tape's gradient of `f` (summed, if `f` returns a tensor) with respect to each
-/// input against central differences `(f(x + eps) − f(x − eps)) / 2eps`, element by element.
+/// Compares the tape's Jacobian of `f` with respect to each input against central differences
+/// `(f(x + eps) − f(x − eps)) / 2eps`, entry by entry: for every output element `y[j]` (one
+/// backward pass each) and every input element, `∂y[j]/∂x[k]`. Outputs with more than
+/// [`Sampling::full_up_to`] elements are checked on a spread sample of rows plus seeded random
+/// projections; [`gradcheck_with`] sets those sizes.
 ///
 /// `f` receives a fresh tape and the inputs as leaves named `x0`, `x1`, …. A missing gradient
 /// (the output does not depend on an input) counts as zero.
 ///
 /// # Complexity
-/// Two forward passes per input element plus one backward pass.
+/// Two forward passes per input element, plus one backward pass per checked output element
+/// (one for a scalar output).
 pub fn gradcheck<T, F>(inputs: &[Tensor<T>], f: F, options: GradcheckOptions) -> GradcheckReport
 where
     T: Float,
     F: for<'t> Fn(&'t Tape<T>, &[Var<'t, T>]) -> Var<'t, T>,
 {
-    let evaluate = |values: &[Tensor<T>]| -> f64 {
-        let tape = Tape::new();
-        let vars = leaves(&tape, values);
-        f(&tape, &vars).value().sum().as_f64()
-    };
-    let analytic: Vec<Vec<f64>> = {
-        let tape = Tape::new();
-        let vars = leaves(&tape, inputs);
-        let out = f(&tape, &vars);
-        let grads = out.backward();
-        vars.iter()
-            .zip(inputs)
-            .map(|(v, x)| match grads.wrt(*v) {
-                Some(g) => g.to_vec().into_iter().map(Float::as_f64).collect(),
-                None => vec![0.0; x.len()],
-            })
-            .collect()
-    };
-    let mut worst: Option<Mismatch> = None;
-    let mut checked = 0;
-    for (input, (x, gradient)) in inputs.iter().zip(&analytic).enumerate() {
-        for element in 0..x.len() {
-            let numeric = central_difference(inputs, input, element, options.eps, &evaluate);
-            let candidate = Mismatch {
-                input,
-                element,
-                // A gradient with too few elements (a wrong shape) fails as NaN.
-                analytic: gradient.get(element).copied().unwrap_or(f64::NAN),
-                numeric,
-            };
-            checked += 1;
-            if worst
-                .as_ref()
-                .is_none_or(|w| candidate.excess(&options) > w.excess(&options))
-            {
-                worst = Some(candidate);
-            }
-        }
-    }
-    GradcheckReport {
-        worst,
-        options,
-        checked,
-    }
-}
-
-fn leaves<'t, T: Float>(tape: &'t Tape<T>, values: &[Tensor<T>]) -> Vec<Var<'t, T>> {
-    values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| tape.var(&format!("x{i}"), v.clone()))
-        .collect()
-}
-
-fn central_difference<T: Float>(
-    inputs: &[Tensor<T>],
-    input: usize,
-    element: usize,
-    eps: f64,
-    evaluate: &impl Fn(&[Tensor<T>]) -> f64,
-) -> f64 {
-    let shifted = |delta: f64| {
-        let mut values = inputs.to_vec();
-        let mut data = values[input].to_vec();
-        data[element] = T::from_f64(data[element].as_f64() + delta);
-        values[input] = Tensor::from_vec(data, inputs[input].shape());
-        evaluate(&values)
-    };
-    (shifted(eps) - shifted(-eps)) / (2.0 * eps)
+    gradcheck_with(inputs, f, options, Sampling::default())
 }

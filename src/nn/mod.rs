@@ -35,6 +35,7 @@
 //! group by layer without further work (example `01_custom_layer`).
 
 mod activation;
+mod buffers;
 mod gru;
 pub mod init;
 mod linear;
@@ -44,8 +45,10 @@ mod params;
 mod residual;
 mod rnn;
 mod sequential;
+mod weights;
 
 pub use activation::{Relu, Sigmoid, Tanh};
+pub use buffers::{Buffer, Counter};
 pub use gru::Gru;
 pub use init::Init;
 pub use linear::Linear;
@@ -55,6 +58,7 @@ pub use params::{ParamId, ParamStore, Params};
 pub use residual::Residual;
 pub use rnn::{RecurrentOutput, Rnn};
 pub use sequential::Sequential;
+pub use weights::LoadOptions;
 
 use crate::tape::{Tape, Var};
 use crate::tensor::Float;

@@ -2,20 +2,10 @@
 //! (statistics over the features of each example), both built from primitive ops, so their
 //! gradients — including the paths through the mean and the variance — come from the tape.
 
-use std::cell::RefCell;
-
-use super::{Layer, ParamId, ParamStore, Params};
+use super::{Buffer, Counter, Layer, ParamId, ParamStore, Params};
 use crate::error::Error;
 use crate::tape::{Tape, Var};
 use crate::tensor::{Float, Tensor};
-
-/// The running estimates batch normalisation keeps for evaluation.
-#[derive(Clone, Debug)]
-struct Running<T: Float> {
-    mean: Tensor<T>,
-    var: Tensor<T>,
-    batches: usize,
-}
 
 /// Batch normalisation over a `[batch, features]` input, as PyTorch's `BatchNorm1d`.
 ///
@@ -27,7 +17,10 @@ struct Running<T: Float> {
 /// statistics, entering the tape as named constants.
 ///
 /// Defaults as PyTorch: momentum `m = 0.1`, `eps = 1e-5`, `γ = 1`, `β = 0`, running mean 0 and
-/// variance 1; parameters `{name}.weight` (γ) and `{name}.bias` (β).
+/// variance 1; parameters `{name}.weight` (γ) and `{name}.bias` (β). The running estimates
+/// are buffers in the store, `{name}.running_mean`, `{name}.running_var` and the counter
+/// `{name}.num_batches_tracked` (PyTorch's `state_dict` keys), so
+/// [`ParamStore::save`] and [`ParamStore::load`] carry them.
 #[derive(Clone, Debug)]
 pub struct BatchNorm1d<T: Float> {
     name: String,
@@ -37,14 +30,16 @@ pub struct BatchNorm1d<T: Float> {
     momentum: f64,
     eps: f64,
     training: bool,
-    running: RefCell<Running<T>>,
+    running_mean: Buffer<T>,
+    running_var: Buffer<T>,
+    batches: Counter,
 }
 
 impl<T: Float> BatchNorm1d<T> {
     /// Batch normalisation of `features` channels, in training mode.
     ///
     /// # Panics
-    /// If the parameter names are taken in `store`.
+    /// If the parameter or buffer names are taken in `store`.
     pub fn new(store: &mut ParamStore<T>, name: &str, features: usize) -> Self {
         BatchNorm1d {
             name: name.to_string(),
@@ -54,11 +49,11 @@ impl<T: Float> BatchNorm1d<T> {
             momentum: 0.1,
             eps: 1e-5,
             training: true,
-            running: RefCell::new(Running {
-                mean: Tensor::zeros(&[features]),
-                var: Tensor::ones(&[features]),
-                batches: 0,
-            }),
+            running_mean: store
+                .add_buffer(&format!("{name}.running_mean"), Tensor::zeros(&[features])),
+            running_var: store
+                .add_buffer(&format!("{name}.running_var"), Tensor::ones(&[features])),
+            batches: store.add_counter(&format!("{name}.num_batches_tracked")),
         }
     }
 
@@ -76,17 +71,17 @@ impl<T: Float> BatchNorm1d<T> {
 
     /// The running mean (what evaluation subtracts).
     pub fn running_mean(&self) -> Tensor<T> {
-        self.running.borrow().mean.clone()
+        self.running_mean.get()
     }
 
     /// The running (unbiased) variance estimate.
     pub fn running_var(&self) -> Tensor<T> {
-        self.running.borrow().var.clone()
+        self.running_var.get()
     }
 
     /// How many training batches have updated the running estimates.
     pub fn num_batches_tracked(&self) -> usize {
-        self.running.borrow().batches
+        usize::try_from(self.batches.get()).unwrap_or(usize::MAX)
     }
 
     /// True in training mode.
@@ -128,10 +123,13 @@ impl<T: Float> BatchNorm1d<T> {
         let m = T::from_f64(self.momentum);
         let keep = T::one() - m;
         let unbias = T::from_f64(n as f64 / (n as f64 - 1.0));
-        let mut running = self.running.borrow_mut();
-        running.mean = running.mean.zip(mean, |r, b| keep * r + m * b);
-        running.var = running.var.zip(var, |r, b| keep * r + m * b * unbias);
-        running.batches += 1;
+        let running_mean = self.running_mean.get();
+        let running_var = self.running_var.get();
+        self.running_mean
+            .set(running_mean.zip(mean, |r, b| keep * r + m * b));
+        self.running_var
+            .set(running_var.zip(var, |r, b| keep * r + m * b * unbias));
+        self.batches.increment();
     }
 
     fn eps(&self) -> T {
@@ -158,11 +156,14 @@ impl<T: Float> Layer<T> for BatchNorm1d<T> {
             self.update_running(&mean.value(), &var.value(), x.shape()[0]);
             centered / (var + self.eps()).sqrt()
         } else {
-            let running = self.running.borrow();
-            let mean =
-                tape.named_constant(&format!("{}.running_mean", self.name), running.mean.clone());
-            let var =
-                tape.named_constant(&format!("{}.running_var", self.name), running.var.clone());
+            let mean = tape.named_constant(
+                &format!("{}.running_mean", self.name),
+                self.running_mean.get(),
+            );
+            let var = tape.named_constant(
+                &format!("{}.running_var", self.name),
+                self.running_var.get(),
+            );
             (x - mean) / (var + self.eps()).sqrt()
         };
         normalised * gamma + beta

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::buffers::Buffers;
 use super::init::Init;
 use crate::error::{Error, Result};
 use crate::tape::{NodeId, Tape, Var};
@@ -30,6 +31,34 @@ impl ParamId {
 /// training step [binds](ParamStore::bind) the store to a fresh tape, and an optimiser writes
 /// the updated values back. Names are unique and stable, and iteration is in insertion order,
 /// so everything printed is deterministic.
+///
+/// Beside the parameters, a store holds *buffers*: state a layer updates itself and no
+/// optimiser touches (batch normalisation's `bn.running_mean`, `bn.running_var` and
+/// `bn.num_batches_tracked`; [`ParamStore::add_buffer`]). The layer and the store share them,
+/// and so does a clone of the store.
+///
+/// # Weights in and out
+/// [`ParamStore::save`] writes every parameter and buffer to a safetensors file under its
+/// name; [`ParamStore::load`] fills a store from one by name, converting `F32`↔`F64`. The
+/// names of the layers that mirror PyTorch's are PyTorch's `state_dict` keys (`fc1.weight`,
+/// `lstm.weight_ih_l0`, `bn.running_var`), so a model saved from PyTorch with
+/// `safetensors.torch.save_file(model.state_dict(), …)` loads into the same model built here
+/// (docs/weights.md):
+///
+/// ```
+/// use chaintrace::nn::{Init, Linear, ParamStore};
+/// # let path = std::env::temp_dir().join(format!("doc-{}.safetensors", std::process::id()));
+/// let mut trained = ParamStore::<f64>::new(0);
+/// let fc1 = Linear::new(&mut trained, "fc1", 2, 3, Init::Torch);
+/// trained.save(&path)?;
+///
+/// let mut store = ParamStore::<f32>::new(1); // another seed, another float type
+/// let same = Linear::new(&mut store, "fc1", 2, 3, Init::Torch);
+/// store.load(&path)?;
+/// assert_eq!(*store.get(same.weight()), trained.get(fc1.weight()).cast::<f32>());
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), chaintrace::Error>(())
+/// ```
 ///
 /// # Example: the training loop
 /// ```
@@ -58,6 +87,7 @@ pub struct ParamStore<T: Float> {
     index: BTreeMap<String, ParamId>,
     values: Vec<Tensor<T>>,
     rng: ChaCha8Rng,
+    pub(super) buffers: Buffers<T>,
 }
 
 impl<T: Float> ParamStore<T> {
@@ -69,6 +99,7 @@ impl<T: Float> ParamStore<T> {
             index: BTreeMap::new(),
             values: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(seed),
+            buffers: Buffers::default(),
         }
     }
 
@@ -83,9 +114,10 @@ impl<T: Float> ParamStore<T> {
     /// Adds a parameter, or explains why not.
     ///
     /// # Errors
-    /// [`Error::Invalid`] if a parameter of that name exists (give each layer its own name).
+    /// [`Error::Invalid`] if a parameter or buffer of that name exists (give each layer its
+    /// own name).
     pub fn try_add(&mut self, name: &str, value: Tensor<T>) -> Result<ParamId> {
-        if self.index.contains_key(name) {
+        if self.index.contains_key(name) || self.buffers.contains(name) {
             return Err(Error::invalid(
                 "ParamStore::add",
                 format!("a parameter named `{name}` already exists; give each layer a unique name"),
