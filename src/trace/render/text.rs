@@ -3,6 +3,7 @@
 
 use super::tables::blocks;
 use super::{Align, Block, Table};
+use crate::report::escape::text::escape_controls;
 use crate::trace::Trace;
 
 impl Trace {
@@ -10,6 +11,7 @@ impl Trace {
     /// largest paths, the path-length split and the anomalies, each an aligned table.
     /// Deterministic: every number is written `{:.4e}` (`6.3762e8`, `-4.0000e0`), with `NaN`,
     /// `inf`, `-inf` spelled out and `-0` written as `0`.
+    /// Control characters from the trace's texts are written escaped (`\u{1b}`).
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         for block in blocks(self) {
@@ -19,13 +21,14 @@ impl Trace {
                         out.push('\n');
                     }
                     let rule = if level == 1 { '=' } else { '-' };
+                    let title = escape_controls(&title);
                     out.push_str(&title);
                     out.push('\n');
                     out.extend(std::iter::repeat_n(rule, width(&title)));
                     out.push('\n');
                 }
                 Block::Line(line) => {
-                    out.push_str(&line);
+                    out.push_str(&escape_controls(&line));
                     out.push('\n');
                 }
                 Block::Table(table) => table_text(&mut out, &table),
@@ -40,8 +43,9 @@ fn width(s: &str) -> usize {
 }
 
 fn table_text(out: &mut String, table: &Table) {
+    let rows = escaped(table);
     let mut widths: Vec<usize> = table.columns.iter().map(|(h, _)| width(h)).collect();
-    for row in &table.rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(width(cell));
         }
@@ -51,9 +55,19 @@ fn table_text(out: &mut String, table: &Table) {
     line(out, &headers, &widths, &aligns);
     let rules: Vec<String> = widths.iter().map(|&w| "─".repeat(w)).collect();
     line(out, &rules, &widths, &aligns);
-    for row in &table.rows {
+    for row in &rows {
         line(out, row, &widths, &aligns);
     }
+}
+
+/// Every cell with its control characters escaped, before widths are measured.
+fn escaped(table: &Table) -> Vec<Vec<String>> {
+    let cells = |row: &Vec<String>| {
+        row.iter()
+            .map(|c| escape_controls(c).into_owned())
+            .collect()
+    };
+    table.rows.iter().map(cells).collect()
 }
 
 /// One row: cells padded to their column's width, two spaces apart, no trailing spaces.
