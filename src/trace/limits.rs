@@ -33,8 +33,9 @@ pub const MAX_RENDERED_PATH_LEAVES: usize = 32;
 /// around `… n more …`.
 pub const MAX_RENDERED_PATH_NODES: usize = 64;
 
-/// The most nodes all the rendered paths of a trace show together; the listing stops with a
-/// line saying so when the next leaf's paths would go past it.
+/// The most nodes all the rendered paths of a trace show together: four per edge of the
+/// graph, and never more than this. The listing stops with a line saying so
+/// when the next leaf's paths would go past it.
 pub const MAX_RENDERED_PATH_NODES_TOTAL: usize = 4096;
 
 impl Trace {

@@ -46,7 +46,7 @@ struct EdgeJson {
 
 /// An event as the file writes it: self-contained, so the edge's ends and local derivative
 /// and the op node's gradient (`upstream`) are repeated; a reader takes them from the
-/// tables and only checks that the ends agree.
+/// tables and checks that they agree.
 #[derive(Serialize, Deserialize)]
 struct EventJson {
     edge: usize,

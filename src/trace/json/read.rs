@@ -181,10 +181,21 @@ fn check_events(file: &TraceJson) -> Checked<()> {
                 event.from.0, event.to.0, event.slot, event.edge, edge.from.0, edge.to.0, edge.slot
             ));
         }
-        if file.nodes[edge.to.0].grad.is_none() {
+        let Some(grad) = &file.nodes[edge.to.0].grad else {
             return Err(format!(
                 "events[{i}] multiplies the gradient of node {}, which has none",
                 edge.to.0
+            ));
+        };
+        // What an event repeats must be what the tables hold: a writer repeats it, so a
+        // file cannot make the writer repeat more than it holds itself.
+        if !same(&event.upstream, grad)
+            || event.local.map(f64::to_bits) != edge.local.map(f64::to_bits)
+        {
+            return Err(format!(
+                "events[{i}] repeats the upstream gradient or local derivative of edge {} with \
+                 other values than the node and edge tables hold",
+                event.edge
             ));
         }
         let at = (edge.to.0, edge.slot);
@@ -262,6 +273,11 @@ fn stored_graph(file: &TraceJson, ranges: &[std::ops::Range<usize>]) -> Graph {
         graph.edge_formulas = file.edges.iter().map(|e| e.formula.clone()).collect();
     }
     graph
+}
+
+/// True when `a` and `b` write the same JSON (floats compared exactly, NaN equal to NaN).
+fn same<T: serde::Serialize>(a: &T, b: &T) -> bool {
+    serde_json::to_string(a).ok() == serde_json::to_string(b).ok()
 }
 
 /// A table index as the rows store it; [`check_nodes`] has checked that every table is

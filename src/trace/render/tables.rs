@@ -277,6 +277,8 @@ fn paths(trace: &Trace) -> Vec<Block> {
         .nodes()
         .iter()
         .filter(|n| n.op() == "leaf" && n.grad().is_some() && n.id() != output);
+    // Path nodes shown in all: in proportion to the graph (so to the file), and bounded.
+    let budget = (4 * trace.edges().len()).min(MAX_RENDERED_PATH_NODES_TOTAL);
     let (mut listed, mut shown) = (0, 0);
     for leaf in leaves {
         if listed == MAX_RENDERED_PATH_LEAVES {
@@ -293,10 +295,10 @@ fn paths(trace: &Trace) -> Vec<Block> {
             .map(|p| (p.edges().len() + 1).min(MAX_RENDERED_PATH_NODES))
             .sum();
         shown += nodes;
-        if shown > MAX_RENDERED_PATH_NODES_TOTAL {
+        if shown > budget {
             blocks.push(Block::Line(format!(
-                "(paths listed for the first {listed} leaves only: at most \
-                 {MAX_RENDERED_PATH_NODES_TOTAL} nodes are shown in all)"
+                "(paths listed for the first {listed} leaves only: at most {budget} nodes are \
+                 shown in all)"
             )));
             break;
         }

@@ -38,6 +38,10 @@ impl Trace {
     }
 }
 
+/// The widest a column is padded to (in terminal columns): wider cells overflow their column,
+/// so one long name cannot pad every row of a table (docs/trace-format.md, "Limits").
+const MAX_PADDED_WIDTH: usize = 48;
+
 fn width(s: &str) -> usize {
     crate::report::display_width(s)
 }
@@ -45,9 +49,18 @@ fn width(s: &str) -> usize {
 fn table_text(out: &mut String, table: &Table) {
     let rows = escaped(table);
     let mut widths: Vec<usize> = table.columns.iter().map(|(h, _)| width(h)).collect();
+    let last = widths.len().saturating_sub(1);
     for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(width(cell));
+        for (i, cell) in row.iter().enumerate() {
+            // A cell wider than MAX_PADDED_WIDTH (a long name from a file) overflows its
+            // column instead of widening it for every row; the last column is never padded.
+            let cell = width(cell);
+            let cell = if i == last {
+                cell
+            } else {
+                cell.min(MAX_PADDED_WIDTH)
+            };
+            widths[i] = widths[i].max(cell);
         }
     }
     let headers: Vec<String> = table.columns.iter().map(|(h, _)| h.to_string()).collect();
@@ -74,7 +87,7 @@ fn escaped(table: &Table) -> Vec<Vec<String>> {
 fn line(out: &mut String, cells: &[String], widths: &[usize], aligns: &[Align]) {
     let mut text = String::new();
     for (i, cell) in cells.iter().enumerate() {
-        let pad = " ".repeat(widths[i] - width(cell));
+        let pad = " ".repeat(widths[i].saturating_sub(width(cell)));
         if i > 0 {
             text.push_str("  ");
         }
