@@ -226,3 +226,67 @@ fn an_error_quoting_the_file_stays_on_one_line() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Runs the binary under a file-size limit of `blocks` × 512 bytes with SIGXFSZ ignored, so
+/// a write past it fails with EFBIG part-way through (as on a full disk).
+#[cfg(unix)]
+fn chaintrace_with_file_limit(blocks: u32, args: &[&str]) -> (i32, String) {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -f {blocks} && trap '' XFSZ && exec \"$0\" \"$@\""
+        ))
+        .arg(env!("CARGO_BIN_EXE_chaintrace"))
+        .args(args)
+        .output()
+        .expect("sh runs");
+    (
+        out.status.code().expect("exited, not killed"),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn a_write_failing_part_way_keeps_the_old_file_whole() {
+    let dir = folder("out-efbig");
+    let target = dir.join("page.html");
+    std::fs::write(&target, "the old page").unwrap();
+    let path = target.to_str().unwrap();
+    // The page is far larger than the 4 blocks (2 kB) the limit lets through.
+    let args = [
+        "expr",
+        "tanh(w*x)",
+        "--at",
+        "w=1.5,x=2",
+        "--format",
+        "html",
+        "--out",
+        path,
+    ];
+    let (code, err) = chaintrace_with_file_limit(4, &args);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.starts_with(&format!("error: cannot write {path}: ")),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "the old page");
+    assert_eq!(entries(&dir), ["page.html"], "no temporary file left");
+    // A new file that cannot be written whole is not created at all.
+    let fresh = dir.join("fresh.html");
+    let args = [
+        "expr",
+        "tanh(w*x)",
+        "--at",
+        "w=1.5,x=2",
+        "--format",
+        "html",
+        "--out",
+    ];
+    let (code, _) =
+        chaintrace_with_file_limit(4, &[&args[..], &[fresh.to_str().unwrap()]].concat());
+    assert_eq!(code, 1);
+    assert_eq!(entries(&dir), ["page.html"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
