@@ -42,6 +42,9 @@ pub enum Command {
     Trace {
         /// The saved trace.
         file: PathBuf,
+        /// Refuse a file larger than this many bytes (the default is 256 MiB).
+        #[arg(long, value_name = "BYTES", default_value_t = chaintrace::trace::MAX_INPUT_BYTES)]
+        max_input_bytes: u64,
     },
 }
 

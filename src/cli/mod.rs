@@ -73,7 +73,10 @@ pub fn run() -> ExitCode {
     let result = match &cli.command {
         Command::Expr(args) => expr::run(args, cli.format),
         Command::Demo { scenario } => demo::run(scenario, cli.format, cli.seed),
-        Command::Trace { file } => trace::run(file, cli.format),
+        Command::Trace {
+            file,
+            max_input_bytes,
+        } => trace::run(file, *max_input_bytes, cli.format),
     }
     .and_then(|text| output::emit(&text, cli.out.as_deref()));
     match result {

@@ -1,19 +1,24 @@
 //! Where output goes, and how a trace or a demonstration's report renders in each format.
 
-use std::io::{ErrorKind, Write};
-use std::path::Path;
+use std::fs::{self, OpenOptions};
+use std::io::{self, ErrorKind, Write};
+use std::path::{Path, PathBuf};
 
 use chaintrace::Trace;
+use chaintrace::report::escape::text::escape_controls;
 use chaintrace::report::{Document, HtmlTrace, html, svg};
 
 use super::CliError;
 use super::args::Format;
 
 /// Writes `text` to `out`, or to stdout. A closed pipe (`chaintrace … | head`) is not an error.
+/// A file is written whole or not at all: see [`write_atomically`].
 pub fn emit(text: &str, out: Option<&Path>) -> Result<(), CliError> {
     match out {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", path.display()))),
+        Some(path) => write_atomically(path, text.as_bytes()).map_err(|e| {
+            let shown = escape_controls(&path.to_string_lossy()).into_owned();
+            CliError::Failed(format!("cannot write {shown}: {e}"))
+        }),
         None => {
             let mut stdout = std::io::stdout().lock();
             match stdout
@@ -26,6 +31,42 @@ pub fn emit(text: &str, out: Option<&Path>) -> Result<(), CliError> {
                 _ => Ok(()),
             }
         }
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path` (same folder, so the rename cannot cross
+/// file systems), flushes it to disk and renames it over `path`: a reader of `path` sees the
+/// old file or the whole new one, never a truncated one. On any failure the temporary file is
+/// removed and `path` is left as it was.
+///
+/// # Errors
+/// The first I/O error: creating, writing, syncing or renaming.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let temporary = temporary_beside(path);
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| fs::rename(&temporary, path));
+    if written.is_err() {
+        // Only ever the file created above (`create_new` refuses an existing one).
+        let _ = fs::remove_file(&temporary);
+    }
+    written
+}
+
+/// `.NAME.PID.tmp` in `path`'s folder.
+fn temporary_beside(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    let file = format!(".{name}.{}.tmp", std::process::id());
+    match path.parent() {
+        Some(folder) => folder.join(file),
+        None => PathBuf::from(file),
     }
 }
 

@@ -146,21 +146,7 @@ fn table_html(table: &Table) -> String {
     out + "</table></div>\n"
 }
 
-/// Escapes text for HTML and SVG (`& < > " '`).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use super::escape::html::escape;
 
 /// The trace as JSON that cannot end its `<script>` element early: every `<` (only ever
 /// inside JSON strings) becomes the JSON escape `\u003c`.

@@ -11,6 +11,7 @@
 //! |---|---|
 //! | [`text`] | [`Table`] as aligned text or Markdown; [`display_width`] for terminals |
 //! | [`document`] | a [`Document`] as text or Markdown |
+//! | [`escape`] | text from outside, escaped for each kind of output |
 //! | [`graph_svg`] | the graph as an inline SVG, nodes in columns by topological depth |
 //! | [`svg`] | line charts with plotters: log axes, legends, a threshold line |
 //! | [`html`] | the trace page and the document page |
@@ -18,6 +19,7 @@
 //! All output is deterministic: numbers go through [`fmt_num`], and nothing iterates a hash map.
 
 pub mod document;
+pub mod escape;
 mod from_trace;
 pub mod graph_svg;
 pub mod html;

@@ -105,10 +105,13 @@ impl Table {
         out
     }
 
-    /// A Markdown table (`|` in cells escaped).
+    /// A Markdown table (cells escaped by [`escape::markdown`](super::escape::markdown)).
     pub fn to_markdown(&self) -> String {
         let line = |cells: &[String]| {
-            let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
+            let cells: Vec<String> = cells
+                .iter()
+                .map(|c| super::escape::markdown::escape(c))
+                .collect();
             format!("| {} |\n", cells.join(" | "))
         };
         let rule: Vec<String> = self

@@ -39,10 +39,12 @@
 
 mod anomaly;
 mod capture;
+mod equality;
 mod event;
 mod json;
 mod ledger;
 mod lengths;
+mod limits;
 mod options;
 mod paths;
 mod record;
@@ -55,6 +57,10 @@ pub use anomaly::{Anomalies, BackwardAnomaly, ForwardAnomaly, Operand};
 pub use event::{Event, EventLabels};
 pub use ledger::{LayerRow, Ledger, LedgerNode};
 pub use lengths::{LengthPart, LengthSplit};
+pub use limits::{
+    MAX_INPUT_BYTES, MAX_NAME_BYTES, MAX_RENDERED_PATH_LEAVES, MAX_RENDERED_PATH_NODES,
+    MAX_RENDERED_PATH_NODES_TOTAL, MAX_RENDERED_PATHS, MAX_TEXT_BYTES,
+};
 pub use options::TraceOptions;
 pub use paths::{Path, PathEdge, Paths};
 pub use record::{EdgeRecord, NodeRecord};
@@ -77,7 +83,10 @@ pub const SCHEMA: &str = "chaintrace-trace/1";
 /// The graph and the events are stored as compact rows (a traced chain of a million
 /// multiplications holds a million of each); [`Trace::nodes`], [`Trace::edges`] and
 /// [`Trace::events`] read them as [`Record`] views.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// Two traces are equal when they write the same JSON (see `equality.rs`): so a trace read
+/// back equals the one written, NaNs included.
+#[derive(Clone, Debug)]
 pub struct Trace {
     element: String,
     output: NodeId,

@@ -10,6 +10,7 @@
 use std::fmt::Write;
 
 use super::num;
+use crate::report::escape::dot::escape;
 use crate::tape::EdgeKind;
 use crate::tape::NodeId;
 use crate::trace::{EdgeRecord, NodeRecord, Trace};
@@ -174,20 +175,6 @@ fn dot_node(out: &mut String, indent: &str, node: NodeRecord, hooks: &str) {
         node.id().0,
         escape(&label)
     );
-}
-
-/// Escapes a DOT double-quoted string; newlines become `\n` line breaks.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

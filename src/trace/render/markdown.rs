@@ -2,6 +2,7 @@
 
 use super::tables::blocks;
 use super::{Align, Block, Table};
+use crate::report::escape::markdown::{escape, escape_line};
 use crate::trace::Trace;
 
 impl Trace {
@@ -16,11 +17,11 @@ impl Trace {
                 Block::Heading(level, title) => {
                     out.push_str(&"#".repeat(level));
                     out.push(' ');
-                    out.push_str(&title);
+                    out.push_str(&escape_line(&title));
                     out.push('\n');
                 }
                 Block::Line(line) => {
-                    out.push_str(&escape(&line));
+                    out.push_str(&escape_line(&line));
                     out.push('\n');
                 }
                 Block::Table(table) => table_markdown(&mut out, &table),
@@ -28,18 +29,6 @@ impl Trace {
         }
         out
     }
-}
-
-/// Keeps `|` inside a cell and `*`, `_` from turning into emphasis.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '|' | '*' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn table_markdown(out: &mut String, table: &Table) {

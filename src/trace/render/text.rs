@@ -3,6 +3,7 @@
 
 use super::tables::blocks;
 use super::{Align, Block, Table};
+use crate::report::escape::text::escape_controls;
 use crate::trace::Trace;
 
 impl Trace {
@@ -10,6 +11,7 @@ impl Trace {
     /// largest paths, the path-length split and the anomalies, each an aligned table.
     /// Deterministic: every number is written `{:.4e}` (`6.3762e8`, `-4.0000e0`), with `NaN`,
     /// `inf`, `-inf` spelled out and `-0` written as `0`.
+    /// Control characters from the trace's texts are written escaped (`\u{1b}`).
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         for block in blocks(self) {
@@ -19,13 +21,14 @@ impl Trace {
                         out.push('\n');
                     }
                     let rule = if level == 1 { '=' } else { '-' };
+                    let title = escape_controls(&title);
                     out.push_str(&title);
                     out.push('\n');
                     out.extend(std::iter::repeat_n(rule, width(&title)));
                     out.push('\n');
                 }
                 Block::Line(line) => {
-                    out.push_str(&line);
+                    out.push_str(&escape_controls(&line));
                     out.push('\n');
                 }
                 Block::Table(table) => table_text(&mut out, &table),
@@ -35,15 +38,29 @@ impl Trace {
     }
 }
 
+/// The widest a column is padded to (in terminal columns): wider cells overflow their column,
+/// so one long name cannot pad every row of a table (docs/trace-format.md, "Limits").
+const MAX_PADDED_WIDTH: usize = 48;
+
 fn width(s: &str) -> usize {
     crate::report::display_width(s)
 }
 
 fn table_text(out: &mut String, table: &Table) {
+    let rows = escaped(table);
     let mut widths: Vec<usize> = table.columns.iter().map(|(h, _)| width(h)).collect();
-    for row in &table.rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(width(cell));
+    let last = widths.len().saturating_sub(1);
+    for row in &rows {
+        for (i, cell) in row.iter().enumerate() {
+            // A cell wider than MAX_PADDED_WIDTH (a long name from a file) overflows its
+            // column instead of widening it for every row; the last column is never padded.
+            let cell = width(cell);
+            let cell = if i == last {
+                cell
+            } else {
+                cell.min(MAX_PADDED_WIDTH)
+            };
+            widths[i] = widths[i].max(cell);
         }
     }
     let headers: Vec<String> = table.columns.iter().map(|(h, _)| h.to_string()).collect();
@@ -51,16 +68,26 @@ fn table_text(out: &mut String, table: &Table) {
     line(out, &headers, &widths, &aligns);
     let rules: Vec<String> = widths.iter().map(|&w| "─".repeat(w)).collect();
     line(out, &rules, &widths, &aligns);
-    for row in &table.rows {
+    for row in &rows {
         line(out, row, &widths, &aligns);
     }
+}
+
+/// Every cell with its control characters escaped, before widths are measured.
+fn escaped(table: &Table) -> Vec<Vec<String>> {
+    let cells = |row: &Vec<String>| {
+        row.iter()
+            .map(|c| escape_controls(c).into_owned())
+            .collect()
+    };
+    table.rows.iter().map(cells).collect()
 }
 
 /// One row: cells padded to their column's width, two spaces apart, no trailing spaces.
 fn line(out: &mut String, cells: &[String], widths: &[usize], aligns: &[Align]) {
     let mut text = String::new();
     for (i, cell) in cells.iter().enumerate() {
-        let pad = " ".repeat(widths[i] - width(cell));
+        let pad = " ".repeat(widths[i].saturating_sub(width(cell)));
         if i > 0 {
             text.push_str("  ");
         }

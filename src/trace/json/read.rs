@@ -1,65 +1,24 @@
-//! The trace as JSON (schema `chaintrace-trace/1`, documented in docs/trace-format.md):
-//! written one record per line, so files diff well and snapshots read easily; read back with
-//! a check of the schema tag and of every cross-reference.
+//! Reading a trace file back: the schema tag first, then the records, then a check of every
+//! cross-reference and of the limits in [`super::super::limits`], all in checked arithmetic
+//! (a file may hold any number; nothing it says may overflow or panic).
 
-use serde::{Deserialize, Serialize};
-use std::fmt::Write;
+use std::collections::HashMap;
 
-use super::anomaly::Anomalies;
-use super::capture::intern;
-use super::ledger::Ledger;
-use super::lengths::LengthSplit;
-use super::record::{EdgeRow, EventRows, Graph, NO_NAME, NodeRow, Stored};
-use super::summary::{Summary, num};
-use super::{SCHEMA, Trace, TraceOptions};
+use serde::Deserialize;
+
+use super::{EdgeJson, EventJson, HookJson, NodeJson};
 use crate::error::{Error, Result};
-use crate::hooks::HookFiring;
-use crate::tape::{EdgeKind, NodeId};
+use crate::report::escape::text::escape_controls;
+use crate::tape::NodeId;
+use crate::trace::anomaly::Anomalies;
+use crate::trace::ledger::Ledger;
+use crate::trace::lengths::LengthSplit;
+use crate::trace::limits::{check_name, check_text};
+use crate::trace::record::{EdgeRow, EventRows, Graph, NO_NAME, NodeRow, Stored};
+use crate::trace::summary::Summary;
+use crate::trace::{SCHEMA, Trace, TraceOptions};
 
 const WHAT: &str = "trace JSON";
-
-/// A node as the file writes it.
-#[derive(Serialize, Deserialize)]
-struct NodeJson {
-    id: NodeId,
-    name: Option<String>,
-    op: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    formula: Option<String>,
-    layer: usize,
-    value: Summary,
-    grad: Option<Summary>,
-}
-
-/// An edge as the file writes it.
-#[derive(Serialize, Deserialize)]
-struct EdgeJson {
-    from: NodeId,
-    to: NodeId,
-    slot: usize,
-    kind: EdgeKind,
-    formula: Option<String>,
-    #[serde(with = "num::option")]
-    local: Option<f64>,
-    #[serde(with = "num::option")]
-    flow: Option<f64>,
-}
-
-/// An event as the file writes it: self-contained, so the edge's ends and local derivative
-/// and the op node's gradient (`upstream`) are repeated; a reader takes them from the
-/// tables and only checks that the ends agree.
-#[derive(Serialize, Deserialize)]
-struct EventJson {
-    edge: usize,
-    from: NodeId,
-    to: NodeId,
-    slot: usize,
-    upstream: Summary,
-    #[serde(with = "num::option")]
-    local: Option<f64>,
-    contribution: Summary,
-    accumulated: Summary,
-}
 
 /// The whole file, as read.
 #[derive(Deserialize)]
@@ -76,156 +35,7 @@ struct TraceJson {
     path_lengths: Vec<LengthSplit>,
     anomalies: Option<Anomalies>,
     #[serde(default)]
-    hooks: Vec<HookFiring>,
-}
-
-impl Trace {
-    /// The trace as JSON: an object with the fields below, each array element on a line of
-    /// its own, numbers written exactly (shortest round-trip form) and NaN/±∞ as the strings
-    /// `"NaN"`, `"inf"`, `"-inf"`. docs/trace-format.md describes every field.
-    pub fn to_json(&self) -> String {
-        let mut out = String::from("{\n");
-        field(&mut out, "schema", &SCHEMA);
-        field(&mut out, "element", &self.element);
-        field(&mut out, "output", &self.output);
-        field(&mut out, "value", &self.value);
-        field(&mut out, "options", &self.options);
-        array(&mut out, "layers", self.layers.iter(), 1);
-        array(&mut out, "nodes", self.nodes().iter().map(node_json), 1);
-        array(&mut out, "edges", self.edges().iter().map(edge_json), 1);
-        array(&mut out, "events", self.events().iter().map(event_json), 1);
-        out.push_str("  \"ledger\": {\n");
-        array(&mut out, "rows", self.ledger.rows.iter(), 2);
-        array(&mut out, "shared", self.ledger.shared.iter(), 2);
-        close_object(&mut out, 1);
-        array(&mut out, "path_lengths", self.path_lengths.iter(), 1);
-        field(&mut out, "anomalies", &self.anomalies);
-        if !self.hooks.is_empty() {
-            array(&mut out, "hooks", self.hooks.iter(), 1);
-        }
-        close_object(&mut out, 0);
-        out
-    }
-}
-
-/// The whole trace, borrowed, in the field order of the file.
-#[derive(Serialize)]
-struct TraceOut<'a> {
-    schema: &'a str,
-    element: &'a str,
-    output: NodeId,
-    value: &'a Summary,
-    options: &'a TraceOptions,
-    layers: &'a [String],
-    nodes: Vec<NodeJson>,
-    edges: Vec<EdgeJson>,
-    events: Vec<EventJson>,
-    ledger: &'a Ledger,
-    path_lengths: &'a [LengthSplit],
-    anomalies: &'a Option<Anomalies>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    hooks: &'a [HookFiring],
-}
-
-/// A trace serialises as the object [`Trace::to_json`] writes (there, one record per line),
-/// so it can be a field of a larger JSON document.
-impl Serialize for Trace {
-    fn serialize<S: serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> std::result::Result<S::Ok, S::Error> {
-        TraceOut {
-            schema: SCHEMA,
-            element: &self.element,
-            output: self.output,
-            value: &self.value,
-            options: &self.options,
-            layers: &self.layers,
-            nodes: self.nodes().iter().map(node_json).collect(),
-            edges: self.edges().iter().map(edge_json).collect(),
-            events: self.events().iter().map(event_json).collect(),
-            ledger: &self.ledger,
-            path_lengths: &self.path_lengths,
-            anomalies: &self.anomalies,
-            hooks: &self.hooks,
-        }
-        .serialize(serializer)
-    }
-}
-
-fn node_json(node: super::NodeRecord<'_>) -> NodeJson {
-    NodeJson {
-        id: node.id(),
-        name: node.name().map(str::to_string),
-        op: node.op().to_string(),
-        formula: node.formula().map(str::to_string),
-        layer: node.layer(),
-        value: node.value().into_owned(),
-        grad: node.grad().map(|g| g.into_owned()),
-    }
-}
-
-fn edge_json(edge: super::EdgeRecord<'_>) -> EdgeJson {
-    EdgeJson {
-        from: edge.from(),
-        to: edge.to(),
-        slot: edge.slot(),
-        kind: edge.kind(),
-        formula: edge.formula().map(str::to_string),
-        local: edge.local(),
-        flow: edge.flow(),
-    }
-}
-
-fn event_json(event: super::Event<'_>) -> EventJson {
-    EventJson {
-        edge: event.edge().index(),
-        from: event.from(),
-        to: event.to(),
-        slot: event.slot(),
-        upstream: event.upstream().into_owned(),
-        local: event.local(),
-        contribution: event.contribution().into_owned(),
-        accumulated: event.accumulated().into_owned(),
-    }
-}
-
-fn compact(value: &impl Serialize) -> String {
-    serde_json::to_string(value).expect("trace records serialise (no maps with non-string keys)")
-}
-
-fn field(out: &mut String, key: &str, value: &impl Serialize) {
-    let _ = writeln!(out, "  \"{key}\": {},", compact(value));
-}
-
-fn array<T: Serialize>(
-    out: &mut String,
-    key: &str,
-    items: impl ExactSizeIterator<Item = T>,
-    depth: usize,
-) {
-    let pad = "  ".repeat(depth);
-    let len = items.len();
-    if len == 0 {
-        let _ = writeln!(out, "{pad}\"{key}\": [],");
-        return;
-    }
-    let _ = writeln!(out, "{pad}\"{key}\": [");
-    for (i, item) in items.enumerate() {
-        let comma = if i + 1 < len { "," } else { "" };
-        let _ = writeln!(out, "{pad}  {}{comma}", compact(&item));
-    }
-    let _ = writeln!(out, "{pad}],");
-}
-
-/// Drops the trailing comma of the last member and closes the object.
-fn close_object(out: &mut String, depth: usize) {
-    if out.ends_with(",\n") {
-        out.truncate(out.len() - 2);
-        out.push('\n');
-    }
-    let comma = if depth > 0 { "," } else { "" };
-    let _ = writeln!(out, "{}}}{comma}", "  ".repeat(depth));
+    hooks: Vec<HookJson>,
 }
 
 /// Just the schema tag, read first so a newer file gets a clear message.
@@ -234,26 +44,32 @@ struct Tag {
     schema: String,
 }
 
-pub(super) fn read(text: &str) -> Result<Trace> {
+/// Reads a trace; a leading UTF-8 byte-order mark is skipped.
+pub(crate) fn read(text: &str) -> Result<Trace> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let tag: Tag = serde_json::from_str(text).map_err(malformed)?;
     if tag.schema != SCHEMA {
         return Err(Error::Malformed {
             what: WHAT,
             reason: format!(
                 "schema is `{}`, this version of chaintrace reads `{SCHEMA}`",
-                tag.schema
+                escape_controls(&crate::trace::limits::shorten(&tag.schema))
             ),
         });
     }
     let file: TraceJson = serde_json::from_str(text).map_err(malformed)?;
-    let trace = assemble(file).map_err(|reason| Error::Malformed { what: WHAT, reason })?;
+    let trace = assemble(file).map_err(|reason| Error::Malformed {
+        what: WHAT,
+        reason: escape_controls(&reason).into_owned(),
+    })?;
     Ok(trace)
 }
 
+/// serde's message, on one line: a control character it quotes from the file is escaped.
 fn malformed(e: serde_json::Error) -> Error {
     Error::Malformed {
         what: WHAT,
-        reason: e.to_string(),
+        reason: escape_controls(&e.to_string()).into_owned(),
     }
 }
 
@@ -262,6 +78,7 @@ type Checked<T> = std::result::Result<T, String>;
 /// The trace a file describes, after checking every index a renderer or [`Trace::paths`]
 /// will follow.
 fn assemble(file: TraceJson) -> Checked<Trace> {
+    check_texts(&file)?;
     check_nodes(&file)?;
     let ranges = edge_ranges(&file)?;
     check_events(&file)?;
@@ -276,13 +93,20 @@ fn assemble(file: TraceJson) -> Checked<Trace> {
         ledger: file.ledger,
         path_lengths: file.path_lengths,
         anomalies: file.anomalies,
-        hooks: file.hooks,
+        hooks: file.hooks.into_iter().map(Into::into).collect(),
     })
 }
 
 fn check_nodes(file: &TraceJson) -> Checked<()> {
     let n = file.nodes.len();
-    if n > 0 && file.output.0 + 1 != n {
+    if u32::try_from(n).is_err() || u32::try_from(file.edges.len()).is_err() {
+        return Err(format!(
+            "{n} nodes and {} edges: a trace holds fewer than 2³² of each",
+            file.edges.len()
+        ));
+    }
+    // Checked: `output` may be any number the file holds, `usize::MAX` included.
+    if n > 0 && file.output.0.checked_add(1) != Some(n) {
         return Err(format!(
             "{n} nodes recorded but the output is node {}: the node table ends at the output",
             file.output.0
@@ -292,7 +116,7 @@ fn check_nodes(file: &TraceJson) -> Checked<()> {
         if node.id.0 != i {
             return Err(format!("nodes[{i}] has id {}", node.id.0));
         }
-        if node.layer >= file.layers.len() {
+        if node.layer >= file.layers.len() || u32::try_from(node.layer).is_err() {
             return Err(format!(
                 "node {i} is in layer {} of {}",
                 node.layer,
@@ -357,10 +181,21 @@ fn check_events(file: &TraceJson) -> Checked<()> {
                 event.from.0, event.to.0, event.slot, event.edge, edge.from.0, edge.to.0, edge.slot
             ));
         }
-        if file.nodes[edge.to.0].grad.is_none() {
+        let Some(grad) = &file.nodes[edge.to.0].grad else {
             return Err(format!(
                 "events[{i}] multiplies the gradient of node {}, which has none",
                 edge.to.0
+            ));
+        };
+        // What an event repeats must be what the tables hold: a writer repeats it, so a
+        // file cannot make the writer repeat more than it holds itself.
+        if !same(&event.upstream, grad)
+            || event.local.map(f64::to_bits) != edge.local.map(f64::to_bits)
+        {
+            return Err(format!(
+                "events[{i}] repeats the upstream gradient or local derivative of edge {} with \
+                 other values than the node and edge tables hold",
+                event.edge
             ));
         }
         let at = (edge.to.0, edge.slot);
@@ -385,6 +220,11 @@ fn stored_graph(file: &TraceJson, ranges: &[std::ops::Range<usize>]) -> Graph {
         ops: if n > 0 { Graph::new_ops() } else { Vec::new() },
         ..Graph::default()
     };
+    // Op labels interned through a map: a file may hold a million distinct labels.
+    let mut op_index: HashMap<String, u32> = HashMap::new();
+    for (i, op) in graph.ops.iter().enumerate() {
+        op_index.entry(op.clone()).or_insert(index(i));
+    }
     let mut events = file.events.iter().peekable();
     let mut event_rows = Vec::with_capacity(file.events.len());
     for (id, node) in file.nodes.iter().enumerate().rev() {
@@ -396,21 +236,24 @@ fn stored_graph(file: &TraceJson, ranges: &[std::ops::Range<usize>]) -> Graph {
         let name = match &node.name {
             Some(name) => {
                 graph.names.push(name.clone());
-                (graph.names.len() - 1) as u32
+                index(graph.names.len() - 1)
             }
             None => NO_NAME,
         };
         let value = Stored::new(node.value.clone(), &mut graph.tensors);
         let grad = (node.grad.clone()).map(|g| Stored::new(g, &mut graph.tensors));
-        let op = intern(&mut graph.ops, &node.op);
-        let indices = [op, node.layer as u32, name, first_edge as u32];
+        let op = *op_index.entry(node.op.clone()).or_insert_with(|| {
+            graph.ops.push(node.op.clone());
+            index(graph.ops.len() - 1)
+        });
+        let indices = [op, index(node.layer), name, index(first_edge)];
         graph.nodes.push(NodeRow::new(value, grad, indices));
         while let Some(event) = events.next_if(|e| e.to.0 == id) {
             let row = first_edge + event.slot;
             let contribution = Stored::new(event.contribution.clone(), &mut graph.tensors);
             let accumulated = Stored::new(event.accumulated.clone(), &mut graph.tensors);
             graph.edges[row].cross(contribution, accumulated);
-            event_rows.push(row as u32);
+            event_rows.push(index(row));
         }
         if file.events.is_empty() {
             // Without events, a file keeps only the magnitude that crossed each edge.
@@ -430,4 +273,73 @@ fn stored_graph(file: &TraceJson, ranges: &[std::ops::Range<usize>]) -> Graph {
         graph.edge_formulas = file.edges.iter().map(|e| e.formula.clone()).collect();
     }
     graph
+}
+
+/// True when `a` and `b` write the same JSON (floats compared exactly, NaN equal to NaN).
+fn same<T: serde::Serialize>(a: &T, b: &T) -> bool {
+    serde_json::to_string(a).ok() == serde_json::to_string(b).ok()
+}
+
+/// A table index as the rows store it; [`check_nodes`] has checked that every table is
+/// shorter than 2³² (and a name index below [`NO_NAME`]).
+fn index(i: usize) -> u32 {
+    u32::try_from(i).expect("table sizes are checked against u32 before the graph is built")
+}
+
+/// Every text the file holds against the limits of [`crate::trace::limits`].
+fn check_texts(file: &TraceJson) -> Checked<()> {
+    check_name("element", &file.element)?;
+    for (i, layer) in file.layers.iter().enumerate() {
+        check_name(&format!("layers[{i}]"), layer)?;
+    }
+    for (i, node) in file.nodes.iter().enumerate() {
+        check_name(&format!("nodes[{i}].op"), &node.op)?;
+        if let Some(name) = &node.name {
+            check_name(&format!("nodes[{i}].name"), name)?;
+        }
+        if let Some(formula) = &node.formula {
+            check_text(&format!("nodes[{i}].formula"), formula)?;
+        }
+    }
+    for (i, edge) in file.edges.iter().enumerate() {
+        if let Some(formula) = &edge.formula {
+            check_text(&format!("edges[{i}].formula"), formula)?;
+        }
+    }
+    for (i, split) in file.path_lengths.iter().enumerate() {
+        check_name(&format!("path_lengths[{i}].name"), &split.name)?;
+    }
+    for row in &file.ledger.rows {
+        check_name("ledger.rows[].layer", &row.layer)?;
+        for node in row.outputs.iter().chain(&row.inputs) {
+            check_name("ledger.rows[].name", &node.name)?;
+        }
+    }
+    for node in &file.ledger.shared {
+        check_name("ledger.shared[].name", &node.name)?;
+    }
+    for (i, hook) in file.hooks.iter().enumerate() {
+        check_name(&format!("hooks[{i}].hook"), &hook.hook)?;
+        check_name(&format!("hooks[{i}].context.op"), &hook.context.op)?;
+        check_name(&format!("hooks[{i}].context.layer"), &hook.context.layer)?;
+        if let Some(note) = &hook.note {
+            check_text(&format!("hooks[{i}].note"), note)?;
+        }
+    }
+    if let Some(anomalies) = &file.anomalies {
+        let forward = anomalies.forward.iter().flat_map(|f| {
+            [f.op.as_str(), f.layer.as_str(), f.node.name.as_str()]
+                .into_iter()
+                .chain(f.operands.iter().map(|o| o.name.as_str()))
+        });
+        let backward = anomalies.backward.iter().flat_map(|b| {
+            [b.op.as_str(), b.layer.as_str()]
+                .into_iter()
+                .chain(b.operands.iter().map(|o| o.name.as_str()))
+        });
+        for text in forward.chain(backward) {
+            check_name("anomalies", text)?;
+        }
+    }
+    Ok(())
 }

@@ -1,0 +1,16 @@
+//! Escaping text from outside (a trace file's names, ops, layers and formulas) for each kind
+//! of output, one module per kind, used by every renderer of that kind:
+//!
+//! | module | for | escapes |
+//! |---|---|---|
+//! | [`text`] | terminal text, error messages | control characters, as `\u{1b}` |
+//! | [`markdown`] | Markdown | what Markdown and the HTML it may embed give meaning to, and control characters |
+//! | [`html`] | HTML and SVG | `& < > " '` |
+//! | [`dot`] | Graphviz DOT strings | `" \` and control characters |
+//!
+//! docs/errors.md ("Escaping") states the guarantee.
+
+pub mod dot;
+pub mod html;
+pub mod markdown;
+pub mod text;
