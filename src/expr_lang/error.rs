@@ -67,15 +67,14 @@ impl ParseError {
             (Some(before), Some(inside)) => (before, inside, &source[byte_end..]),
             _ => (source, "", ""),
         };
-        let before: Vec<char> = before.chars().collect();
+        let count = before.chars().count();
         let mut shown_before = String::new();
-        if before.len() > CONTEXT_CHARS {
+        if count > CONTEXT_CHARS {
             shown_before.push('…');
         }
-        let skip = before.len().saturating_sub(CONTEXT_CHARS);
-        before[skip..]
-            .iter()
-            .for_each(|&c| push_shown(&mut shown_before, c, true));
+        for c in before.chars().skip(count.saturating_sub(CONTEXT_CHARS)) {
+            push_shown(&mut shown_before, c, true);
+        }
         let shown_inside = shown(inside, QUOTE_CHARS, true);
         let shown_after = shown(after, CONTEXT_CHARS, true);
         let pad = " ".repeat(crate::report::display_width(&shown_before));
