@@ -1,6 +1,6 @@
 //! The tokenizer: characters to tokens, each with its span in the source.
 
-use super::{ParseError, Span};
+use super::{ParseError, Span, quote};
 
 /// A token of the expression language.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,7 +53,10 @@ pub(super) fn tokenize(source: &str) -> Result<Vec<Spanned>, ParseError> {
             chars.next();
             symbol(c).ok_or_else(|| {
                 ParseError::new(
-                    format!("unexpected character `{c}`"),
+                    format!(
+                        "unexpected character `{}`",
+                        quote(c.encode_utf8(&mut [0; 4]))
+                    ),
                     Span::of_char(byte, column, c),
                 )
             })?
@@ -85,9 +88,14 @@ fn symbol(c: char) -> Option<Token> {
 
 /// A number: digits with an optional point (`2`, `1.5`, `.5`, `3.`), then an optional exponent
 /// (`1e-3`, `2E+8`). The exponent is only taken when a digit follows `e`, `e+` or `e-`.
+///
+/// A literal must be zero or a normal `f64`: a nonzero literal whose magnitude is above
+/// `f64::MAX` (it would be infinite) or below `f64::MIN_POSITIVE` (it would be 0 or a
+/// subnormal with fewer significant bits) is out of range, at either end alike.
 fn number(chars: &mut Cursor<'_>, source: &str) -> Result<Token, ParseError> {
     let (start, column, _) = chars.peek().expect("a digit or point");
     chars.eat_while(|c| c.is_ascii_digit() || c == '.');
+    let mantissa_end = chars.byte();
     if chars.exponent_follows() {
         chars.next();
         if matches!(chars.peek(), Some((_, _, '+' | '-'))) {
@@ -97,13 +105,27 @@ fn number(chars: &mut Cursor<'_>, source: &str) -> Result<Token, ParseError> {
     }
     let span = chars.span_from(start, column);
     let text = &source[span.byte..span.byte_end];
-    match text.parse::<f64>() {
-        Ok(x) if x.is_finite() => Ok(Token::Number(x)),
-        Ok(_) => Err(ParseError::new(
-            format!("number `{text}` is out of range"),
+    let Ok(x) = text.parse::<f64>() else {
+        return Err(ParseError::new(
+            format!("malformed number `{}`", quote(text)),
             span,
-        )),
-        Err(_) => Err(ParseError::new(format!("malformed number `{text}`"), span)),
+        ));
+    };
+    let written_zero = !source[start..mantissa_end]
+        .bytes()
+        .any(|b| (b'1'..=b'9').contains(&b));
+    if x.is_finite() && (x.is_normal() || written_zero) {
+        Ok(Token::Number(x))
+    } else {
+        Err(ParseError::new(
+            format!(
+                "number `{}` is out of range: nonzero magnitudes run from {:e} to {:e}",
+                quote(text),
+                f64::MIN_POSITIVE,
+                f64::MAX
+            ),
+            span,
+        ))
     }
 }
 
@@ -220,6 +242,6 @@ mod tests {
         assert_eq!(e.message, "unexpected character `$`");
         assert_eq!(e.span.column, 3);
         let e = tokenize("1e999").unwrap_err();
-        assert_eq!(e.message, "number `1e999` is out of range");
+        assert!(e.message.starts_with("number `1e999` is out of range: "));
     }
 }

@@ -11,11 +11,16 @@
 //! So `-x^2` is `-(x^2)`, `2^3^2` is `2^9`, and `x^-2` is `x^(-2)`.
 
 use super::lexer::{Spanned, Token, tokenize};
-use super::{Ast, AstKind, BinaryOp, Function, ParseError, Program, Span, UnaryOp};
+use super::{Ast, AstKind, BinaryOp, Function, ParseError, Program, Span, UnaryOp, quote};
 
-/// The deepest expression tree the parser builds: deep enough for any formula a person writes,
-/// shallow enough that every later walk over the expression (formatting, the symbolic
-/// gradient) is safe.
+/// The deepest nesting the parser accepts: deep enough for any formula a person writes.
+///
+/// Nesting counts the levels of the expression tree, where a function call, a prefix sign or
+/// an operator applied to a bracketed or tighter-binding operand is one level deeper, but an
+/// operator chain (`a + b − c + …`, `a·b/c`, `2^3^2`) is one level however many terms it has.
+/// Brackets that only group (`((x))`) add no level. The number of terms is bounded by
+/// [`MAX_TOKENS`](super::MAX_TOKENS) instead, so the tree itself can be as deep as a chain of
+/// that many terms; nothing that walks it recurses.
 pub const MAX_DEPTH: usize = 100;
 
 /// What waits on the operator stack.
@@ -63,6 +68,7 @@ struct Parser<'s> {
     nodes: Vec<Ast>,
     /// Roots of the finished subexpressions not yet consumed by an operator.
     operands: Vec<usize>,
+    /// The nesting (see [`MAX_DEPTH`]) of each node.
     depth: Vec<usize>,
 }
 
@@ -111,7 +117,7 @@ impl Parser<'_> {
     }
 
     fn quote(&self, span: Span) -> String {
-        format!("`{}`", &self.source[span.byte..span.byte_end])
+        format!("`{}`", quote(&self.source[span.byte..span.byte_end]))
     }
 
     fn describe_next(&self) -> (String, Span) {
@@ -167,7 +173,8 @@ impl Parser<'_> {
             )),
             (None, true) => Err(ParseError::new(
                 format!(
-                    "unknown function `{name}` (known: {})",
+                    "unknown function `{}` (known: {})",
+                    quote(name),
                     Function::NAMES.join(", ")
                 ),
                 span,
@@ -258,7 +265,11 @@ impl Parser<'_> {
     }
 
     fn push(&mut self, kind: AstKind, span: Span, children: &[usize]) -> Result<(), ParseError> {
-        let depth = 1 + children.iter().map(|&c| self.depth[c]).max().unwrap_or(0);
+        let depth = children
+            .iter()
+            .map(|&c| self.depth[c] + usize::from(!self.continues_chain(&kind, c)))
+            .max()
+            .unwrap_or(1);
         if depth > MAX_DEPTH {
             return Err(ParseError::new(
                 format!("expression nested deeper than {MAX_DEPTH} levels"),
@@ -269,6 +280,20 @@ impl Parser<'_> {
         self.operands.push(self.nodes.len());
         self.nodes.push(Ast { kind, span });
         Ok(())
+    }
+
+    /// Whether `child` continues the operator chain of `parent` rather than nesting inside it:
+    /// the left operand of a left-associative operator (the `a + b` of `a + b − c`) or the right
+    /// operand of `^` (the `3^2` of `2^3^2`), made by an operator of the same precedence. A
+    /// chain is one level however many terms it has.
+    fn continues_chain(&self, parent: &AstKind, child: usize) -> bool {
+        let (AstKind::Binary(op, lhs, rhs), AstKind::Binary(child_op, ..)) =
+            (parent, &self.nodes[child].kind)
+        else {
+            return false;
+        };
+        let side = if op.right_associative() { *rhs } else { *lhs };
+        side == child && child_op.precedence() == op.precedence()
     }
 }
 

@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
+use crate::tape::Tape;
 
 /// The program fully parenthesised, to read the parse tree off a string.
 fn tree(source: &str) -> String {

@@ -7,7 +7,7 @@ mod walkthrough;
 
 use std::collections::BTreeMap;
 
-use chaintrace::expr_lang::{self, Built, ParseError, Program};
+use chaintrace::expr_lang::{self, Built, ParseError, Program, quote};
 use chaintrace::report::{GradientLine, HtmlTrace, fmt_num};
 use chaintrace::{Gradients, Trace, TraceOptions, Var};
 
@@ -30,9 +30,18 @@ pub fn run(args: &ExprArgs, format: Format) -> Result<String, CliError> {
         .into_iter()
         .find(|(name, _)| !values.contains_key(*name))
     {
+        let name = quote(name);
         return Err(expression_error(ParseError::new(
             format!("unknown variable `{name}`: give its value with --at {name}=VALUE"),
             span,
+        )));
+    }
+    let names: Vec<&str> = program.variables().into_iter().map(|(n, _)| n).collect();
+    if let Some(unused) = values.keys().find(|k| !names.contains(&k.as_str())) {
+        return Err(CliError::Usage(format!(
+            "--at: `{}` is not a variable of the expression (its variables: {})",
+            quote(unused),
+            variable_list(&names)
         )));
     }
     let tape = chaintrace::Tape::<f64>::new();
@@ -94,7 +103,8 @@ fn bindings(at: &[String]) -> Result<BTreeMap<String, f64>, CliError> {
             Some((n, v)) if !n.trim().is_empty() => (n.trim(), v.trim()),
             _ => {
                 return Err(CliError::Usage(format!(
-                    "--at: expected NAME=VALUE, found `{item}`"
+                    "--at: expected NAME=VALUE, found `{}`",
+                    quote(item)
                 )));
             }
         };
@@ -102,17 +112,24 @@ fn bindings(at: &[String]) -> Result<BTreeMap<String, f64>, CliError> {
             Ok(v) if v.is_finite() => v,
             Ok(_) => {
                 return Err(CliError::Usage(format!(
-                    "--at: `{item}`: `{value}` is not a finite number"
+                    "--at: `{}`: `{}` is not a finite number",
+                    quote(item),
+                    quote(value)
                 )));
             }
             Err(_) => {
                 return Err(CliError::Usage(format!(
-                    "--at: `{item}`: `{value}` is not a number"
+                    "--at: `{}`: `{}` is not a number",
+                    quote(item),
+                    quote(value)
                 )));
             }
         };
         if values.insert(name.to_string(), value).is_some() {
-            return Err(CliError::Usage(format!("--at: `{name}` is given twice")));
+            return Err(CliError::Usage(format!(
+                "--at: `{}` is given twice",
+                quote(name)
+            )));
         }
     }
     Ok(values)
@@ -134,16 +151,29 @@ fn chosen<'t>(built: &Built<'t, f64>, wrt: &[String]) -> Result<Vec<Var<'t, f64>
                 .map(|(_, v)| *v)
                 .ok_or_else(|| {
                     CliError::Usage(format!(
-                        "--wrt: `{w}` is not a variable of the expression (its variables: {})",
-                        if names.is_empty() {
-                            "none".to_string()
-                        } else {
-                            names.join(", ")
-                        }
+                        "--wrt: `{}` is not a variable of the expression (its variables: {})",
+                        quote(w),
+                        variable_list(&names)
                     ))
                 })
         })
         .collect()
+}
+
+/// The most variable names an error message lists.
+const LISTED_NAMES: usize = 10;
+
+/// `x, y, z` (each [quoted](quote), at most [`LISTED_NAMES`] of them, then `and N more`), or
+/// `none`.
+fn variable_list(names: &[&str]) -> String {
+    if names.is_empty() {
+        return "none".to_string();
+    }
+    let mut listed: Vec<String> = names.iter().take(LISTED_NAMES).map(|n| quote(n)).collect();
+    if names.len() > LISTED_NAMES {
+        listed.push(format!("and {} more", names.len() - LISTED_NAMES));
+    }
+    listed.join(", ")
 }
 
 /// `f`, unless the expression has a variable of that name.
