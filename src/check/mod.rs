@@ -10,6 +10,7 @@
 
 use std::fmt;
 
+use crate::error::{Error, Result};
 use crate::tape::{Tape, Var};
 use crate::tensor::{Float, Tensor};
 
@@ -110,6 +111,10 @@ impl fmt::Display for GradcheckReport {
 /// `f` receives a fresh tape and the inputs as leaves named `x0`, `x1`, …. A missing gradient
 /// (the output does not depend on an input) counts as zero.
 ///
+/// # Panics
+/// If `f` returns a var of another tape than the one it is given (its value and gradient
+/// would not depend on the inputs); see [`try_gradcheck`].
+///
 /// # Complexity
 /// Two forward passes per input element plus one backward pass.
 pub fn gradcheck<T, F>(inputs: &[Tensor<T>], f: F, options: GradcheckOptions) -> GradcheckReport
@@ -117,15 +122,31 @@ where
     T: Float,
     F: for<'t> Fn(&'t Tape<T>, &[Var<'t, T>]) -> Var<'t, T>,
 {
-    let evaluate = |values: &[Tensor<T>]| -> f64 {
+    try_gradcheck(inputs, f, options).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`gradcheck`], returning an error instead of panicking.
+///
+/// # Errors
+/// [`Error::ForeignVar`] when `f` returns a var of another tape than the one it is given.
+pub fn try_gradcheck<T, F>(
+    inputs: &[Tensor<T>],
+    f: F,
+    options: GradcheckOptions,
+) -> Result<GradcheckReport>
+where
+    T: Float,
+    F: for<'t> Fn(&'t Tape<T>, &[Var<'t, T>]) -> Var<'t, T>,
+{
+    let evaluate = |values: &[Tensor<T>]| -> Result<f64> {
         let tape = Tape::new();
         let vars = leaves(&tape, values);
-        f(&tape, &vars).value().sum().as_f64()
+        Ok(output(&tape, f(&tape, &vars))?.value().sum().as_f64())
     };
     let analytic: Vec<Vec<f64>> = {
         let tape = Tape::new();
         let vars = leaves(&tape, inputs);
-        let out = f(&tape, &vars);
+        let out = output(&tape, f(&tape, &vars))?;
         let grads = out.backward();
         vars.iter()
             .zip(inputs)
@@ -139,7 +160,7 @@ where
     let mut checked = 0;
     for (input, (x, gradient)) in inputs.iter().zip(&analytic).enumerate() {
         for element in 0..x.len() {
-            let numeric = central_difference(inputs, input, element, options.eps, &evaluate);
+            let numeric = central_difference(inputs, input, element, options.eps, &evaluate)?;
             let candidate = Mismatch {
                 input,
                 element,
@@ -156,10 +177,18 @@ where
             }
         }
     }
-    GradcheckReport {
+    Ok(GradcheckReport {
         worst,
         options,
         checked,
+    })
+}
+
+/// `out`, when it is on `tape`.
+fn output<'t, T: Float>(tape: &Tape<T>, out: Var<'t, T>) -> Result<Var<'t, T>> {
+    match tape.owns(out) {
+        true => Ok(out),
+        false => Err(Error::ForeignVar { op: "gradcheck" }),
     }
 }
 
@@ -176,8 +205,8 @@ fn central_difference<T: Float>(
     input: usize,
     element: usize,
     eps: f64,
-    evaluate: &impl Fn(&[Tensor<T>]) -> f64,
-) -> f64 {
+    evaluate: &impl Fn(&[Tensor<T>]) -> Result<f64>,
+) -> Result<f64> {
     let shifted = |delta: f64| {
         let mut values = inputs.to_vec();
         let mut data = values[input].to_vec();
@@ -185,5 +214,5 @@ fn central_difference<T: Float>(
         values[input] = Tensor::from_vec(data, inputs[input].shape());
         evaluate(&values)
     };
-    (shifted(eps) - shifted(-eps)) / (2.0 * eps)
+    Ok((shifted(eps)? - shifted(-eps)?) / (2.0 * eps))
 }

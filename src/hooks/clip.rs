@@ -32,7 +32,8 @@ pub struct ClipGradNormOptions {
 /// ```
 ///
 /// # Errors
-/// Never, with the default options; see [`clip_grad_norm_with`].
+/// [`Error::ForeignVar`] when a parameter is not a var of the tape `grads` came from;
+/// otherwise never, with the default options; see [`clip_grad_norm_with`].
 pub fn clip_grad_norm<T: Float>(
     grads: &mut Gradients<T>,
     params: &[Var<'_, T>],
@@ -44,7 +45,8 @@ pub fn clip_grad_norm<T: Float>(
 /// [`clip_grad_norm`] with options.
 ///
 /// # Errors
-/// [`Error::NonFinite`] when `options.error_if_nonfinite` is set and the total norm is not
+/// [`Error::ForeignVar`] when a parameter is not a var of the tape `grads` came from (no
+/// gradient is changed); [`Error::NonFinite`] when `options.error_if_nonfinite` is set and the total norm is not
 /// finite.
 pub fn clip_grad_norm_with<T: Float>(
     grads: &mut Gradients<T>,
@@ -52,6 +54,11 @@ pub fn clip_grad_norm_with<T: Float>(
     max_norm: f64,
     options: ClipGradNormOptions,
 ) -> Result<T> {
+    if !params.iter().all(|p| grads.is_from(p.tape())) {
+        return Err(Error::ForeignVar {
+            op: "clip_grad_norm",
+        });
+    }
     let total = params
         .iter()
         .filter_map(|p| grads.wrt(*p))
