@@ -35,10 +35,15 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// Two vars from different tapes were combined.
-    #[error("`{op}` combines vars from different tapes")]
+    /// A var met a tape, or a tape's gradients or trace, other than the one that recorded it:
+    /// two vars of different tapes combined, a var of another tape given to a hook, to
+    /// [`Gradients`](crate::Gradients), to a [`Trace`](crate::Trace) or to an optimiser.
+    #[error(
+        "`{op}` got a var of another tape: a var works only with the tape that recorded it \
+         and with that tape's gradients and traces"
+    )]
     ForeignVar {
-        /// The op's name.
+        /// The op or function's name (`"add"`, `"hook"`, `"symbolic_gradient"`).
         op: &'static str,
     },
     /// A gradient or value that should be finite is not.

@@ -20,7 +20,11 @@ fn vars_of_two_tapes_do_not_mix() {
     let (a, b) = (t1.var("a", 1.0), t2.var("b", 2.0));
     let err = a.try_add(b).unwrap_err();
     assert_eq!(err, Error::ForeignVar { op: "add" });
-    assert_eq!(err.to_string(), "`add` combines vars from different tapes");
+    assert_eq!(
+        err.to_string(),
+        "`add` got a var of another tape: a var works only with the tape that recorded it and \
+         with that tape's gradients and traces"
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! probe) and the numeric ones (central differences of the whole output).
 
 use super::{GradcheckOptions, GradcheckReport, Mismatch, Probe};
+use crate::error::{Error, Result};
 use crate::tape::{Tape, Var};
 use crate::tensor::{Float, Tensor};
 
@@ -95,6 +96,10 @@ fn weights(probe: Probe, m: usize, seed: u64) -> Vec<f64> {
 ///
 /// # Complexity
 /// Two forward passes per input element, plus one backward pass per probe.
+///
+/// # Panics
+/// If `f` returns a var of another tape than the one it is given (its value and gradient
+/// would not depend on the inputs); see [`try_gradcheck_with`].
 pub fn gradcheck_with<T, F>(
     inputs: &[Tensor<T>],
     f: F,
@@ -105,9 +110,26 @@ where
     T: Float,
     F: for<'t> Fn(&'t Tape<T>, &[Var<'t, T>]) -> Var<'t, T>,
 {
+    try_gradcheck_with(inputs, f, options, sampling).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`gradcheck_with`], returning an error instead of panicking.
+///
+/// # Errors
+/// [`Error::ForeignVar`] when `f` returns a var of another tape than the one it is given.
+pub fn try_gradcheck_with<T, F>(
+    inputs: &[Tensor<T>],
+    f: F,
+    options: GradcheckOptions,
+    sampling: Sampling,
+) -> Result<GradcheckReport>
+where
+    T: Float,
+    F: for<'t> Fn(&'t Tape<T>, &[Var<'t, T>]) -> Var<'t, T>,
+{
     let tape = Tape::new();
     let vars = leaves(&tape, inputs);
-    let out = f(&tape, &vars);
+    let out = output(&tape, f(&tape, &vars))?;
     let shape = out.shape();
     let m = out.value().len();
     let probes = sampling.probes(m);
@@ -135,18 +157,18 @@ where
                 .collect()
         })
         .collect();
-    let evaluate = |values: &[Tensor<T>]| -> Vec<f64> {
+    let evaluate = |values: &[Tensor<T>]| -> Result<Vec<f64>> {
         let tape = Tape::new();
         let vars = leaves(&tape, values);
-        let y = f(&tape, &vars).value().to_vec();
-        y.into_iter().map(Float::as_f64).collect()
+        let y = output(&tape, f(&tape, &vars))?.value().to_vec();
+        Ok(y.into_iter().map(Float::as_f64).collect())
     };
     let mut worst: Option<Mismatch> = None;
     let mut checked = 0;
     for (input, x) in inputs.iter().enumerate() {
         for element in 0..x.len() {
             // One column of the numeric Jacobian: ∂y/∂x_input[element] for every output.
-            let column = central_difference(inputs, input, element, options.eps, &evaluate);
+            let column = central_difference(inputs, input, element, options.eps, &evaluate)?;
             for ((probe, u), rows) in probes.iter().zip(&us).zip(&analytic) {
                 // An output of another size when perturbed makes the numeric entry NaN.
                 let numeric = if column.len() == m {
@@ -176,13 +198,21 @@ where
         .iter()
         .filter(|p| matches!(p, Probe::Projection(_)))
         .count();
-    GradcheckReport {
+    Ok(GradcheckReport {
         worst,
         options,
         checked,
         outputs: m,
         rows: probes.len() - projections,
         projections,
+    })
+}
+
+/// `out`, when it is on `tape`.
+fn output<'t, T: Float>(tape: &Tape<T>, out: Var<'t, T>) -> Result<Var<'t, T>> {
+    match tape.owns(out) {
+        true => Ok(out),
+        false => Err(Error::ForeignVar { op: "gradcheck" }),
     }
 }
 
@@ -201,8 +231,8 @@ fn central_difference<T: Float>(
     input: usize,
     element: usize,
     eps: f64,
-    evaluate: &impl Fn(&[Tensor<T>]) -> Vec<f64>,
-) -> Vec<f64> {
+    evaluate: &impl Fn(&[Tensor<T>]) -> Result<Vec<f64>>,
+) -> Result<Vec<f64>> {
     let shifted = |delta: f64| {
         let mut values = inputs.to_vec();
         let mut data = values[input].to_vec();
@@ -210,12 +240,13 @@ fn central_difference<T: Float>(
         values[input] = Tensor::from_vec(data, inputs[input].shape());
         evaluate(&values)
     };
-    let (plus, minus) = (shifted(eps), shifted(-eps));
+    let (plus, minus) = (shifted(eps)?, shifted(-eps)?);
     if plus.len() != minus.len() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    plus.iter()
+    Ok(plus
+        .iter()
         .zip(&minus)
         .map(|(p, q)| (p - q) / (2.0 * eps))
-        .collect()
+        .collect())
 }

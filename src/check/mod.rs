@@ -18,8 +18,9 @@ use std::fmt;
 
 mod jacobian;
 
-pub use jacobian::{Sampling, gradcheck_with};
+pub use jacobian::{Sampling, gradcheck_with, try_gradcheck_with};
 
+use crate::error::Result;
 use crate::tape::{Tape, Var};
 use crate::tensor::{Float, Tensor};
 
@@ -162,6 +163,10 @@ impl fmt::Display for GradcheckReport {
 /// `f` receives a fresh tape and the inputs as leaves named `x0`, `x1`, …. A missing gradient
 /// (the output does not depend on an input) counts as zero.
 ///
+/// # Panics
+/// If `f` returns a var of another tape than the one it is given (its value and gradient
+/// would not depend on the inputs); see [`try_gradcheck`].
+///
 /// # Complexity
 /// Two forward passes per input element, plus one backward pass per checked output element
 /// (one for a scalar output).
@@ -171,4 +176,21 @@ where
     F: for<'t> Fn(&'t Tape<T>, &[Var<'t, T>]) -> Var<'t, T>,
 {
     gradcheck_with(inputs, f, options, Sampling::default())
+}
+
+/// [`gradcheck`], returning an error instead of panicking.
+///
+/// # Errors
+/// [`Error::ForeignVar`](crate::Error::ForeignVar) when `f` returns a var of another tape than
+/// the one it is given.
+pub fn try_gradcheck<T, F>(
+    inputs: &[Tensor<T>],
+    f: F,
+    options: GradcheckOptions,
+) -> Result<GradcheckReport>
+where
+    T: Float,
+    F: for<'t> Fn(&'t Tape<T>, &[Var<'t, T>]) -> Var<'t, T>,
+{
+    try_gradcheck_with(inputs, f, options, Sampling::default())
 }

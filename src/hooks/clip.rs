@@ -45,6 +45,8 @@ pub struct ClipGradNormOptions {
 /// [`Error::Invalid`] naming `clip_grad_norm` and `max_norm` when `max_norm` is negative (it
 /// would reverse the gradients), NaN (it would clip nothing) or infinite; the gradients are
 /// left unchanged.
+/// [`Error::ForeignVar`] when a parameter is not a var of the tape `grads` came from (no
+/// gradient is changed).
 pub fn clip_grad_norm<T: Float>(
     grads: &mut Gradients<T>,
     params: &[Var<'_, T>],
@@ -59,6 +61,7 @@ pub fn clip_grad_norm<T: Float>(
 /// [`Error::Invalid`] for a `max_norm` that is negative, NaN or infinite, as
 /// [`clip_grad_norm`]; [`Error::NonFinite`] when `options.error_if_nonfinite` is set and a
 /// gradient has a NaN or infinite element. Either way the gradients are left unchanged.
+/// [`Error::ForeignVar`] when a parameter is not a var of the tape `grads` came from.
 pub fn clip_grad_norm_with<T: Float>(
     grads: &mut Gradients<T>,
     params: &[Var<'_, T>],
@@ -66,6 +69,11 @@ pub fn clip_grad_norm_with<T: Float>(
     options: ClipGradNormOptions,
 ) -> Result<T> {
     let max_norm = check_limit("clip_grad_norm", "max_norm", max_norm)?;
+    if !params.iter().all(|p| grads.is_from(p.tape())) {
+        return Err(Error::ForeignVar {
+            op: "clip_grad_norm",
+        });
+    }
     let total = total_norm(grads, params);
     if !total.is_finite() && options.error_if_nonfinite {
         return Err(Error::NonFinite(format!(

@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::rc::Rc;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::tape::{NodeId, Tape, Var};
 use crate::tensor::{Float, Tensor};
 
@@ -163,8 +163,25 @@ impl<T: Float> Default for HookTable<T> {
 impl<T: Float> Tape<T> {
     /// Attaches `hook` to the node of `var`: it runs when the node's gradient is complete,
     /// before the gradient flows on to the node's inputs.
+    ///
+    /// # Panics
+    /// If `var` is a var of another tape; see [`Tape::try_hook`].
     pub fn hook(&self, var: Var<'_, T>, hook: impl GradHook<T> + 'static) {
+        self.try_hook(var, hook).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// [`Tape::hook`], returning an error instead of panicking.
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`] when `var` is a var of another tape (a hook attached by its node
+    /// index would change the gradient of an unrelated node of this tape); nothing is
+    /// attached.
+    pub fn try_hook(&self, var: Var<'_, T>, hook: impl GradHook<T> + 'static) -> Result<()> {
+        if !self.owns(var) {
+            return Err(Error::ForeignVar { op: "hook" });
+        }
         self.attach(HookTarget::Node(var.id()), Rc::new(hook));
+        Ok(())
     }
 
     /// Attaches `hook` to every node of layer `name` (a full path such as `"block3"` or
@@ -180,15 +197,40 @@ impl<T: Float> Tape<T> {
     /// slot 1 the block's output, so `tape.hook_edge(y, 0, Scale(0.0))` switches the skip off.
     ///
     /// # Panics
-    /// If `op_output` is not an op node with an input `slot`.
+    /// If `op_output` is a var of another tape, or not an op node with an input `slot`; see
+    /// [`Tape::try_hook_edge`].
     pub fn hook_edge(&self, op_output: Var<'_, T>, slot: usize, hook: impl GradHook<T> + 'static) {
+        self.try_hook_edge(op_output, slot, hook)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// [`Tape::hook_edge`], returning an error instead of panicking.
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`] when `op_output` is a var of another tape;
+    /// [`Error::Invalid`] when its node has no input `slot` (a leaf has none). Nothing is
+    /// attached.
+    pub fn try_hook_edge(
+        &self,
+        op_output: Var<'_, T>,
+        slot: usize,
+        hook: impl GradHook<T> + 'static,
+    ) -> Result<()> {
+        if !self.owns(op_output) {
+            return Err(Error::ForeignVar { op: "hook_edge" });
+        }
         let inputs = self.nodes().node(op_output.id().0).inputs().len();
-        assert!(
-            slot < inputs,
-            "hook_edge: node #{} has {inputs} inputs, so there is no input slot {slot}",
-            op_output.id().0
-        );
+        if slot >= inputs {
+            return Err(Error::invalid(
+                "hook_edge",
+                format!(
+                    "node #{} has {inputs} inputs, so there is no input slot {slot}",
+                    op_output.id().0
+                ),
+            ));
+        }
         self.attach(HookTarget::Edge(op_output.id(), slot), Rc::new(hook));
+        Ok(())
     }
 
     /// Removes every attached hook.

@@ -236,31 +236,48 @@ impl<T: Float> ParamStore<T> {
     ///
     /// # Panics
     /// If the number of vars or a var's shape does not match the store, or a var is on
-    /// another tape.
+    /// another tape; see [`ParamStore::try_bind_vars`].
     pub fn bind_vars<'t>(&self, tape: &'t Tape<T>, vars: &[Var<'t, T>]) -> Params<'t, T> {
-        assert_eq!(
-            vars.len(),
-            self.len(),
-            "bind_vars needs one var per parameter ({} parameters, {} vars)",
-            self.len(),
-            vars.len()
-        );
-        for ((name, value), var) in self.names.iter().zip(&self.values).zip(vars) {
-            assert!(
-                std::ptr::eq(var.tape(), tape),
-                "bind_vars: the var for `{name}` is on another tape"
-            );
-            assert_eq!(
-                var.shape(),
-                value.shape(),
-                "bind_vars: the var for `{name}` has the wrong shape"
-            );
+        self.try_bind_vars(tape, vars)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`ParamStore::bind_vars`], returning an error instead of panicking.
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`] when a var is not on `tape`; [`Error::Invalid`] when there is
+    /// not one var per parameter; [`Error::Shape`] when a var's shape is not its
+    /// parameter's.
+    pub fn try_bind_vars<'t>(
+        &self,
+        tape: &'t Tape<T>,
+        vars: &[Var<'t, T>],
+    ) -> Result<Params<'t, T>> {
+        const OP: &str = "bind_vars";
+        if vars.len() != self.len() {
+            return Err(Error::invalid(
+                OP,
+                format!(
+                    "one var per parameter is needed ({} parameters, {} vars)",
+                    self.len(),
+                    vars.len()
+                ),
+            ));
         }
-        Params {
+        for ((name, value), var) in self.names.iter().zip(&self.values).zip(vars) {
+            if !tape.owns(*var) {
+                return Err(Error::ForeignVar { op: OP });
+            }
+            if var.shape() != value.shape() {
+                let reason = format!("the var for `{name}` does not have the parameter's shape");
+                return Err(Error::shape(OP, &var.shape(), value.shape(), reason));
+            }
+        }
+        Ok(Params {
             tape,
             names: Arc::clone(&self.names),
             slots: RefCell::new(vars.iter().map(|v| Slot::Bound(v.id())).collect()),
-        }
+        })
     }
 
     fn check(&self, id: ParamId) -> usize {

@@ -34,6 +34,7 @@ mod sgd;
 pub use adam::Adam;
 pub use sgd::Sgd;
 
+use crate::error::{Error, Result};
 use crate::nn::{ParamId, ParamStore, Params};
 use crate::tape::Gradients;
 use crate::tensor::{Float, Tensor};
@@ -42,15 +43,50 @@ use crate::tensor::{Float, Tensor};
 pub trait Optimizer<T: Float> {
     /// Applies one update to every parameter of `store` that has a gradient in `grads`,
     /// found through the vars `p` bound it to.
+    ///
+    /// # Panics
+    /// [`Sgd`] and [`Adam`] panic when `grads` does not come from the tape `p` is bound to
+    /// (its gradients belong to other nodes); see [`Optimizer::try_step`].
     fn step(&mut self, store: &mut ParamStore<T>, p: &Params<'_, T>, grads: &Gradients<T>);
+
+    /// [`Optimizer::step`], returning an error instead of panicking.
+    ///
+    /// # Errors
+    /// [`Error::ForeignVar`] when `grads` does not come from a sweep over the tape `p` is
+    /// bound to (another tape, or before its last [`reset`](crate::Tape::reset)); nothing is
+    /// updated.
+    fn try_step(
+        &mut self,
+        store: &mut ParamStore<T>,
+        p: &Params<'_, T>,
+        grads: &Gradients<T>,
+    ) -> Result<()> {
+        check_tape(p, grads)?;
+        self.step(store, p, grads);
+        Ok(())
+    }
+}
+
+/// Refuses gradients of another tape than the one `p` is bound to.
+fn check_tape<T: Float>(p: &Params<'_, T>, grads: &Gradients<T>) -> Result<()> {
+    match grads.is_from(p.tape()) {
+        true => Ok(()),
+        false => Err(Error::ForeignVar {
+            op: "Optimizer::step",
+        }),
+    }
 }
 
 /// The parameters with a gradient this step, with the gradient.
+///
+/// # Panics
+/// If `grads` does not come from the tape `p` is bound to.
 fn with_gradients<'g, T: Float>(
     store: &ParamStore<T>,
     p: &Params<'_, T>,
     grads: &'g Gradients<T>,
 ) -> Vec<(ParamId, &'g Tensor<T>)> {
+    check_tape(p, grads).unwrap_or_else(|e| panic!("{e}"));
     store
         .ids()
         .filter_map(|id| Some((id, grads.get(p.node(id)?)?)))

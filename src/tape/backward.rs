@@ -2,55 +2,16 @@
 
 use super::EdgeKind;
 use super::node::{edge_kind, flags};
-use super::{InputValues, NodeId, NodeSpan, Nodes, Tape, Var};
+use super::{Gradients, InputValues, NodeId, NodeSpan, Nodes, Tape};
 use crate::error::Result;
 use crate::hooks::{HookFiring, HookRunner};
 use crate::ops::Op;
 use crate::tensor::{Float, Tensor};
 
-/// Gradients of one output with respect to every node on a path to it, keyed by node.
-///
-/// Returned by [`Var::backward`]; nothing is stored on the tape, so there is no `zero_grad`.
-#[derive(Clone, Debug)]
-pub struct Gradients<T: Float> {
-    grads: Vec<Option<Tensor<T>>>,
-}
-
-impl<T: Float> Gradients<T> {
-    /// `∂output/∂var`: `Some` for any leaf or intermediate node on a path to the output,
-    /// `None` for constants and nodes the output does not depend on.
-    pub fn wrt(&self, var: Var<'_, T>) -> Option<&Tensor<T>> {
-        self.get(var.id())
-    }
-
-    /// The gradient of a node by id.
-    pub fn get(&self, id: NodeId) -> Option<&Tensor<T>> {
-        self.grads.get(id.0).and_then(Option::as_ref)
-    }
-
-    /// Mutable access to a node's gradient (clipping rescales gradients in place).
-    pub fn get_mut(&mut self, id: NodeId) -> Option<&mut Tensor<T>> {
-        self.grads.get_mut(id.0).and_then(Option::as_mut)
-    }
-
-    /// Every stored gradient with its node, in tape order.
-    pub fn iter(&self) -> impl Iterator<Item = (NodeId, &Tensor<T>)> {
-        self.grads
-            .iter()
-            .enumerate()
-            .filter_map(|(i, g)| g.as_ref().map(|g| (NodeId(i), g)))
-    }
-
-    /// Builds a gradient store from one slot per node (used by the sweep and by tests).
-    pub fn from_slots(grads: Vec<Option<Tensor<T>>>) -> Self {
-        Gradients { grads }
-    }
-}
-
 /// What the sweep reports as it runs: the tracer's view of the backward pass.
 ///
-/// Every method has an empty default, so the plain [`Var::backward`] (observer `()`) compiles
-/// to the bare loop.
+/// Every method has an empty default, so the plain [`Var::backward`](super::Var::backward)
+/// (observer `()`) compiles to the bare loop.
 pub(crate) trait SweepObserver<T: Float> {
     /// False when this observer's callbacks would do nothing in this sweep, so the sweep may
     /// skip calling them and add a scalar contribution without wrapping it in a `Tensor` for
@@ -192,7 +153,7 @@ pub(crate) fn sweep<T: Float>(
             }
         })?;
     }
-    Ok(Gradients { grads })
+    Ok(Gradients::new(tape, grads))
 }
 
 /// Calls `step` on each node from the last back, with its gradient slot and the slots of the

@@ -7,24 +7,29 @@
 //! and exporters.
 
 mod backward;
+mod gradients;
 mod graph;
+mod identity;
 mod inputs;
+mod layers;
 mod names;
 mod node;
 mod var;
 
-pub use backward::Gradients;
 pub(crate) use backward::{ScalarEdge, SweepObserver, sweep};
+pub use gradients::Gradients;
 pub use graph::{Edge, EdgeKind, Graph};
+pub use identity::NodeRef;
+pub(crate) use identity::{Origin, TapeIdentity};
 pub use node::{Input, Inputs, Node, NodeKind, NodeSpan, Nodes};
 pub use var::Var;
 
 use inputs::{InputValues, ScalarValues};
+use layers::Layers;
 use names::Names;
 use node::{Row, flags};
 
 use std::cell::{Cell, Ref, RefCell, RefMut};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::error::Result;
@@ -42,43 +47,6 @@ pub struct NodeId(pub usize);
 /// The index of a layer name on its tape; 0 is the top level (`""`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct LayerId(pub u32);
-
-/// Interned layer paths (`"block3/linear"`) and the stack of open scopes.
-#[derive(Debug)]
-struct Layers {
-    names: Vec<String>,
-    index: HashMap<String, LayerId>,
-    open: Vec<LayerId>,
-}
-
-impl Layers {
-    fn new() -> Self {
-        Layers {
-            names: vec![String::new()],
-            index: HashMap::from([(String::new(), LayerId(0))]),
-            open: Vec::new(),
-        }
-    }
-
-    fn current(&self) -> LayerId {
-        self.open.last().copied().unwrap_or_default()
-    }
-
-    fn enter(&mut self, name: &str) {
-        let parent = &self.names[self.current().0 as usize];
-        let path = if parent.is_empty() {
-            name.to_string()
-        } else {
-            format!("{parent}/{name}")
-        };
-        let next = LayerId(self.names.len() as u32);
-        let id = *self.index.entry(path.clone()).or_insert(next);
-        if id == next {
-            self.names.push(path);
-        }
-        self.open.push(id);
-    }
-}
 
 /// The tape that records a computation, generic over the element type (`f32` or `f64`).
 ///
@@ -105,6 +73,8 @@ pub struct Tape<T: Float> {
     /// The innermost open layer, copied out of `layers` so recording a node reads one cell.
     current_layer: Cell<LayerId>,
     hooks: RefCell<HookTable<T>>,
+    /// This recording's identity, which its gradients and traces keep (see `identity.rs`).
+    identity: TapeIdentity,
 }
 
 impl<T: Float> Default for Tape<T> {
@@ -121,13 +91,17 @@ impl<T: Float> Tape<T> {
             layers: RefCell::new(Layers::new()),
             current_layer: Cell::new(LayerId(0)),
             hooks: RefCell::new(HookTable::default()),
+            identity: TapeIdentity::new(),
         }
     }
 
     /// Clears every node, layer and hook so the tape can record the next step; vars from
     /// before the reset can no longer be used (the borrow checker enforces it: `reset` takes
-    /// `&mut self`). The node storage keeps its capacity, so a reused tape stops allocating.
+    /// `&mut self`), and [`Gradients`] and [`Trace`](crate::Trace)s from before it refuse the
+    /// vars recorded after it (their node ids start again from 0). The node storage keeps its
+    /// capacity, so a reused tape stops allocating.
     pub fn reset(&mut self) {
+        self.identity.renew();
         self.nodes.get_mut().clear();
         *self.layers.get_mut() = Layers::new();
         self.current_layer.set(LayerId(0));
@@ -195,13 +169,22 @@ impl<T: Float> Tape<T> {
     /// [`Tape::residual`], returning the shape error instead of panicking.
     ///
     /// # Errors
-    /// [`Error::Shape`](crate::Error::Shape) when `x` and `f(x)` do not broadcast.
+    /// [`Error::Shape`](crate::Error::Shape) when `x` and `f(x)` do not broadcast;
+    /// [`Error::ForeignVar`](crate::Error::ForeignVar) when `x` or `f(x)` is a var of another
+    /// tape.
     pub fn try_residual<'t>(
         &'t self,
         x: Var<'t, T>,
         f: impl FnOnce(Var<'t, T>) -> Var<'t, T>,
     ) -> Result<Var<'t, T>> {
+        let foreign = || crate::Error::ForeignVar { op: "residual" };
+        if !self.owns(x) {
+            return Err(foreign()); // before `f` records anything on x's tape
+        }
         let fx = f(x);
+        if !self.owns(fx) {
+            return Err(foreign());
+        }
         // The identity edge is slot 0 of the sum.
         self.record(crate::ops::Add, &[x, fx], 0b1)
     }
@@ -223,7 +206,7 @@ impl<T: Float> Tape<T> {
     /// another tape.
     #[inline]
     pub fn try_apply<'t>(&'t self, op: impl Op<T>, inputs: &[Var<'t, T>]) -> Result<Var<'t, T>> {
-        if inputs.iter().any(|v| !std::ptr::eq(v.tape(), self)) {
+        if !inputs.iter().all(|&v| self.owns(v)) {
             return Err(crate::Error::ForeignVar { op: op.name() });
         }
         self.record(op, inputs, 0)
@@ -350,10 +333,27 @@ impl<T: Float> Tape<T> {
     /// The var handle of a recorded node.
     ///
     /// # Panics
-    /// If `id` is not on this tape.
+    /// If `id` is not on this tape; see [`Tape::try_var_at`].
     pub fn var_at(&self, id: NodeId) -> Var<'_, T> {
-        assert!(id.0 < self.len(), "node {} is not on this tape", id.0);
-        Var::new(self, id)
+        self.try_var_at(id).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Tape::var_at`], returning an error for a node that is not on this tape.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`](crate::Error::Invalid) when the tape holds `id.0` nodes or fewer.
+    pub fn try_var_at(&self, id: NodeId) -> Result<Var<'_, T>> {
+        match id.0 < self.len() {
+            true => Ok(Var::new(self, id)),
+            false => Err(crate::Error::invalid(
+                "var_at",
+                format!(
+                    "node {} is not on this tape (it holds {} nodes)",
+                    id.0,
+                    self.len()
+                ),
+            )),
+        }
     }
 }
 

@@ -70,7 +70,7 @@ pub use table::{Record, RecordIter, Records};
 use crate::error::{Error, Result};
 use crate::hooks::HookFiring;
 use crate::symbolic::{self, Expr};
-use crate::tape::{Gradients, NodeId, Var};
+use crate::tape::{Gradients, NodeId, NodeRef, Origin, Var};
 use crate::tensor::Float;
 use record::Graph;
 use recorder::Buffers;
@@ -88,6 +88,9 @@ pub const SCHEMA: &str = "chaintrace-trace/1";
 /// back equals the one written, NaNs included.
 #[derive(Clone, Debug)]
 pub struct Trace {
+    /// The tape recording the trace was made from (none for a trace read from JSON); not
+    /// part of the trace's content, so it takes no part in equality.
+    origin: Origin,
     element: String,
     output: NodeId,
     value: Summary,
@@ -180,6 +183,7 @@ impl<'t, T: Float> Var<'t, T> {
 impl Default for Trace {
     fn default() -> Self {
         Trace {
+            origin: Origin::none(),
             element: String::new(),
             output: NodeId(0),
             value: Summary::Scalar(0.0),
@@ -270,7 +274,8 @@ impl Trace {
     }
 
     /// The `k` paths between two nodes with the largest |product of local derivatives|,
-    /// largest first; the ends may be given in either order (vars or [`NodeId`]s).
+    /// largest first; the ends may be given in either order, as vars of the traced tape or
+    /// as [`NodeId`]s (see [`NodeRef`]).
     ///
     /// # Panics
     /// As [`Trace::try_paths`] fails.
@@ -289,7 +294,7 @@ impl Trace {
     /// assert_eq!(products, [3.0, 3.0, 1.0]);
     /// assert_eq!(paths.gradient(), 7.0); // ∂c/∂a = 2a + 1
     /// ```
-    pub fn paths(&self, from: impl Into<NodeId>, to: impl Into<NodeId>, k: usize) -> Paths {
+    pub fn paths(&self, from: impl Into<NodeRef>, to: impl Into<NodeRef>, k: usize) -> Paths {
         self.try_paths(from, to, k)
             .unwrap_or_else(|e| panic!("{e}"))
     }
@@ -297,19 +302,25 @@ impl Trace {
     /// [`Trace::paths`], returning an error instead of panicking.
     ///
     /// # Errors
-    /// [`Error::Invalid`] when the graph was not recorded (events and paths both off), a node
-    /// is past the traced output, or a path crosses a tensor edge (whose local derivative is
-    /// a Jacobian, not a number).
+    /// [`Error::ForeignVar`] when an end is a var of another tape than the traced one (or of
+    /// the traced tape after a [`reset`](crate::Tape::reset), or the trace was read from
+    /// JSON); [`Error::Invalid`] when the graph was not recorded (events and paths both off),
+    /// a node is past the traced output, or a path crosses a tensor edge (whose local
+    /// derivative is a Jacobian, not a number).
     ///
     /// # Complexity
     /// See [`Paths`]: O(E · k log k) for the E edges between the two nodes.
     pub fn try_paths(
         &self,
-        from: impl Into<NodeId>,
-        to: impl Into<NodeId>,
+        from: impl Into<NodeRef>,
+        to: impl Into<NodeRef>,
         k: usize,
     ) -> Result<Paths> {
         let (from, to) = (from.into(), to.into());
+        if !self.origin.admits(&from) || !self.origin.admits(&to) {
+            return Err(Error::ForeignVar { op: "paths" });
+        }
+        let (from, to) = (from.id(), to.id());
         if self.graph.nodes.is_empty() {
             return Err(Error::invalid(
                 "paths",
@@ -331,8 +342,8 @@ impl Trace {
         paths::k_best(&self.graph, from, to, k)
     }
 
-    /// The closed-form gradient `∂output/∂var` in the leaves' names, built from the tape
-    /// `var` lives on.
+    /// The closed-form gradient `∂output/∂var` in the leaves' names, built from the traced
+    /// tape, which `var` must be of.
     ///
     /// # Panics
     /// As [`Trace::try_symbolic_gradient`] fails.
@@ -344,23 +355,17 @@ impl Trace {
     /// [`Trace::symbolic_gradient`], returning an error instead of panicking.
     ///
     /// # Errors
-    /// [`Error::Invalid`] when `var`'s tape does not hold this trace's output, or holds more
-    /// nodes than [`symbolic::MAX_SYMBOLIC_NODES`].
+    /// [`Error::ForeignVar`] when `var` is not a var of the traced tape (another tape, the
+    /// traced tape after a [`reset`](crate::Tape::reset), or any tape at all for a trace read
+    /// from JSON, which keeps no tape); [`Error::Invalid`] when the tape holds more nodes
+    /// than [`symbolic::MAX_SYMBOLIC_NODES`] up to the output.
     pub fn try_symbolic_gradient<T: Float>(&self, var: Var<'_, T>) -> Result<Expr> {
         let tape = var.tape();
-        let same_output = self.output.0 < tape.len()
-            && self
-                .node(self.output)
-                .is_none_or(|n| n.op() == tape.nodes().node(self.output.0).op_label());
-        if !same_output {
-            return Err(Error::invalid(
-                "symbolic_gradient",
-                format!(
-                    "the var's tape does not hold this trace's output (node {}): pass a var of \
-                     the traced tape",
-                    self.output.0
-                ),
-            ));
+        // The same recording: the output and every node before it are as traced.
+        if !self.origin.is(tape) {
+            return Err(Error::ForeignVar {
+                op: "symbolic_gradient",
+            });
         }
         if var.id() > self.output {
             return Ok(Expr::zero());

@@ -9,7 +9,7 @@ use super::summary::Summary;
 use super::{Trace, TraceOptions};
 use crate::error::Result;
 use crate::hooks::HookFiring;
-use crate::tape::{Gradients, NodeId, NodeSpan, ScalarEdge, SweepObserver, Tape, sweep};
+use crate::tape::{Gradients, NodeId, NodeSpan, Origin, ScalarEdge, SweepObserver, Tape, sweep};
 use crate::tensor::{Float, Tensor};
 
 /// What the sweep feeds: each part is `None` when its option is off, so ledger-only tracing
@@ -166,6 +166,7 @@ pub(crate) fn run<T: Float>(
         None => Graph::default(),
     };
     let trace = Trace {
+        origin: Origin::of(tape),
         element: T::NAME.to_string(),
         output,
         value: Summary::of(nodes.node(output.0).value(), options.full_values),

@@ -84,6 +84,7 @@ fn assemble(file: TraceJson) -> Checked<Trace> {
     check_events(&file)?;
     let graph = stored_graph(&file, &ranges);
     Ok(Trace {
+        origin: crate::tape::Origin::none(),
         element: file.element,
         output: file.output,
         value: file.value,

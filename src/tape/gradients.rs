@@ -1,0 +1,94 @@
+//! The gradient store a sweep returns, keyed by node and tied to the tape it came from.
+
+use super::{NodeId, Tape, TapeIdentity, Var};
+use crate::tensor::{Float, Tensor};
+
+/// Gradients of one output with respect to every node on a path to it, keyed by node.
+///
+/// Returned by [`Var::backward`]; nothing is stored on the tape, so there is no `zero_grad`.
+///
+/// The store remembers the tape (and the recording: a [`Tape::reset`] starts a new one) it
+/// came from, and answers only for vars of that tape: [`Gradients::wrt`] of a var of another
+/// tape is `None`, not the gradient of whichever node has the same index there.
+///
+/// # Example
+/// ```
+/// use chaintrace::Tape;
+/// let (tape, other) = (Tape::<f64>::new(), Tape::<f64>::new());
+/// let x = tape.var("x", 3.0);
+/// let grads = x.square().backward();
+/// assert_eq!(grads.wrt(x).unwrap().item(), Some(6.0));
+/// let stranger = other.var("x", 3.0); // node 0 as well, but of another tape
+/// assert!(grads.wrt(stranger).is_none());
+/// ```
+#[derive(Clone, Debug)]
+pub struct Gradients<T: Float> {
+    grads: Vec<Option<Tensor<T>>>,
+    /// The recording the gradients belong to.
+    tape: TapeIdentity,
+}
+
+impl<T: Float> Gradients<T> {
+    /// The store of a sweep over `tape`: one slot per node up to the output.
+    pub(crate) fn new(tape: &Tape<T>, grads: Vec<Option<Tensor<T>>>) -> Self {
+        Gradients {
+            grads,
+            tape: tape.identity().clone(),
+        }
+    }
+
+    /// `∂output/∂var`: `Some` for any leaf or intermediate node on a path to the output,
+    /// `None` for constants, nodes the output does not depend on, and vars of another tape
+    /// (or recorded after a [`Tape::reset`] that followed the sweep).
+    #[inline]
+    pub fn wrt(&self, var: Var<'_, T>) -> Option<&Tensor<T>> {
+        match self.is_from(var.tape()) {
+            true => self.get(var.id()),
+            false => None,
+        }
+    }
+
+    /// [`Gradients::wrt`], mutable (clipping rescales gradients in place); `None` in the
+    /// same cases.
+    pub fn wrt_mut(&mut self, var: Var<'_, T>) -> Option<&mut Tensor<T>> {
+        match self.is_from(var.tape()) {
+            true => self.get_mut(var.id()),
+            false => None,
+        }
+    }
+
+    /// True when these gradients come from a sweep over `tape` in its current recording
+    /// (not from another tape, nor from before its last [`Tape::reset`]).
+    #[inline]
+    pub fn is_from(&self, tape: &Tape<T>) -> bool {
+        self.tape.is(tape.identity())
+    }
+
+    /// The gradient of a node by id; `None` for an id past the output. A [`NodeId`] is a bare
+    /// index: prefer [`Gradients::wrt`], which also checks the tape.
+    pub fn get(&self, id: NodeId) -> Option<&Tensor<T>> {
+        self.grads.get(id.0).and_then(Option::as_ref)
+    }
+
+    /// Mutable access to a node's gradient by id (see [`Gradients::get`]).
+    pub fn get_mut(&mut self, id: NodeId) -> Option<&mut Tensor<T>> {
+        self.grads.get_mut(id.0).and_then(Option::as_mut)
+    }
+
+    /// Every stored gradient with its node, in tape order.
+    pub fn iter(&self) -> impl Iterator<Item = (NodeId, &Tensor<T>)> {
+        self.grads
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| g.as_ref().map(|g| (NodeId(i), g)))
+    }
+
+    /// Builds a gradient store from one slot per node, for tests. It belongs to no tape:
+    /// [`Gradients::wrt`] answers `None` for every var; [`Gradients::get`] reads the slots.
+    pub fn from_slots(grads: Vec<Option<Tensor<T>>>) -> Self {
+        Gradients {
+            grads,
+            tape: TapeIdentity::new(),
+        }
+    }
+}
