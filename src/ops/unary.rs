@@ -178,7 +178,15 @@ impl<T: Float> Op<T> for Powf {
         "powf"
     }
     fn label(&self) -> String {
-        format!("powf({})", self.0)
+        // The exponent exactly (shortest round-trip digits), but never 309 of them: positional
+        // in the usual range, scientific outside it (`powf(1e308)`), so a label stays short
+        // enough for a trace file to hold.
+        let p = self.0;
+        if p == 0.0 || (1e-5..1e16).contains(&p.abs()) || !p.is_finite() {
+            format!("powf({p})")
+        } else {
+            format!("powf({p:e})")
+        }
     }
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
         let p = T::from_f64(self.0);
