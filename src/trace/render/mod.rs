@@ -9,6 +9,7 @@ mod anomalies;
 mod dot;
 mod hooks;
 mod markdown;
+mod path_list;
 mod tables;
 mod text;
 
