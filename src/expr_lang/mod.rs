@@ -1,4 +1,4 @@
-//! A small expression language for scalar formulas, built on a [`Tape`]: what
+//! A small expression language for scalar formulas, built on a [`Tape`](crate::Tape): what
 //! `chaintrace expr "tanh(w*x + b)" --at w=1.5,x=2,b=0.1` parses.
 //!
 //! ```
