@@ -589,7 +589,7 @@ fn closed_forms_that_double_with_each_layer_are_refused() {
 
 /// An expression nested as deep as the tape functions build (MAX_EXPR_DEPTH levels) can be
 /// printed, evaluated, simplified, copied, compared, hashed and dropped on a 1 MiB stack:
-/// everything walks it with explicit stacks except the derived drop (a small frame a level).
+/// everything walks it with explicit stacks (tests/symbolic_deep.rs goes a million levels deep).
 #[test]
 fn deepest_expression_needs_little_stack() {
     let run = || {

@@ -30,6 +30,9 @@ fn sum_keep<T: Float>(a: &ArrayD<T>, axis: Axis) -> ArrayD<T> {
 
 /// Numerically stable log-softmax along `axis`: `z − max − ln Σ exp(z − max)`.
 fn log_softmax_array<T: Float>(z: &ArrayD<T>, axis: Axis) -> ArrayD<T> {
+    if z.is_empty() {
+        return z.clone(); // ndarray would visit every lane of an empty `[0, 2⁴⁰]`, for nothing
+    }
     // A NaN is the row's maximum, so it is not skipped over (the row's result is NaN).
     let max = z
         .fold_axis(axis, T::neg_infinity(), |&m, &x| {

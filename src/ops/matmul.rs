@@ -8,7 +8,7 @@ use super::Op;
 use crate::error::{Error, Result};
 use crate::symbolic::Expr;
 use crate::tape::Var;
-use crate::tensor::{Float, Tensor};
+use crate::tensor::{Float, Tensor, checked_len};
 
 /// `A·B` for `A` of shape `[m, k]` and `B` of shape `[k, n]`.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +49,7 @@ impl<T: Float> Op<T> for MatMul {
                 ),
             ));
         }
+        checked_len::<T>("matmul", &[a[0], b[1]])?;
         Ok(product(matrix(x[0]), matrix(x[1])))
     }
     fn vjp(&self, slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {

@@ -34,6 +34,17 @@ fn check_axis<T: Float>(op: &'static str, x: &Tensor<T>, axis: usize) -> Result<
     }
 }
 
+/// The sum along `axis` (in range). An empty input gives zeros at once: ndarray would visit
+/// each of the `2⁴⁰` empty slices of a `[2⁴⁰, 0]` summed along axis 0.
+fn sum_along<T: Float>(x: &Tensor<T>, axis: usize) -> Result<Tensor<T>> {
+    if x.is_empty() {
+        let mut shape = x.shape().to_vec();
+        shape.remove(axis);
+        return Tensor::try_full(&shape, T::zero());
+    }
+    Ok(Tensor::from_array(x.view().sum_axis(Axis(axis))))
+}
+
 fn count<T: Float>(n: usize) -> T {
     T::from_f64(n as f64)
 }
@@ -117,7 +128,7 @@ impl<T: Float> Op<T> for SumAxis {
     }
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
         check_axis("sum_axis", x[0], self.0)?;
-        Ok(Tensor::from_array(x[0].view().sum_axis(Axis(self.0))))
+        sum_along(x[0], self.0)
     }
     fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
         spread(g, x[0].shape(), Some(self.0), T::one())
@@ -147,7 +158,7 @@ impl<T: Float> Op<T> for MeanAxis {
         let axis = format!("axis {}", self.0);
         check_not_empty("mean_axis", x[0].shape(), &[self.0], len, &axis)?;
         let n = count::<T>(len);
-        Ok(Tensor::from_array(x[0].view().sum_axis(Axis(self.0))).map(|s| s / n))
+        Ok(sum_along(x[0], self.0)?.map(|s| s / n))
     }
     fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
         let n = count::<T>(x[0].shape()[self.0]);

@@ -10,7 +10,7 @@ use super::Op;
 use crate::error::{Error, Result};
 use crate::symbolic::Expr;
 use crate::tape::Var;
-use crate::tensor::{Float, Tensor};
+use crate::tensor::{Float, Tensor, checked_len};
 
 /// Reverses the order of the axes (for a matrix: `Aᵀ`).
 #[derive(Debug, Clone, Copy)]
@@ -54,6 +54,7 @@ impl<T: Float> Op<T> for Reshape {
         format!("reshape({:?})", self.0)
     }
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
+        checked_len::<T>("reshape", &self.0)?;
         Tensor::try_from_vec(x[0].to_vec(), &self.0)
             .map_err(|_| Error::shape("reshape", x[0].shape(), &self.0, "element counts differ"))
     }
@@ -99,6 +100,18 @@ impl<T: Float> Op<T> for Concat {
                 ));
             }
         }
+        let mut shape = first.shape().to_vec();
+        let joined = x
+            .iter()
+            .try_fold(0usize, |n, t| n.checked_add(t.shape()[self.0]));
+        shape[self.0] = joined.unwrap_or(usize::MAX);
+        if joined.is_none() {
+            return Err(Error::invalid(
+                "concat",
+                format!("the sizes on axis {} add up past usize::MAX", self.0),
+            ));
+        }
+        checked_len::<T>("concat", &shape)?;
         let views: Vec<_> = x.iter().map(|t| t.view()).collect();
         let joined = ndarray::concatenate(Axis(self.0), &views).expect("shapes checked");
         Ok(Tensor::from_array(joined))

@@ -24,9 +24,8 @@ pub const MAX_EXPR_NODES: usize = 100_000;
 pub const MAX_TOTAL_NODES: usize = 2_500_000;
 
 /// The deepest expression, in levels of nesting, that [`forward_expressions`] and
-/// [`gradient`] build. Dropping an [`Expr`] (derived) takes a small stack frame per level, about
-/// 1 MB at this depth in a debug build, half a thread's default stack; everything else walks
-/// expressions without recursion.
+/// [`gradient`] build: past it a formula helps no reader. (Nothing that walks an [`Expr`]
+/// recurses, so this is not a limit of the stack.)
 pub const MAX_EXPR_DEPTH: usize = 5_000;
 
 /// The forward expression of every node up to `last`, in the leaves' names: leaves and named

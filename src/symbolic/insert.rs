@@ -11,14 +11,15 @@ use super::order::{
     base_cmp, factor_cmp, like_terms, monomial_cmp, split_coefficient, split_power,
 };
 use super::simplify::{collectible, power, sum, with_coefficient};
+use super::traverse::{members, operands};
 
 /// `[sum, term]` or `[term, sum]` for a canonical sum and a term that is neither a sum nor a
 /// number times a sum.
 pub(super) fn add_term(terms: Vec<Expr>) -> Result<Expr, Vec<Expr>> {
     let [a, b] = <[Expr; 2]>::try_from(terms)?;
     let (mut terms, term) = match (a, b) {
-        (Expr::Sum(terms), term) if plain_term(&term) => (terms, term),
-        (term, Expr::Sum(terms)) if plain_term(&term) => (terms, term),
+        (sum @ Expr::Sum(_), term) if plain_term(&term) => (members(sum), term),
+        (term, sum @ Expr::Sum(_)) if plain_term(&term) => (members(sum), term),
         (a, b) => return Err(vec![a, b]),
     };
     let like = terms.partition_point(|t| monomial_cmp(t, &term).is_lt());
@@ -54,8 +55,8 @@ fn plain_term(term: &Expr) -> bool {
 pub(super) fn multiply_factor(factors: Vec<Expr>) -> Result<Expr, Vec<Expr>> {
     let [a, b] = <[Expr; 2]>::try_from(factors)?;
     let (product, factor) = match (a, b) {
-        (Expr::Product(product), factor) if plain_factor(&factor) => (product, factor),
-        (factor, Expr::Product(product)) if plain_factor(&factor) => (product, factor),
+        (p @ Expr::Product(_), factor) if plain_factor(&factor) => (members(p), factor),
+        (factor, p @ Expr::Product(_)) if plain_factor(&factor) => (members(p), factor),
         (a, b) => return Err(vec![a, b]),
     };
     let (mut coefficient, mut factors) = take_number(product);
@@ -110,7 +111,7 @@ fn insert_factor(factors: &mut Vec<Expr>, factor: Expr) -> f64 {
 
 fn into_power(factor: Expr) -> (Expr, Expr) {
     match factor {
-        Expr::Pow(base, exponent) => (*base, *exponent),
+        power @ Expr::Pow(..) => operands(power),
         other => (other, Expr::one()),
     }
 }

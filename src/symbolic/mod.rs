@@ -76,15 +76,27 @@
 //!   `6.37622e8`). A coefficient `1/k` for an integer `k` is printed as a denominator (`x/2`).
 //!
 //! # Depth
-//! Nothing here recurses on the depth of an expression except the derived `Drop` (and serde's
-//! derived (de)serialisation): rendering, [`Expr::eval`], [`Expr::simplify`], `Clone`,
-//! `PartialEq`, `Ord`, `Hash` and the canonical order walk the tree with explicit stacks. A
-//! drop takes one small frame per level of nesting (about 50 bytes optimised, 200 bytes in a
-//! debug build), which is why [`forward_expressions`] and [`gradient`] refuse to build
-//! expressions deeper than [`MAX_EXPR_DEPTH`]; they also refuse expressions larger than
-//! [`MAX_EXPR_NODES`], or more than [`MAX_TOTAL_NODES`] in all: expressions are trees, so a
-//! value used twice is written out twice. (`serde_json` refuses to read JSON nested more than
-//! 128 levels deep: keep deep formulas as text.)
+//! Nothing here recurses on the depth of an expression: `Drop` (children move onto a heap
+//! stack before they drop), `Debug`, rendering, [`Expr::eval`], [`Expr::simplify`], the smart
+//! constructors, `Clone`, `PartialEq`, `Ord`, `Hash`, the canonical order and serde in both
+//! directions walk the tree with explicit stacks or loops; a million-level expression goes
+//! through each on a 2 MiB thread. [`forward_expressions`] and [`gradient`] still refuse to
+//! build expressions deeper than [`MAX_EXPR_DEPTH`] or larger than [`MAX_EXPR_NODES`], or more
+//! than [`MAX_TOTAL_NODES`] in all: expressions are trees, so a value used twice is written
+//! out twice, and past those sizes a formula helps no reader.
+//!
+//! # Serialisation
+//! An expression serialises as the flat sequence of its nodes in post-order, each with its
+//! number of children where that varies, so any depth is written and read back within
+//! `serde_json`'s nesting limit:
+//!
+//! ```
+//! use chaintrace::symbolic::Expr;
+//! let e = Expr::sym("w") * Expr::sym("x") + Expr::one();
+//! let json = serde_json::to_string(&e).unwrap();
+//! assert_eq!(json, r#"[{"Const":1.0},{"Sym":"w"},{"Sym":"x"},{"Product":2},{"Sum":2}]"#);
+//! assert_eq!(serde_json::from_str::<Expr>(&json).unwrap(), e);
+//! ```
 
 mod eval;
 mod gradient;
@@ -93,6 +105,7 @@ mod order;
 mod render;
 mod simplify;
 mod spell;
+mod traverse;
 mod tree;
 
 pub use gradient::{
@@ -101,7 +114,6 @@ pub use gradient::{
 };
 
 use ordered_float::OrderedFloat;
-use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -111,9 +123,9 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 /// [module documentation](self)); matching on the variants is fine for reading it.
 ///
 /// `Clone`, `PartialEq`, `Eq`, `PartialOrd`, `Ord` and `Hash` are structural (`Ord` is a total
-/// order for maps and sets, not the canonical order of factors) and walk the tree without
+/// order for maps and sets, not the canonical order of factors); they, `Drop`, `Debug` (the
+/// derive's format) and serde (see [Serialisation](self#serialisation)) walk the tree without
 /// recursion.
-#[derive(Debug, Serialize, Deserialize)]
 pub enum Expr {
     /// A number.
     Const(OrderedFloat<f64>),

@@ -4,6 +4,7 @@
 
 use super::eval::elementwise_function;
 use super::order::{factor_cmp, like_terms, power_cmp, split_coefficient, term_cmp};
+use super::traverse::{members, operand, operands};
 use super::tree::fold;
 use super::{Expr, insert};
 
@@ -38,16 +39,15 @@ fn flatten_terms(terms: Vec<Expr>) -> Vec<Expr> {
     let mut stack = terms;
     while let Some(term) = stack.pop() {
         match term {
-            Expr::Sum(inner) => stack.extend(inner),
+            sum @ Expr::Sum(_) => stack.extend(members(sum)),
             Expr::Const(c) if c.0 == 0.0 => {}
-            Expr::Product(factors) => match <[Expr; 2]>::try_from(factors) {
-                Ok([Expr::Const(c), Expr::Sum(inner)]) => {
-                    let scale = |t| product(vec![Expr::Const(c), t]);
-                    stack.extend(inner.into_iter().map(scale));
-                }
-                Ok(pair) => flat.push(Expr::Product(pair.into())),
-                Err(factors) => flat.push(Expr::Product(factors)),
-            },
+            Expr::Product(ref factors)
+                if matches!(factors.as_slice(), [Expr::Const(_), Expr::Sum(_)]) =>
+            {
+                let [c, inner] = <[Expr; 2]>::try_from(members(term)).expect("two factors");
+                let scale = |t| product(vec![c.clone(), t]);
+                stack.extend(members(inner).into_iter().map(scale));
+            }
             other => flat.push(other),
         }
     }
@@ -136,9 +136,9 @@ fn flatten_factors(factors: Vec<Expr>) -> (f64, Vec<(Expr, Expr)>) {
     let mut stack = factors;
     while let Some(factor) = stack.pop() {
         match factor {
-            Expr::Product(inner) => stack.extend(inner),
+            product @ Expr::Product(_) => stack.extend(members(product)),
             Expr::Const(c) => numbers.push(c),
-            Expr::Pow(base, exponent) => powers.push((*base, *exponent)),
+            power @ Expr::Pow(..) => powers.push(operands(power)),
             other => powers.push((other, Expr::one())),
         }
     }
@@ -174,26 +174,47 @@ fn integer(exponent: &Expr) -> bool {
 }
 
 /// The canonical power `base ^ exponent`.
+///
+/// A loop, not recursion: a power of a power is unwrapped in place, and an integer power of
+/// a product is distributed over its factors with a work list (a hand-built, non-canonical
+/// base may nest products and powers to any depth).
 pub(super) fn power(base: Expr, exponent: Expr) -> Expr {
-    match exponent.as_const() {
-        Some(0.0) => return Expr::one(),
-        Some(1.0) => return base,
-        _ => {}
+    let mut distributed: Vec<Expr> = Vec::new();
+    let mut work = vec![(base, exponent)];
+    let mut single = true;
+    while let Some((mut base, mut exponent)) = work.pop() {
+        let result = loop {
+            match exponent.as_const() {
+                Some(0.0) => break Expr::one(),
+                Some(1.0) => break base,
+                _ => {}
+            }
+            match base {
+                Expr::Const(b) if b.0 == 1.0 => break Expr::one(),
+                Expr::Const(b) => match exponent.as_const().map(|p| b.0.powf(p)) {
+                    Some(value) if value.is_finite() => break Expr::constant(value),
+                    _ => break Expr::Pow(Box::new(Expr::Const(b)), Box::new(exponent)),
+                },
+                inner @ Expr::Pow(..) if integer(&exponent) => {
+                    let (inner, p) = operands(inner);
+                    exponent = product(vec![p, exponent]);
+                    base = inner;
+                }
+                factors @ Expr::Product(_) if integer(&exponent) => {
+                    single = false;
+                    let factors = members(factors);
+                    work.extend(factors.into_iter().map(|f| (f, exponent.clone())));
+                    break Expr::one();
+                }
+                base => break Expr::Pow(Box::new(base), Box::new(exponent)),
+            }
+        };
+        distributed.push(result);
     }
-    match base {
-        Expr::Const(b) if b.0 == 1.0 => Expr::one(),
-        Expr::Const(b) => match exponent.as_const().map(|p| b.0.powf(p)) {
-            Some(value) if value.is_finite() => Expr::constant(value),
-            _ => Expr::Pow(Box::new(Expr::Const(b)), Box::new(exponent)),
-        },
-        Expr::Pow(inner, p) if integer(&exponent) => power(*inner, product(vec![*p, exponent])),
-        Expr::Product(factors) if integer(&exponent) => product(
-            factors
-                .into_iter()
-                .map(|f| power(f, exponent.clone()))
-                .collect(),
-        ),
-        base => Expr::Pow(Box::new(base), Box::new(exponent)),
+    if single {
+        distributed.pop().expect("one power")
+    } else {
+        product(distributed)
     }
 }
 
@@ -213,11 +234,11 @@ pub(super) fn transpose(e: Expr) -> Expr {
     match e {
         number @ Expr::Const(_) => number,
         diag @ Expr::Diag(_) => diag,
-        Expr::Transpose(inner) => *inner,
+        inner @ Expr::Transpose(_) => operand(inner),
         product @ Expr::MatMul(..) => {
             // (A₁·A₂·…·Aₙ)ᵀ = Aₙᵀ·…·A₁ᵀ, in a loop; the operands are not matrix products, so
             // transposing them does not recurse further.
-            let mut operands = matmul_chain(product).into_iter().rev().map(transpose);
+            let mut operands = matmul_operands(product).into_iter().rev().map(transpose);
             let first = operands.next().expect("a chain has operands");
             operands.fold(first, matmul)
         }
@@ -238,17 +259,36 @@ pub(super) fn matmul(a: Expr, b: Expr) -> Expr {
     })
 }
 
+/// The operands of a matrix product nested any way (`A·(B·C)` too), in order, by an explicit
+/// stack: none of them is a matrix product.
+fn matmul_operands(e: Expr) -> Vec<Expr> {
+    let mut out = Vec::new();
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match e {
+            product @ Expr::MatMul(..) => {
+                let (left, right) = operands(product);
+                stack.push(right);
+                stack.push(left);
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// The operands of a left-nested matrix product, in order (`[A]` for a non-product `A`).
 fn matmul_chain(e: Expr) -> Vec<Expr> {
-    let mut operands = Vec::new();
+    let mut chain = Vec::new();
     let mut current = e;
-    while let Expr::MatMul(left, right) = current {
-        operands.push(*right);
-        current = *left;
+    while let Expr::MatMul(..) = current {
+        let (left, right) = operands(current);
+        chain.push(right);
+        current = left;
     }
-    operands.push(current);
-    operands.reverse();
-    operands
+    chain.push(current);
+    chain.reverse();
+    chain
 }
 
 /// The canonical form of `e`, rebuilt bottom-up with the constructors (an explicit stack, so

@@ -11,11 +11,13 @@
 
 mod float;
 mod norm;
+mod shape;
 
 pub use float::Float;
 pub use norm::ScaledNorm;
+pub use shape::{broadcast_shape, checked_len};
 
-use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn, Zip};
+use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
 use std::fmt;
 
 use crate::error::{Error, Result};
@@ -64,9 +66,10 @@ impl<T: Float> Tensor<T> {
     /// A tensor of the given shape from row-major data.
     ///
     /// # Errors
-    /// [`Error::Shape`] if `data.len()` is not the product of `shape`.
+    /// [`Error::Shape`] if `data.len()` is not the product of `shape`; [`Error::Invalid`] if
+    /// that product is too large to exist (see [`checked_len`]).
     pub fn try_from_vec(data: Vec<T>, shape: &[usize]) -> Result<Self> {
-        let expected: usize = shape.iter().product();
+        let expected = checked_len::<T>("Tensor::from_vec", shape)?;
         if data.len() != expected {
             return Err(Error::shape(
                 "Tensor::from_vec",
@@ -99,20 +102,25 @@ impl<T: Float> Tensor<T> {
     }
 
     /// A tensor of the given shape filled with `value`.
+    ///
+    /// # Panics
+    /// If the shape is too large to exist; see [`Tensor::try_full`].
     pub fn full(shape: &[usize], value: T) -> Self {
-        if shape.is_empty() {
-            Self::scalar(value)
-        } else {
-            Self::from_array(ArrayD::from_elem(IxDyn(shape), value))
-        }
+        Self::try_full(shape, value).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// A tensor of the given shape filled with zeros.
+    ///
+    /// # Panics
+    /// As [`Tensor::full`].
     pub fn zeros(shape: &[usize]) -> Self {
         Self::full(shape, T::zero())
     }
 
     /// A tensor of the given shape filled with ones.
+    ///
+    /// # Panics
+    /// As [`Tensor::full`].
     pub fn ones(shape: &[usize]) -> Self {
         Self::full(shape, T::one())
     }
@@ -242,35 +250,6 @@ impl<T: Float> Tensor<T> {
             .expect("gradient rule on shapes that broadcast")
     }
 
-    /// Sums a broadcast result back to `shape`: the adjoint of broadcasting to `self.shape()`.
-    ///
-    /// Leading axes that broadcasting added are summed away; axes where `shape` has size 1 are
-    /// summed and kept.
-    ///
-    /// # Example
-    /// ```
-    /// use chaintrace::Tensor;
-    /// let g = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
-    /// assert_eq!(g.sum_to(&[3]).to_vec(), vec![5.0, 7.0, 9.0]);
-    /// assert_eq!(g.sum_to(&[2, 1]).to_vec(), vec![6.0, 15.0]);
-    /// assert_eq!(g.sum_to(&[]).to_vec(), vec![21.0]);
-    /// ```
-    pub fn sum_to(&self, shape: &[usize]) -> Self {
-        if self.shape() == shape {
-            return self.clone();
-        }
-        let mut a = self.view().to_owned();
-        while a.ndim() > shape.len() {
-            a = a.sum_axis(Axis(0));
-        }
-        for (axis, &size) in shape.iter().enumerate() {
-            if size == 1 && a.shape()[axis] != 1 {
-                a = a.sum_axis(Axis(axis)).insert_axis(Axis(axis));
-            }
-        }
-        Self::from_array(a)
-    }
-
     /// The sum of all elements.
     pub fn sum(&self) -> T {
         match &self.repr {
@@ -305,41 +284,6 @@ impl<T: Float> Tensor<T> {
             Repr::Array(a) => Tensor::from_array(a.mapv(|x| U::from_f64(x.as_f64()))),
         }
     }
-}
-
-/// The shape two shapes broadcast to under numpy's rules.
-///
-/// # Errors
-/// [`Error::Shape`] naming `op` when some aligned pair of sizes differs and neither is 1.
-pub fn broadcast_shape(op: &'static str, a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
-    let rank = a.len().max(b.len());
-    let mut out = vec![0; rank];
-    for i in 0..rank {
-        let da = if i + a.len() >= rank {
-            a[i + a.len() - rank]
-        } else {
-            1
-        };
-        let db = if i + b.len() >= rank {
-            b[i + b.len() - rank]
-        } else {
-            1
-        };
-        out[i] = match (da, db) {
-            (x, y) if x == y => x,
-            (1, y) => y,
-            (x, 1) => x,
-            _ => {
-                return Err(Error::shape(
-                    op,
-                    a,
-                    b,
-                    format!("axis {i}: sizes {da} and {db} do not broadcast"),
-                ));
-            }
-        };
-    }
-    Ok(out)
 }
 
 impl<T: Float> From<T> for Tensor<T> {
