@@ -1,35 +1,13 @@
 //! The `chaintrace` binary: exit statuses, exact error messages, snapshots of its output, and
 //! property tests of the expression language behind `chaintrace expr`.
 
-use std::process::Command;
-
 use chaintrace::Tensor;
 use chaintrace::check::{GradcheckOptions, gradcheck};
 use chaintrace::expr_lang;
 use proptest::prelude::*;
 
-/// Runs the binary: (exit status, stdout, stderr).
-fn chaintrace(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_chaintrace"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().expect("exited, not killed"),
-        String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    )
-}
-
-/// Asserts a usage error: status 2, nothing on stdout, exactly `stderr`.
-fn rejects(args: &[&str], stderr: &str) {
-    let (code, out, err) = chaintrace(args);
-    assert_eq!(
-        (code, out.as_str(), err.as_str()),
-        (2, "", stderr),
-        "{args:?}"
-    );
-}
+mod binary;
+use binary::{chaintrace, rejects};
 
 #[test]
 fn unknown_variable_points_at_its_first_use() {

@@ -7,18 +7,8 @@ use std::process::Command;
 
 use chaintrace::{Tape, TraceOptions};
 
-/// Runs the binary: (exit status, stdout, stderr).
-fn chaintrace(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_chaintrace"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().expect("exited, not killed"),
-        String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    )
-}
+mod binary;
+use binary::chaintrace;
 
 /// A fresh folder for one test.
 fn folder(test: &str) -> PathBuf {

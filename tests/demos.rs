@@ -4,22 +4,10 @@
 //! Each snapshot was read line by line when accepted; the numbers checked by hand are asserted
 //! below, each with its derivation.
 
-use std::process::Command;
-
 use serde_json::Value;
 
-/// Runs the binary: (exit status, stdout, stderr).
-fn chaintrace(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_chaintrace"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().expect("exited, not killed"),
-        String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    )
-}
+mod binary;
+use binary::chaintrace;
 
 /// Runs a command that must succeed and returns its stdout.
 fn ok(args: &[&str]) -> String {
