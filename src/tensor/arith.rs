@@ -281,9 +281,10 @@ macro_rules! tensor_operator {
             type Output = Tensor<T>;
             #[doc = concat!("`x ", stringify!($sym), " rhs` for every element `x`, in place.")]
             fn $method(mut self, rhs: T) -> Tensor<T> {
+                let f = |a: T| a $sym rhs;
                 match &mut self.repr {
-                    Repr::Scalar(a) => *a = *a $sym rhs,
-                    Repr::Array(a) => a.mapv_inplace(|a| a $sym rhs),
+                    Repr::Scalar(a) => *a = f(*a),
+                    Repr::Array(a) => a.mapv_inplace(f),
                 }
                 self
             }
