@@ -18,15 +18,27 @@ macro_rules! activation_layer {
             pub fn new(name: &str) -> Self {
                 $Layer { name: name.to_string() }
             }
+
+            /// The layer's name, its scope on the tape (the same as [`Layer::name`], callable
+            /// without naming the float type).
+            pub fn name(&self) -> &str {
+                &self.name
+            }
+
+            /// No parameters (the same as [`Layer::params`], callable without naming the
+            /// float type).
+            pub fn params(&self) -> Vec<ParamId> {
+                Vec::new()
+            }
         }
 
         impl<T: Float> Layer<T> for $Layer {
             fn name(&self) -> &str {
-                &self.name
+                $Layer::name(self)
             }
 
             fn params(&self) -> Vec<ParamId> {
-                Vec::new()
+                $Layer::params(self)
             }
 
             fn compute<'t>(&self, _tape: &'t Tape<T>, _p: &Params<'t, T>, x: Var<'t, T>) -> Var<'t, T> {

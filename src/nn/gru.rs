@@ -110,13 +110,28 @@ impl Gru {
     }
 }
 
-impl<T: Float> Layer<T> for Gru {
-    fn name(&self) -> &str {
+impl Gru {
+    /// The layer's name: its scope on the tape and the prefix of its parameters' names (the
+    /// same as [`Layer::name`], callable without naming the float type).
+    pub fn name(&self) -> &str {
         &self.weights.name
     }
 
-    fn params(&self) -> Vec<ParamId> {
+    /// The parameters this layer owns, in a fixed order (the same as [`Layer::params`],
+    /// callable without naming the float type: this layer is a layer for every `T`, so
+    /// `Layer::params` alone could not tell which).
+    pub fn params(&self) -> Vec<ParamId> {
         self.weights.params()
+    }
+}
+
+impl<T: Float> Layer<T> for Gru {
+    fn name(&self) -> &str {
+        Gru::name(self)
+    }
+
+    fn params(&self) -> Vec<ParamId> {
+        Gru::params(self)
     }
 
     /// All hidden states stacked, `[T, batch, H]`.

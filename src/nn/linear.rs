@@ -68,15 +68,28 @@ impl Linear {
     pub fn out_features(&self) -> usize {
         self.out_features
     }
+
+    /// The layer's name: its scope on the tape and the prefix of its parameters' names (the
+    /// same as [`Layer::name`], callable without naming the float type).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The parameters this layer owns, in a fixed order (the same as [`Layer::params`],
+    /// callable without naming the float type: this layer is a layer for every `T`, so
+    /// `Layer::params` alone could not tell which).
+    pub fn params(&self) -> Vec<ParamId> {
+        vec![self.weight, self.bias]
+    }
 }
 
 impl<T: Float> Layer<T> for Linear {
     fn name(&self) -> &str {
-        &self.name
+        Linear::name(self)
     }
 
     fn params(&self) -> Vec<ParamId> {
-        vec![self.weight, self.bias]
+        Linear::params(self)
     }
 
     fn compute<'t>(&self, _tape: &'t Tape<T>, p: &Params<'t, T>, x: Var<'t, T>) -> Var<'t, T> {

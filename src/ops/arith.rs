@@ -59,7 +59,7 @@ impl<T: Float> Op<T> for Sub {
         x[0].zip_map(x[1], "sub", |a, b| a - b)
     }
     fn vjp(&self, slot: usize, _x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        if slot == 0 { g.clone() } else { g.map(|g| -g) }
+        if slot == 0 { g.clone() } else { -g }
     }
     fn scalar(&self, x: &[T]) -> Option<T> {
         Some(x[0] - x[1])
@@ -154,7 +154,7 @@ impl<T: Float> Op<T> for Neg {
         Ok(x[0].map(|a| -a))
     }
     fn vjp(&self, _slot: usize, _x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        g.map(|g| -g)
+        -g
     }
     fn scalar(&self, x: &[T]) -> Option<T> {
         Some(-x[0])

@@ -9,6 +9,7 @@
 //! broadcast, and the reverse sweep calls it in exactly one place. `norm.rs` measures tensors:
 //! the overflow-safe 2-norm every norm in the crate comes from ([`ScaledNorm`]), min and max.
 
+mod arith;
 mod float;
 mod norm;
 mod shape;
