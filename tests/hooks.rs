@@ -188,7 +188,8 @@ fn hooks_run_in_attachment_order() {
     assert_eq!(run(false), 10.0);
 }
 
-/// A layer hook reaches nested layers, and not layers that merely share a prefix.
+/// A layer hook covers nested layers (the output of `block` is recorded in `block/linear`),
+/// and not layers that merely share a prefix (`block2`).
 #[test]
 fn layer_hooks_cover_nested_layers_only() {
     let tape = Tape::<f64>::new();
@@ -197,8 +198,8 @@ fn layer_hooks_cover_nested_layers_only() {
     let other = tape.layer("block2", || inner * 1.0);
     tape.hook_layer("block", Scale(0.5));
     let g = other.backward();
-    // block2 is untouched (1); block/linear's mul node is halved (the stored gradient is the
-    // one that flows on): d inner = 0.5, dx = 0.5 · 3.
+    // block2 is untouched (1); block's output, the mul node recorded in block/linear, is
+    // halved (the stored gradient is the one that flows on): d inner = 0.5, dx = 0.5 · 3.
     assert_eq!(g.wrt(other).unwrap().item(), Some(1.0));
     assert_eq!(g.wrt(inner).unwrap().item(), Some(0.5));
     assert_eq!(g.wrt(x).unwrap().item(), Some(1.5));

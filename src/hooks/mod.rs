@@ -4,13 +4,16 @@
 //!
 //! - on a **node** ([`Tape::hook`]): when every consumer of the node has contributed, before
 //!   the node's op passes the gradient on to its inputs;
-//! - on every node of a **layer** ([`Tape::hook_layer`]), nested layers included;
+//! - on a **layer** ([`Tape::hook_layer`]): once per sweep, on the gradient at each of the
+//!   layer's outputs, as it arrives from above and before it enters the layer (PyTorch's full
+//!   backward pre-hook), so `Scale(0.5)` halves everything the layer sends to its inputs;
 //! - on one **edge** ([`Tape::hook_edge`]): the contribution flowing from an op to one of its
 //!   inputs, before it is added into that input's gradient — so one dependency (a skip
 //!   connection, say) can be scaled or cut.
 //!
 //! Several hooks on one place run in the order they were attached; node hooks attached
-//! directly run before layer hooks matching the same node. Every hook that fires is reported
+//! directly run before layer hooks firing at the same node, and an outer layer's hooks before
+//! a nested layer's. Every hook that fires is reported
 //! as a [`HookFiring`] (where, which hook, the norm before and after, the factor applied), and
 //! the tracer puts it in the trace.
 //!
@@ -21,6 +24,7 @@
 
 mod builtin;
 mod clip;
+mod layer_outputs;
 mod runner;
 
 pub use builtin::{ClipNorm, ClipValue, NanGuard, Normalize, Scale};
@@ -184,8 +188,48 @@ impl<T: Float> Tape<T> {
         Ok(())
     }
 
-    /// Attaches `hook` to every node of layer `name` (a full path such as `"block3"` or
-    /// `"block3/linear"`), nested layers included, whenever they are recorded.
+    /// Attaches `hook` to layer `name`: in each sweep it runs once on the gradient at each
+    /// of the layer's outputs, as the gradient arrives from above and before it enters the
+    /// layer (PyTorch's full backward pre-hook). `Scale(0.5)` on a layer halves everything
+    /// the layer sends to its inputs; `ClipNorm(c)` clips the gradient at its output to `c`.
+    ///
+    /// **Outputs.** A layer's outputs in a sweep are the nodes recorded in it (or in a layer
+    /// nested in it) that a node outside it consumes, or that are the sweep's root. A layer
+    /// with several outputs has the hook run on each output's gradient separately (a
+    /// `ClipNorm` clips each to the limit, not their joint norm). The hook sees an output's
+    /// complete gradient: if that output also feeds a node inside the layer, the gradient
+    /// includes what flows back to it from inside, which already passed the hook at the other
+    /// output. Nodes inside the layer that are not outputs are not hooked.
+    ///
+    /// **Names.** `name` is a layer's full path (`"net/block2"`), or a suffix of whole path
+    /// segments that names exactly one layer (`"block2"` picks `"net/block2"`, never
+    /// `"net/xblock2"`). A full path wins over a longer path ending in it. The name is
+    /// resolved when a sweep starts, so a hook may be attached before its layer is recorded.
+    ///
+    /// A sweep whose root the layer does not reach leaves the hook idle (the layer has no
+    /// output there), but its name must still pick out one layer of the tape.
+    ///
+    /// # Errors
+    /// Not here: when the sweep starts, [`Var::try_backward`] (and the traced backward)
+    /// returns [`Error::Invalid`] naming `name` if it picks no layer (listing the layers on
+    /// the tape) or several (listing the candidates); [`Var::backward`] panics with it.
+    ///
+    /// # Example
+    /// ```
+    /// use chaintrace::hooks::Scale;
+    /// use chaintrace::{Tape, Tensor};
+    ///
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var("x", 2.0);
+    /// let h = tape.layer("net", || {
+    ///     let a = tape.layer("block1", || x * 3.0);
+    ///     tape.layer("block2", || (a * a).tanh())
+    /// });
+    /// let plain = h.backward().wrt(x).unwrap().item().unwrap();
+    /// tape.hook_layer("block2", Scale(0.5)); // the suffix picks `net/block2`
+    /// let halved = h.backward().wrt(x).unwrap().item().unwrap();
+    /// assert_eq!(halved, plain * 0.5);
+    /// ```
     pub fn hook_layer(&self, name: &str, hook: impl GradHook<T> + 'static) {
         self.attach(HookTarget::Layer(name.to_string()), Rc::new(hook));
     }

@@ -2,9 +2,10 @@
 
 use std::rc::Rc;
 
+use super::layer_outputs::{outputs, resolve};
 use super::{GradHook, HookContext, HookFiring, HookTarget, fire};
 use crate::error::Result;
-use crate::tape::{LayerId, NodeId, NodeSpan, Tape};
+use crate::tape::{NodeId, NodeSpan, Tape};
 use crate::tensor::{Float, Tensor};
 
 /// The hooks of one sweep, resolved once at its start (so attaching during a sweep is not
@@ -12,40 +13,56 @@ use crate::tensor::{Float, Tensor};
 pub(crate) struct HookRunner<T: Float> {
     /// Hooks attached to single nodes, in attachment order.
     node: Vec<(NodeId, Rc<dyn GradHook<T>>)>,
-    /// For each layer id, the layer hooks that match it (its own and its ancestors').
-    layer: Vec<Vec<Rc<dyn GradHook<T>>>>,
+    /// Layer hooks at the outputs of their layers, sorted by node; at one node, outer
+    /// layers' hooks first, then in attachment order.
+    layer: Vec<(NodeId, Rc<dyn GradHook<T>>)>,
     /// Hooks attached to edges `(op node, slot)`.
     edge: Vec<(NodeId, usize, Rc<dyn GradHook<T>>)>,
 }
 
 impl<T: Float> HookRunner<T> {
-    /// The runner for `tape`'s hooks, or `None` when none are attached (the common case costs
-    /// one check per node).
-    pub(crate) fn new(tape: &Tape<T>) -> Option<Self> {
+    /// The runner for `tape`'s hooks in the sweep from `root`, or `None` when none are
+    /// attached (the common case costs one check per node). Each layer hook's name is
+    /// resolved to one layer, and that layer's outputs are found in one pass over the edges
+    /// of the nodes up to `root`.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`](crate::Error::Invalid) when a layer hook's name picks no layer or
+    /// several (see [`Tape::hook_layer`]).
+    pub(crate) fn new(
+        tape: &Tape<T>,
+        nodes: NodeSpan<'_, T>,
+        root: NodeId,
+    ) -> Result<Option<Self>> {
         let table = tape.hooks_table();
         if table.entries.is_empty() {
-            return None;
+            return Ok(None);
         }
-        let layer_names = tape.layer_names();
         let mut runner = HookRunner {
             node: Vec::new(),
-            layer: vec![Vec::new(); layer_names.len()],
+            layer: Vec::new(),
             edge: Vec::new(),
         };
+        let mut paths = None;
+        let mut at_outputs = Vec::new();
         for (target, hook) in &table.entries {
             match target {
                 HookTarget::Node(id) => runner.node.push((*id, Rc::clone(hook))),
                 HookTarget::Edge(id, slot) => runner.edge.push((*id, *slot, Rc::clone(hook))),
                 HookTarget::Layer(name) => {
-                    for (i, path) in layer_names.iter().enumerate() {
-                        if in_layer(path, name) {
-                            runner.layer[i].push(Rc::clone(hook));
-                        }
+                    let paths = paths.get_or_insert_with(|| tape.layer_names());
+                    let layer = resolve(paths, name)?;
+                    let depth = paths[layer].split('/').count();
+                    for node in outputs(nodes, paths, layer, root) {
+                        at_outputs.push((node, depth, Rc::clone(hook)));
                     }
                 }
             }
         }
-        Some(runner)
+        // Stable: hooks of one layer depth at one node keep their attachment order.
+        at_outputs.sort_by_key(|(node, depth, _)| (node.0, *depth));
+        runner.layer = at_outputs.into_iter().map(|(n, _, h)| (n, h)).collect();
+        Ok(Some(runner))
     }
 
     /// Runs the node and layer hooks of `id` on its complete gradient.
@@ -57,9 +74,8 @@ impl<T: Float> HookRunner<T> {
         grad: &mut Tensor<T>,
         report: &mut impl FnMut(HookFiring),
     ) -> Result<()> {
-        let layer = nodes.node(id.0).layer();
         let direct = self.node.iter().filter(|(n, _)| *n == id).map(|(_, h)| h);
-        let by_layer = self.layer_hooks(layer);
+        let by_layer = self.layer_hooks(id);
         for hook in direct.chain(by_layer) {
             let context = context(tape, nodes, id, None);
             report(fire(hook.as_ref(), grad, context)?);
@@ -85,17 +101,14 @@ impl<T: Float> HookRunner<T> {
         Ok(())
     }
 
-    fn layer_hooks(&self, layer: LayerId) -> impl Iterator<Item = &Rc<dyn GradHook<T>>> {
-        self.layer.get(layer.0 as usize).into_iter().flatten()
+    /// The layer hooks that fire at node `id` (an output of their layers).
+    fn layer_hooks(&self, id: NodeId) -> impl Iterator<Item = &Rc<dyn GradHook<T>>> {
+        let start = self.layer.partition_point(|(n, _)| n.0 < id.0);
+        self.layer[start..]
+            .iter()
+            .take_while(move |(n, _)| *n == id)
+            .map(|(_, h)| h)
     }
-}
-
-/// True when layer `path` is `name` or nested inside it (`block3/linear` is in `block3`).
-fn in_layer(path: &str, name: &str) -> bool {
-    path == name
-        || path
-            .strip_prefix(name)
-            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn context<T: Float>(

@@ -128,7 +128,7 @@ pub(crate) fn sweep<T: Float>(
     observer: &mut impl SweepObserver<T>,
 ) -> Result<Gradients<T>> {
     let nodes = tape.nodes();
-    let hooks = HookRunner::new(tape);
+    let hooks = HookRunner::new(tape, nodes.up_to(output), output)?;
     // Nothing looks at single contributions: scalar ones go straight into their slots.
     let unwatched = hooks.is_none() && !observer.watches_steps();
     let mut step = Step {

@@ -25,8 +25,18 @@ impl Layers {
         self.open.last().copied().unwrap_or_default()
     }
 
+    /// Opens scope `name` inside the current one. A name that repeats its parent's last
+    /// segment followed by `.` (a layer `block2` holding `block2.lin`, so that the parameters
+    /// read `block2.lin.weight` as in PyTorch) drops that prefix in its path: `block2/lin`,
+    /// not `block2/block2.lin`.
     pub(super) fn enter(&mut self, name: &str) {
         let parent = &self.names[self.current().0 as usize];
+        let last = parent.rsplit('/').next().unwrap_or_default();
+        let name = name
+            .strip_prefix(last)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .filter(|rest| !last.is_empty() && !rest.is_empty())
+            .unwrap_or(name);
         let path = if parent.is_empty() {
             name.to_string()
         } else {

@@ -133,7 +133,10 @@ impl<T: Float> Tape<T> {
     }
 
     /// Runs `build` with every node it records tagged with layer `name`, nested inside any
-    /// layer already open (`"block3/linear"`). Re-entering a name reuses its layer.
+    /// layer already open (`"block3/linear"`). Re-entering a name reuses its layer. A name
+    /// that repeats the enclosing layer's last segment and a `.` drops it: `"block3.linear"`
+    /// inside `block3` is the layer `"block3/linear"` (parameter names keep their PyTorch
+    /// spelling, `block3.linear.weight`).
     pub fn layer<R>(&self, name: &str, build: impl FnOnce() -> R) -> R {
         /// Closes the scope even when `build` panics (a caught shape error must not leave
         /// later nodes nested in this layer).
