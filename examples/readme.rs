@@ -11,7 +11,7 @@ fn main() {
     println!("y     = {:.6}", y.value().item().unwrap());
     println!("dy/dw = {:.6}", grads.wrt(w).unwrap().item().unwrap()); // (1 − y²)·x
     println!("dy/dx = {:.6}", grads.wrt(x).unwrap().item().unwrap()); // (1 − y²)·w
-    let formula = symbolic::gradient(&tape, y.id(), x.id()).unwrap();
+    let formula = symbolic::gradient(y, x).unwrap();
     println!("dy/dx = {formula}");
 
     // The same weight 50 times: y = w⁵⁰·x, so dy/dx = w⁵⁰ explodes for w = 1.5.
