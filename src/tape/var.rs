@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{Gradients, NodeId, Tape};
+use super::{Gradients, NodeId, Shape, Tape};
 use crate::tensor::{Float, Tensor};
 
 /// A handle to a node on a [`Tape`]: a leaf, a constant or an op's result.
@@ -93,9 +93,10 @@ impl<'t, T: Float> Var<'t, T> {
         }
     }
 
-    /// The value's shape.
-    pub fn shape(self) -> Vec<usize> {
-        self.tape.nodes().node(self.id.0).value().shape().to_vec()
+    /// The value's shape, copied without allocating (see [`Shape`]): no borrow of the tape
+    /// outlives the call, so recording can go on while it is held.
+    pub fn shape(self) -> Shape {
+        Shape::new(self.tape.nodes().node(self.id.0).value().shape())
     }
 
     /// The name given to a leaf or constant.
