@@ -1,7 +1,7 @@
-//! One-line reads: `Var::item` and `Gradients::scalar`, with the value they give and each
-//! error they return.
+//! One-line reads: `Var::item`, `Gradients::scalar` and `symbolic::gradient(y, x)`, with the
+//! value they give and each error they return.
 
-use chaintrace::{Error, Tape, Tensor};
+use chaintrace::{Error, Tape, Tensor, symbolic};
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-14 * b.abs().max(1.0)
@@ -133,4 +133,35 @@ fn scalar_of_a_var_of_another_tape_is_foreign() {
     tape.reset();
     let again = tape.var("x", 3.0);
     assert!(matches!(grads.scalar(again), Err(Error::ForeignVar { .. })));
+}
+
+/// The tape is read from the two vars, so they must share one: a var of another tape (which
+/// may have a node of the same index) is refused, in either place.
+#[test]
+fn gradient_refuses_vars_of_two_tapes() {
+    let (tape, other) = (Tape::<f64>::new(), Tape::<f64>::new());
+    let x = tape.var("x", 1.0);
+    let y = x.tanh();
+    let stranger = other.var("x", 1.0);
+    let z = stranger.tanh();
+    for err in [
+        symbolic::gradient(y, stranger).unwrap_err(),
+        symbolic::gradient(z, x).unwrap_err(),
+    ] {
+        assert_eq!(
+            err,
+            Error::ForeignVar {
+                op: "symbolic::gradient"
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "`symbolic::gradient` got a var of another tape: a var works only with the tape \
+             that recorded it and with that tape's gradients and traces"
+        );
+    }
+    assert_eq!(
+        symbolic::gradient(z, stranger).unwrap().to_string(),
+        "1 − tanh(x)²"
+    );
 }

@@ -563,37 +563,6 @@ fn gradient_of_unrelated_and_missing_nodes() {
     assert!(symbolic::forward_expressions(&tape, missing).is_err());
 }
 
-/// The tape is read from the two vars, so they must share one: a var of another tape (which
-/// may have a node of the same index) is refused, in either place.
-#[test]
-fn gradient_refuses_vars_of_two_tapes() {
-    let (tape, other) = (Tape::<f64>::new(), Tape::<f64>::new());
-    let x = tape.var("x", 1.0);
-    let y = x.tanh();
-    let stranger = other.var("x", 1.0);
-    let z = stranger.tanh();
-    for err in [
-        symbolic::gradient(y, stranger).unwrap_err(),
-        symbolic::gradient(z, x).unwrap_err(),
-    ] {
-        assert_eq!(
-            err,
-            chaintrace::Error::ForeignVar {
-                op: "symbolic::gradient"
-            }
-        );
-        assert_eq!(
-            err.to_string(),
-            "`symbolic::gradient` got a var of another tape: a var works only with the tape \
-             that recorded it and with that tape's gradients and traces"
-        );
-    }
-    assert_eq!(
-        symbolic::gradient(z, stranger).unwrap().to_string(),
-        "1 − tanh(x)²"
-    );
-}
-
 /// h = h + tanh(h) repeated writes h out twice per step: the closed form doubles each time,
 /// so past a size it is refused with a clear error instead of exhausting memory.
 #[test]
