@@ -47,7 +47,7 @@ fn main() {
         let grads = loss.backward();
         if step % 25 == 0 {
             let accuracy = moons.accuracy(&logits.value());
-            let loss = loss.value().item().expect("a scalar loss");
+            let loss = loss.item().expect("a scalar loss");
             println!(
                 "step {step:>3}  loss {loss:.4}  accuracy {:.1}%",
                 100.0 * accuracy

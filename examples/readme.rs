@@ -2,16 +2,16 @@
 
 use chaintrace::{Tape, symbolic};
 
-fn main() {
+fn main() -> chaintrace::Result<()> {
     let tape = Tape::<f64>::new();
     let w = tape.var("w", 1.5);
     let x = tape.var("x", 2.0);
     let y = (w * x).tanh(); // y = tanh(w·x)
     let grads = y.backward();
-    println!("y     = {:.6}", y.value().item().unwrap());
-    println!("dy/dw = {:.6}", grads.wrt(w).unwrap().item().unwrap()); // (1 − y²)·x
-    println!("dy/dx = {:.6}", grads.wrt(x).unwrap().item().unwrap()); // (1 − y²)·w
-    let formula = symbolic::gradient(&tape, y.id(), x.id()).unwrap();
+    println!("y     = {:.6}", y.item()?);
+    println!("dy/dw = {:.6}", grads.scalar(w)?); // (1 − y²)·x
+    println!("dy/dx = {:.6}", grads.scalar(x)?); // (1 − y²)·w
+    let formula = symbolic::gradient(y, x)?;
     println!("dy/dx = {formula}");
 
     // The same weight 50 times: y = w⁵⁰·x, so dy/dx = w⁵⁰ explodes for w = 1.5.
@@ -20,5 +20,6 @@ fn main() {
         deep = w * deep;
     }
     let grads = deep.backward();
-    println!("d(w⁵⁰x)/dx = {:.4e}", grads.wrt(x).unwrap().item().unwrap());
+    println!("d(w⁵⁰x)/dx = {:.4e}", grads.scalar(x)?);
+    Ok(())
 }

@@ -5,16 +5,19 @@
 //!
 //! ```
 //! use chaintrace::Tape;
+//! # fn main() -> chaintrace::Result<()> {
 //! let tape = Tape::<f64>::new();
 //! let w = tape.var("w", 1.5);
-//! let mut y = tape.var("x", 1.0);
+//! let x = tape.var("x", 1.0);
+//! let mut y = x;
 //! for _ in 0..50 {
 //!     y = w * y;
 //! }
 //! let grads = y.backward();
 //! // ∂y/∂x = w⁵⁰ = 1.5⁵⁰ ≈ 6.3762e8: the exploding gradient in one line.
-//! let x = tape.var_at(chaintrace::NodeId(1));
-//! assert!((grads.wrt(x).unwrap().item().unwrap() - 1.5f64.powi(50)).abs() < 1e-3);
+//! assert!((grads.scalar(x)? - 1.5f64.powi(50)).abs() < 1e-3);
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! The map of the crate is docs/ARCHITECTURE.md.

@@ -3,7 +3,7 @@
 
 use super::Expr;
 use crate::error::{Error, Result};
-use crate::tape::{Input, NodeId, NodeKind, NodeSpan, Tape};
+use crate::tape::{Input, NodeId, NodeKind, NodeSpan, Tape, Var};
 use crate::tensor::Float;
 
 /// The largest tape a closed form is built for.
@@ -87,25 +87,44 @@ pub fn forward_expressions<T: Float>(tape: &Tape<T>, last: NodeId) -> Result<Vec
 /// reverse sweep that applies each op's [`Op::vjp_symbolic`] instead of its numeric rule, and
 /// adds the contributions of every path (fan-out) as the numeric sweep does.
 ///
-/// A node `output` does not depend on (a constant, or one recorded after it) has gradient 0.
+/// Both vars are of one tape, which is read from them. A node `output` does not depend on (a
+/// constant, or one recorded after it) has gradient 0.
 ///
 /// [`Op::vjp_symbolic`]: crate::ops::Op::vjp_symbolic
 ///
 /// # Example
 /// ```
 /// use chaintrace::{symbolic, Tape};
+/// # fn main() -> chaintrace::Result<()> {
 /// let tape = Tape::<f64>::new();
 /// let w = tape.var("w", 1.5);
 /// let x = tape.var("x", 2.0);
 /// let y = (w * x).tanh();
-/// let dy_dx = symbolic::gradient(&tape, y.id(), x.id()).unwrap();
+/// let dy_dx = symbolic::gradient(y, x)?;
 /// assert_eq!(dy_dx.to_string(), "w·(1 − tanh(w·x)²)");
 /// assert_eq!(dy_dx.to_latex(), r"w (1 - \tanh(w x)^{2})");
+/// # Ok(())
+/// # }
 /// ```
 ///
 /// # Errors
+/// [`Error::ForeignVar`] (op `symbolic::gradient`) when `output` and `wrt` are vars of two
+/// different tapes; otherwise as [`forward_expressions`].
+pub fn gradient<T: Float>(output: Var<'_, T>, wrt: Var<'_, T>) -> Result<Expr> {
+    if !output.tape().owns(wrt) {
+        return Err(Error::ForeignVar {
+            op: "symbolic::gradient",
+        });
+    }
+    gradient_at(output.tape(), output.id(), wrt.id())
+}
+
+/// [`gradient`] between two nodes of `tape` given by id (the tracer's form: a trace keeps its
+/// output's id).
+///
+/// # Errors
 /// As [`forward_expressions`]; also when `wrt` is not on the tape.
-pub fn gradient<T: Float>(tape: &Tape<T>, output: NodeId, wrt: NodeId) -> Result<Expr> {
+pub(crate) fn gradient_at<T: Float>(tape: &Tape<T>, output: NodeId, wrt: NodeId) -> Result<Expr> {
     check_node(tape, wrt)?;
     let mut exprs = forward_expressions(tape, output)?;
     if wrt.0 > output.0 {

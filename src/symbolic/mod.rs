@@ -108,6 +108,7 @@ mod spell;
 mod traverse;
 mod tree;
 
+pub(crate) use gradient::gradient_at;
 pub use gradient::{
     MAX_EXPR_DEPTH, MAX_EXPR_NODES, MAX_SYMBOLIC_NODES, MAX_TOTAL_NODES, forward_expressions,
     gradient,

@@ -1,6 +1,7 @@
 //! The gradient store a sweep returns, keyed by node and tied to the tape it came from.
 
 use super::{NodeId, Tape, TapeIdentity, Var};
+use crate::error::{Error, Result};
 use crate::tensor::{Float, Tensor};
 
 /// Gradients of one output with respect to every node on a path to it, keyed by node.
@@ -46,6 +47,63 @@ impl<T: Float> Gradients<T> {
             true => self.get(var.id()),
             false => None,
         }
+    }
+
+    /// `∂output/∂var` as a number, for a scalar `var` (one element, as [`Var::item`]).
+    ///
+    /// # Errors
+    /// Each case its own error, naming the var:
+    /// - [`Error::ForeignVar`] (op `Gradients::scalar`) when `var` is of another tape, or of
+    ///   this tape after a [`Tape::reset`] that followed the sweep;
+    /// - [`Error::Invalid`] when `var` is not on a path to the output, so it has no gradient:
+    ///   a constant, a node the output does not depend on, or one recorded after the output;
+    /// - [`Error::Shape`] with `var`'s shape when it is not a scalar (read the tensor with
+    ///   [`Gradients::wrt`]).
+    ///
+    /// # Example
+    /// ```
+    /// use chaintrace::Tape;
+    /// # fn main() -> chaintrace::Result<()> {
+    /// let tape = Tape::<f64>::new();
+    /// let (w, x) = (tape.var("w", 1.5), tape.var("x", 2.0));
+    /// let y = (w * x).tanh();
+    /// let grads = y.backward();
+    /// // ∂y/∂x = w·(1 − tanh²(w·x))
+    /// let expected = 1.5 * (1.0 - (3.0f64).tanh().powi(2));
+    /// assert!((grads.scalar(x)? - expected).abs() < 1e-15);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn scalar(&self, var: Var<'_, T>) -> Result<T> {
+        const OP: &str = "Gradients::scalar";
+        if !self.is_from(var.tape()) {
+            return Err(Error::ForeignVar { op: OP });
+        }
+        let Some(grad) = self.get(var.id()) else {
+            let why = if var.id().0 >= self.grads.len() {
+                "was recorded after the output"
+            } else if !var.tape().nodes().node(var.id().0).requires_grad() {
+                "is a constant, or computed from constants only"
+            } else {
+                "is not on a path to the output: the output does not depend on it"
+            };
+            return Err(Error::invalid(
+                OP,
+                format!("{} {why}, so it has no gradient", var.describe()),
+            ));
+        };
+        grad.item().ok_or_else(|| {
+            Error::shape(
+                OP,
+                grad.shape(),
+                &[],
+                format!(
+                    "{} has {} elements, not one: read its gradient tensor with `wrt`",
+                    var.describe(),
+                    grad.len()
+                ),
+            )
+        })
     }
 
     /// [`Gradients::wrt`], mutable (clipping rescales gradients in place); `None` in the

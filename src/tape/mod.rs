@@ -14,6 +14,7 @@ mod inputs;
 mod layers;
 mod names;
 mod node;
+mod shape;
 mod var;
 
 pub(crate) use backward::{ScalarEdge, SweepObserver, sweep};
@@ -22,6 +23,7 @@ pub use graph::{Edge, EdgeKind, Graph};
 pub use identity::NodeRef;
 pub(crate) use identity::{Origin, TapeIdentity};
 pub use node::{Input, Inputs, Node, NodeKind, NodeSpan, Nodes};
+pub use shape::Shape;
 pub use var::Var;
 
 use inputs::{InputValues, ScalarValues};

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{Gradients, NodeId, Tape};
+use super::{Gradients, NodeId, Shape, Tape};
 use crate::tensor::{Float, Tensor};
 
 /// A handle to a node on a [`Tape`]: a leaf, a constant or an op's result.
@@ -43,9 +43,60 @@ impl<'t, T: Float> Var<'t, T> {
         self.tape.nodes().node(self.id.0).value().clone()
     }
 
-    /// The value's shape.
-    pub fn shape(self) -> Vec<usize> {
-        self.tape.nodes().node(self.id.0).value().shape().to_vec()
+    /// The value of a scalar var as a number: the loss, a single weight.
+    ///
+    /// A scalar is a var of one element, whatever its rank (`[]`, `[1]`, `[1, 1]`), as for
+    /// [`Tensor::item`]. For a tensor's elements, read [`Var::value`].
+    ///
+    /// # Errors
+    /// [`Error::Shape`](crate::Error::Shape) with op `Var::item` and the var's shape when it
+    /// has more or fewer than one element (`[2, 3]`, or an empty `[0]`).
+    ///
+    /// # Example
+    /// ```
+    /// use chaintrace::Tape;
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var("x", 3.0);
+    /// assert_eq!(x.square().item(), Ok(9.0));
+    /// let v = tape.constant(chaintrace::Tensor::from_vec(vec![1.0, 2.0], &[2]));
+    /// assert!(v.item().is_err());
+    /// ```
+    pub fn item(&self) -> crate::Result<T> {
+        let nodes = self.tape.nodes();
+        let node = nodes.node(self.id.0);
+        let value = node.value();
+        match value.item() {
+            Some(x) => Ok(x),
+            None => Err(crate::Error::shape(
+                "Var::item",
+                value.shape(),
+                &[],
+                format!(
+                    "{} has {} elements, not one: read its tensor with `value()`",
+                    self.describe(),
+                    value.len()
+                ),
+            )
+            .in_layer(&self.tape.layer_name(node.layer()))),
+        }
+    }
+
+    /// How messages name this var: "`x` (node 1)" for a leaf or constant with a name,
+    /// "node 4 (tanh)" for an op's result.
+    pub(crate) fn describe(self) -> String {
+        let nodes = self.tape.nodes();
+        let node = nodes.node(self.id.0);
+        match node.name() {
+            Some(name) => format!("`{name}` (node {})", self.id.0),
+            None if node.op().is_some() => format!("node {} ({})", self.id.0, node.op_label()),
+            None => format!("node {}", self.id.0),
+        }
+    }
+
+    /// The value's shape, copied without allocating (see [`Shape`]): no borrow of the tape
+    /// outlives the call, so recording can go on while it is held.
+    pub fn shape(self) -> Shape {
+        Shape::new(self.tape.nodes().node(self.id.0).value().shape())
     }
 
     /// The name given to a leaf or constant.

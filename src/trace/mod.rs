@@ -370,7 +370,7 @@ impl Trace {
         if var.id() > self.output {
             return Ok(Expr::zero());
         }
-        symbolic::gradient(tape, self.output, var.id())
+        symbolic::gradient_at(tape, self.output, var.id())
     }
 
     /// Reads a trace written by [`Trace::to_json`].
