@@ -214,3 +214,28 @@ fn extreme_exponents_trace_and_read_back() {
         assert_eq!(Trace::from_json(&json).unwrap(), trace, "{source}");
     }
 }
+
+/// A trace holds no name the loader would refuse: a leaf, layer or op named past the 256-byte
+/// limit is recorded cut, ending in `…`, and the trace reads back equal (the fuzzer found a
+/// 96-digit variable name, `x333…3`, spelt with 3-byte subscript digits, that did not).
+#[test]
+fn long_names_are_recorded_cut_and_read_back() {
+    let long = "x".to_string() + &"3".repeat(96);
+    let trace = trace_of(&format!("g10/5/Q*{long}")).unwrap();
+    assert_eq!(Trace::from_json(&trace.to_json()).unwrap(), trace);
+
+    let tape = Tape::<f64>::new();
+    let w = tape.var(&"w".repeat(1000), 1.5);
+    let y = tape.layer(&"L".repeat(300), || (w * w).tanh());
+    let (_, trace) = y.backward_traced(TraceOptions::default());
+    let names: Vec<String> = trace
+        .nodes()
+        .iter()
+        .map(|n| n.display_name().to_string())
+        .collect();
+    assert!(names.iter().all(|n| n.len() <= 256), "{names:?}");
+    assert!(names[0].starts_with("www") && names[0].ends_with('…'));
+    let layer = &trace.layers()[1];
+    assert!(layer.len() <= 256 && layer.starts_with("LLL") && layer.ends_with('…'));
+    assert_eq!(Trace::from_json(&trace.to_json()).unwrap(), trace);
+}

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::capture::{node_name, scalar_local_derivative};
+use super::limits::fit_name;
 use super::summary::{Summary, num};
 use crate::tape::{Node, NodeId, NodeSpan};
 use crate::tensor::{Float, Tensor};
@@ -110,7 +111,7 @@ pub(crate) fn first_non_finite_value<T: Float>(
     let i = nodes.iter().position(|n| !n.value().all_finite())?;
     Some(ForwardAnomaly {
         node: namer.operand(nodes, NodeId(i)),
-        op: nodes.node(i).op_label(),
+        op: fit_name(nodes.node(i).op_label()),
         layer: namer.layer(nodes.node(i)),
         operands: namer.operands(nodes, i),
     })
@@ -155,7 +156,7 @@ impl BackwardWatch {
             to: NodeId(i),
             from: node.input(slot).node,
             slot,
-            op: node.op_label(),
+            op: fit_name(node.op_label()),
             layer: namer.layer(node),
             upstream: Summary::of(upstream, namer.full_values),
             local: scalar_local_derivative(nodes, i, slot),

@@ -8,6 +8,7 @@
 
 use smallvec::SmallVec;
 
+use super::limits::{fit_name, fit_text};
 use super::record::{EdgeRow, EventRows, Graph, NO_NAME, NodeRow, Stored};
 use super::summary::{Summary, tensor_norm};
 use crate::ops::Op;
@@ -74,7 +75,7 @@ impl Capture {
                 NO_NAME
             }
             None => {
-                self.graph.names.push(symbol(i, node).to_text());
+                self.graph.names.push(fit_name(symbol(i, node).to_text()));
                 (self.graph.names.len() - 1) as u32
             }
         };
@@ -223,10 +224,12 @@ fn write_formulas<T: Float>(nodes: NodeSpan<'_, T>, graph: &mut Graph) {
         let inputs: SmallVec<[Input; 2]> = node.inputs().collect();
         let args = lend_args(&mut symbols, &inputs);
         for slot in 0..inputs.len() {
-            let formula = op.local_derivative(slot, &args).to_text();
+            let formula = fit_text(op.local_derivative(slot, &args).to_text());
             graph.edge_formulas.push(Some(formula));
         }
-        graph.node_formulas.push(Some(op.symbolic(&args).to_text()));
+        graph
+            .node_formulas
+            .push(Some(fit_text(op.symbolic(&args).to_text())));
         return_args(&mut symbols, &inputs, args);
     }
 }
@@ -287,7 +290,7 @@ impl Labels {
     /// The label of tape op `k`, met for the first time: interned by its text.
     #[inline(never)]
     fn intern<T: Float>(&mut self, k: usize, node: Node<'_, T>) -> u32 {
-        let label = intern(&mut self.by_text, &node.op_label());
+        let label = intern(&mut self.by_text, &fit_name(node.op_label()));
         self.by_op[k] = label;
         label
     }
@@ -349,7 +352,7 @@ pub(crate) fn node_name<T: Float>(nodes: NodeSpan<'_, T>, i: usize) -> String {
     let node = nodes.node(i);
     match node.op() {
         Some(_) => super::record::indexed('u', i),
-        None => symbol(i, node).to_text(),
+        None => fit_name(symbol(i, node).to_text()),
     }
 }
 

@@ -85,6 +85,31 @@ impl Trace {
     }
 }
 
+/// `name` as a trace records it: cut to at most [`MAX_NAME_BYTES`] bytes, ending in `…` when
+/// cut, so that every trace the crate records is one [`Trace::from_json`] reads back (a
+/// tape may hold any name; a trace file may not).
+pub(crate) fn fit_name(name: String) -> String {
+    fit(name, MAX_NAME_BYTES)
+}
+
+/// A formula or note as a trace records it: cut to at most [`MAX_TEXT_BYTES`] bytes, with `…`.
+pub(crate) fn fit_text(text: String) -> String {
+    fit(text, MAX_TEXT_BYTES)
+}
+
+fn fit(mut text: String, limit: usize) -> String {
+    if text.len() <= limit {
+        return text;
+    }
+    let mut end = limit - '…'.len_utf8();
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push('…');
+    text
+}
+
 /// Refuses a name longer than [`MAX_NAME_BYTES`].
 pub(crate) fn check_name(field: &str, text: &str) -> std::result::Result<(), String> {
     check_length(field, text, "names", MAX_NAME_BYTES)

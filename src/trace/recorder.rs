@@ -4,6 +4,7 @@ use super::anomaly::{Anomalies, BackwardWatch, Namer, first_non_finite_value};
 use super::capture::Capture;
 use super::ledger::{LedgerInput, ledger};
 use super::lengths::{Splitter, has_layers};
+use super::limits::{fit_name, fit_text};
 use super::record::Graph;
 use super::summary::Summary;
 use super::{Trace, TraceOptions};
@@ -88,7 +89,11 @@ impl<T: Float, const EXTRAS: bool> SweepObserver<T> for Recorder<'_, T, EXTRAS> 
         self.watch_edge(tape, node, slot, upstream, contribution);
     }
 
-    fn hook_fired(&mut self, firing: HookFiring) {
+    fn hook_fired(&mut self, mut firing: HookFiring) {
+        firing.hook = fit_name(firing.hook);
+        firing.context.op = fit_name(firing.context.op);
+        firing.context.layer = fit_name(firing.context.layer);
+        firing.note = firing.note.map(fit_text);
         self.parts.hooks.push(firing);
     }
 
@@ -132,7 +137,7 @@ pub(crate) fn run<T: Float>(
     options: TraceOptions,
     buffers: Buffers,
 ) -> Result<(Gradients<T>, Trace)> {
-    let layers = tape.layer_names();
+    let layers: Vec<String> = tape.layer_names().into_iter().map(fit_name).collect();
     let namer = Namer {
         layers: &layers,
         full_values: options.full_values,
