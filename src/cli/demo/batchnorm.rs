@@ -8,7 +8,7 @@ use chaintrace::report::svg::{LineChart, Series, layer_norms, line_chart};
 use chaintrace::report::{Chart, Document, Table};
 
 use super::deepnet::{Activation, DeepNet, EXPLODING, Measurement, Probe, Scheme, VANISHING};
-use super::init::shown_layers;
+use super::present::shown_layers;
 use super::present::{band, fmt3, render};
 use crate::cli::CliError;
 use crate::cli::args::Format;

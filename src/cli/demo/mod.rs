@@ -1,4 +1,4 @@
-//! `chaintrace demo <scenario>`: one file per scenario.
+//! `chaintrace demo <scenario>`: one module per scenario (a folder for the larger ones).
 
 pub mod batchnorm;
 mod chain;

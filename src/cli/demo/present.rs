@@ -1,5 +1,5 @@
-//! What the measuring demos share: short numbers for wide tables, and one report rendered in
-//! every format.
+//! What the measuring demos share: short numbers for wide tables, the layers a per-layer
+//! table shows, and one report rendered in every format.
 
 use serde::Serialize;
 
@@ -75,6 +75,17 @@ pub fn median(values: &[f64]) -> f64 {
         n if n % 2 == 1 => v[n / 2],
         n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
     }
+}
+
+/// The layers a per-layer table shows, from the output back to the input: all of them up to
+/// 60, else about 50 evenly spaced ones (always both ends).
+pub fn shown_layers(depth: usize) -> Vec<usize> {
+    let step = if depth <= 60 { 1 } else { depth.div_ceil(50) };
+    let mut ks: Vec<usize> = (0..=depth).rev().step_by(step).collect();
+    if ks.last() != Some(&0) {
+        ks.push(0);
+    }
+    ks
 }
 
 #[cfg(test)]
