@@ -1,19 +1,14 @@
-//! The tracer against hand-derived references: events, ledger, paths, path lengths,
-//! anomalies, JSON.
+//! The tracer against hand-derived references: events, ledger, paths, path lengths; tracing
+//! into an old trace; the trace options.
+//!
+//! Anomalies are tested in `trace_anomalies.rs`, the JSON form in `trace_json.rs`.
 
 mod common;
 
 use chaintrace::tape::EdgeKind;
 use chaintrace::trace::{Summary, TraceOptions};
 use chaintrace::{Error, NodeId, Tape, Tensor, Trace, symbolic};
-
-fn scalar(s: &Summary) -> f64 {
-    s.as_scalar().expect("a scalar")
-}
-
-fn close(got: f64, want: f64, rel: f64) -> bool {
-    (got - want).abs() <= rel * want.abs().max(1e-300)
-}
+use common::{close, scalar};
 
 /// micrograd's README: ∂g/∂a = 138.8338, ∂g/∂b = 645.5773. Every event multiplies the
 /// upstream gradient by the local derivative, and the last accumulated value of each node is
@@ -179,88 +174,6 @@ fn residual_gradient_splits_into_skip_and_block_paths() {
     assert!(err.to_string().contains("tensor"), "{err}");
 }
 
-/// w = 1e100, x = 1e-300, four layers: the forward values 1e-200 … 1e100 are finite, but
-/// ∂y/∂x = w⁴ = 1e400 overflows at the last multiplication, along the edge into x in layer0
-/// (upstream w³ = 1e300, local w = 1e100).
-#[test]
-fn overflow_is_located_at_the_multiplication_that_makes_it() {
-    let tape = Tape::new();
-    let w = tape.var("w", 1e100);
-    let mut y = tape.var("x", 1e-300);
-    for k in 0..4 {
-        y = tape.layer(&format!("layer{k}"), || w * y);
-    }
-    let (_, trace) = y.backward_traced(TraceOptions::default());
-    let found = trace.anomalies().unwrap();
-    assert!(found.forward.is_none());
-    let at = found.backward.as_ref().unwrap();
-    assert_eq!((at.to, at.from, at.slot), (NodeId(2), NodeId(1), 1));
-    assert_eq!((at.op.as_str(), at.layer.as_str()), ("mul", "layer0"));
-    assert!(close(scalar(&at.upstream), 1e300, 1e-12));
-    assert_eq!(at.local, Some(1e100));
-    assert_eq!(scalar(&at.contribution), f64::INFINITY);
-    assert!(trace.to_text().contains("op mul (node 2) in layer layer0"));
-    let json = trace.to_json();
-    assert_eq!(Trace::from_json(&json).unwrap().to_json(), json);
-}
-
-/// ln(−1) is the first NaN forward; the product that later multiplies by it is not blamed.
-#[test]
-fn forward_nan_is_located_and_its_consumers_not_blamed() {
-    let tape = Tape::new();
-    let a = tape.var("a", -1.0);
-    let b = tape.var("b", 2.0);
-    let y = a.ln() * b;
-    let (_, trace) = y.backward_traced(TraceOptions::default());
-    let found = trace.anomalies().unwrap();
-    let at = found.forward.as_ref().unwrap();
-    assert_eq!((at.node.node, at.op.as_str()), (NodeId(2), "ln"));
-    assert_eq!(at.operands[0].name, "a");
-    assert!(found.backward.is_none());
-}
-
-/// y = 3·√(2x) at x = 0: √ has an infinite derivative at 0, so the edge into u₃ = 2x is
-/// blamed (upstream 3 finite, product ∞); the edge into x that only passes ∞ on is not.
-#[test]
-fn backward_blames_the_op_not_the_ops_passing_it_on() {
-    let tape = Tape::new();
-    let x = tape.var("x", 0.0);
-    let y = (x * 2.0).sqrt() * 3.0;
-    let (_, trace) = y.backward_traced(TraceOptions::default());
-    let at = trace.anomalies().unwrap().backward.clone().unwrap();
-    assert_eq!(at.op, "sqrt");
-    assert_eq!(scalar(&at.upstream), 3.0);
-    assert_eq!(scalar(&at.contribution), f64::INFINITY);
-}
-
-#[test]
-fn anomalies_off_records_none() {
-    let tape = Tape::new();
-    let y = tape.var("a", -1.0).ln();
-    let (_, trace) = y.backward_traced(TraceOptions::default().with_anomalies(false));
-    assert!(trace.anomalies().is_none());
-}
-
-/// Every reference trace survives to_json → from_json → to_json unchanged.
-#[test]
-fn json_round_trips() {
-    type Build = fn(&Tape<f64>) -> chaintrace::Var<'_, f64>;
-    let graphs: [Build; 4] = [common::micrograd, common::mlp, common::residual, |t| {
-        common::chain(t, 1.5)
-    }];
-    for build in graphs {
-        for opts in [TraceOptions::default(), TraceOptions::ledger_only()] {
-            let tape = Tape::new();
-            let (_, trace) = build(&tape).backward_traced(opts);
-            let json = trace.to_json();
-            let back = Trace::from_json(&json).unwrap();
-            assert_eq!(back, trace);
-            assert_eq!(back.to_json(), json);
-            assert_eq!(back.to_text(), trace.to_text());
-        }
-    }
-}
-
 /// Tracing into an earlier trace gives exactly the trace and gradients a fresh one would,
 /// whatever the earlier trace held (tensors, formulas, more nodes or fewer).
 #[test]
@@ -296,58 +209,6 @@ fn tracing_into_an_old_trace_equals_tracing_afresh() {
     let result = common::micrograd(&tape).try_backward_traced_into(&mut reused, bad);
     assert!(matches!(result, Err(Error::Invalid { .. })));
     assert_eq!(reused, Trace::default());
-}
-
-fn malformed_reason(text: &str) -> String {
-    match Trace::from_json(text) {
-        Err(Error::Malformed { what, reason }) => {
-            assert_eq!(what, "trace JSON");
-            reason
-        }
-        other => panic!("expected Malformed, got {other:?}"),
-    }
-}
-
-#[test]
-fn malformed_json_is_a_clear_error_with_a_position() {
-    assert_eq!(
-        malformed_reason("{\"schema\": "),
-        "EOF while parsing a value at line 1 column 11"
-    );
-    let tape = Tape::new();
-    let (_, trace) = common::residual(&tape).backward_traced(TraceOptions::default());
-    let json = trace.to_json();
-    let wrong_type = json.replace("\"output\": 6", "\"output\": \"six\"");
-    let reason = malformed_reason(&wrong_type);
-    assert!(
-        reason.starts_with("invalid type: string \"six\""),
-        "{reason}"
-    );
-    assert!(reason.ends_with("at line 4 column 17"), "{reason}");
-    let newer = json.replace("chaintrace-trace/1", "chaintrace-trace/2");
-    assert_eq!(
-        malformed_reason(&newer),
-        "schema is `chaintrace-trace/2`, this version of chaintrace reads `chaintrace-trace/1`"
-    );
-    let dangling = json.replace("{\"edge\":6,", "{\"edge\":60,");
-    assert_eq!(
-        malformed_reason(&dangling),
-        "events[0] refers to edge 60 of 7"
-    );
-    // Event 0 multiplies the output's gradient: a file without it cannot say what flowed.
-    let output_grad = json
-        .lines()
-        .find(|l| l.contains("\"id\":6,"))
-        .and_then(|l| l.find("\"grad\":").map(|at| &l[at..]))
-        .expect("the output's node record")
-        .trim_end_matches(',')
-        .trim_end_matches('}')
-        .to_string();
-    let gradless = json.replacen(&output_grad, "\"grad\":null", 1);
-    assert_eq!(
-        malformed_reason(&gradless),
-        "events[0] multiplies the gradient of node 6, which has none"
-    );
 }
 
 #[test]

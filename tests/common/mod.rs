@@ -1,7 +1,9 @@
-//! Graphs the trace tests share: each small enough to check by hand.
+//! Graphs the trace tests share, each small enough to check by hand, and two helpers for
+//! reading their numbers.
 
 #![allow(dead_code)]
 
+use chaintrace::trace::Summary;
 use chaintrace::{Tape, Tensor, Var};
 
 /// The expression from micrograd's README: g(a = −4, b = 2) = 24.7041, ∂g/∂a = 138.8338,
@@ -63,4 +65,14 @@ pub fn residual(tape: &Tape<f64>) -> Var<'_, f64> {
         })
     });
     h.square().sum()
+}
+
+/// The number a scalar summary holds.
+pub fn scalar(s: &Summary) -> f64 {
+    s.as_scalar().expect("a scalar")
+}
+
+/// True when `got` is within `rel` of `want`, relatively.
+pub fn close(got: f64, want: f64, rel: f64) -> bool {
+    (got - want).abs() <= rel * want.abs().max(1e-300)
 }
