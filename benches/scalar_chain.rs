@@ -1,10 +1,13 @@
-//! Benchmark (1): the scalar chain `y = w_L·…·w_1·x`, built and differentiated, against a floor.
+//! Benchmark (1): the scalar chain `y = w_L·…·w_1·x`, built and differentiated, against a floor;
+//! and the same chain with one shared weight, `y = w·(w·(…·x))` (groups ending `_shared`).
 //!
 //! The floor is the least a tape can do: a `Vec` of plain nodes (value, input indices, an op
 //! code) and a reverse loop over it, written here with nothing else. The engine does the same
 //! work through its general machinery (boxed ops, tensors, layers, names, the gradient store).
 //! Both build the same chain: a leaf `x`, then for each level a leaf `w_i` and a product, so
 //! `2L + 1` nodes; the report divides by `L` (one level = one leaf and one multiplication).
+//! With one shared weight both build a leaf `x`, a leaf `w`, then one product per level (`L + 2`
+//! nodes), and every product adds to `w`'s gradient on the way back.
 //!
 //! Run: `cargo bench --bench scalar_chain` (docs/performance.md has the figures).
 
@@ -78,11 +81,41 @@ impl FloorTape {
     }
 }
 
-fn floor_chain(tape: &mut FloorTape, levels: usize) -> u32 {
+/// A weight per level, or one weight shared by every level.
+#[derive(Clone, Copy)]
+enum Weights {
+    PerLevel,
+    Shared,
+}
+
+impl Weights {
+    /// The suffix of the criterion group's name.
+    fn suffix(self) -> &'static str {
+        match self {
+            Weights::PerLevel => "",
+            Weights::Shared => "_shared",
+        }
+    }
+}
+
+/// The shared weight: its product over 10⁶ levels is e¹⁰, well inside `f64`.
+const SHARED: f64 = 1.00001;
+
+fn floor_chain(tape: &mut FloorTape, levels: usize, weights: Weights) -> u32 {
     let mut y = tape.leaf(1.0);
-    for i in 0..levels {
-        let w = tape.leaf(weight(i));
-        y = tape.mul(w, y);
+    match weights {
+        Weights::PerLevel => {
+            for i in 0..levels {
+                let w = tape.leaf(weight(i));
+                y = tape.mul(w, y);
+            }
+        }
+        Weights::Shared => {
+            let w = tape.leaf(SHARED);
+            for _ in 0..levels {
+                y = tape.mul(w, y);
+            }
+        }
     }
     y
 }
@@ -91,26 +124,37 @@ fn floor_chain(tape: &mut FloorTape, levels: usize) -> u32 {
 // The engine
 // ---------------------------------------------------------------------------------------------
 
-fn engine_chain(tape: &Tape<f64>, levels: usize) -> NodeId {
+fn engine_chain(tape: &Tape<f64>, levels: usize, weights: Weights) -> NodeId {
     let mut y = tape.var("x", 1.0);
-    for i in 0..levels {
-        let w = tape.var("w", weight(i));
-        y = w * y;
+    match weights {
+        Weights::PerLevel => {
+            for i in 0..levels {
+                let w = tape.var("w", weight(i));
+                y = w * y;
+            }
+        }
+        Weights::Shared => {
+            let w = tape.var("w", SHARED);
+            for _ in 0..levels {
+                y = w * y;
+            }
+        }
     }
     y.id()
 }
 
-/// Checks once, outside the timings, that the two compute the same gradient.
-fn agree(levels: usize) {
+/// Checks once, outside the timings, that the two compute the same gradient (for `x`, the
+/// first weight, and the output).
+fn agree(levels: usize, weights: Weights) {
     let mut floor = FloorTape::default();
-    let out = floor_chain(&mut floor, levels);
+    let out = floor_chain(&mut floor, levels, weights);
     let floor_grads = floor.backward(out);
     let tape = Tape::<f64>::new();
-    let out = engine_chain(&tape, levels);
+    let out = engine_chain(&tape, levels, weights);
     let grads = tape.var_at(out).backward();
-    for i in [0, 1, 2 * levels - 1] {
+    for i in [0, 1, out.0] {
         let engine = grads.get(NodeId(i)).and_then(|g| g.item()).unwrap();
-        assert!((engine - floor_grads[i]).abs() <= 1e-12 * floor_grads[i].abs());
+        assert!((engine - floor_grads[i]).abs() <= 1e-9 * floor_grads[i].abs());
     }
 }
 
@@ -119,6 +163,13 @@ fn agree(levels: usize) {
 // ---------------------------------------------------------------------------------------------
 
 const LEVELS: [usize; 3] = [1_000, 100_000, 1_000_000];
+
+/// Every depth with a weight per level, then every depth with one shared weight.
+fn cases() -> impl Iterator<Item = (usize, Weights)> {
+    [Weights::PerLevel, Weights::Shared]
+        .into_iter()
+        .flat_map(|w| LEVELS.into_iter().map(move |l| (l, w)))
+}
 
 /// Few, flat samples for the long cases, so the whole file runs in about a minute.
 fn configure(
@@ -139,22 +190,22 @@ fn configure(
 /// Build and backward on a new tape each time: includes growing the node vector from empty,
 /// first-touch page faults, and freeing everything.
 fn fresh_tape(c: &mut Criterion) {
-    for l in LEVELS {
-        agree(l);
-        let mut group = c.benchmark_group("chain_fresh");
+    for (l, weights) in cases() {
+        agree(l, weights);
+        let mut group = c.benchmark_group(format!("chain_fresh{}", weights.suffix()));
         configure(&mut group, l);
         group.throughput(Throughput::Elements(l as u64));
         group.bench_with_input(BenchmarkId::new("floor", l), &l, |b, &l| {
             b.iter(|| {
                 let mut tape = FloorTape::default();
-                let out = floor_chain(&mut tape, l);
+                let out = floor_chain(&mut tape, l, weights);
                 black_box(tape.backward(out));
             })
         });
         group.bench_with_input(BenchmarkId::new("engine", l), &l, |b, &l| {
             b.iter(|| {
                 let tape = Tape::<f64>::new();
-                let out = engine_chain(&tape, l);
+                let out = engine_chain(&tape, l, weights);
                 black_box(tape.var_at(out).backward());
             })
         });
@@ -165,15 +216,15 @@ fn fresh_tape(c: &mut Criterion) {
 /// Build and backward on a tape reset before each step, as a training loop uses it: the node
 /// vector keeps its capacity (the floor's is cleared the same way).
 fn reset_tape(c: &mut Criterion) {
-    for l in LEVELS {
-        let mut group = c.benchmark_group("chain_reset");
+    for (l, weights) in cases() {
+        let mut group = c.benchmark_group(format!("chain_reset{}", weights.suffix()));
         configure(&mut group, l);
         group.throughput(Throughput::Elements(l as u64));
         let mut floor = FloorTape::default();
         group.bench_with_input(BenchmarkId::new("floor", l), &l, |b, &l| {
             b.iter(|| {
                 floor.nodes.clear();
-                let out = floor_chain(&mut floor, l);
+                let out = floor_chain(&mut floor, l, weights);
                 black_box(floor.backward(out));
             })
         });
@@ -182,7 +233,7 @@ fn reset_tape(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("engine", l), &l, |b, &l| {
             b.iter(|| {
                 tape.reset();
-                let out = engine_chain(&tape, l);
+                let out = engine_chain(&tape, l, weights);
                 black_box(tape.var_at(out).backward());
             })
         });
@@ -192,18 +243,18 @@ fn reset_tape(c: &mut Criterion) {
 
 /// The reverse sweep alone, on a chain built once.
 fn backward_only(c: &mut Criterion) {
-    for l in LEVELS {
-        let mut group = c.benchmark_group("chain_backward");
+    for (l, weights) in cases() {
+        let mut group = c.benchmark_group(format!("chain_backward{}", weights.suffix()));
         configure(&mut group, l);
         group.throughput(Throughput::Elements(l as u64));
         let mut floor = FloorTape::default();
-        let floor_out = floor_chain(&mut floor, l);
+        let floor_out = floor_chain(&mut floor, l, weights);
         group.bench_with_input(BenchmarkId::new("floor", l), &l, |b, _| {
             b.iter(|| black_box(floor.backward(floor_out)))
         });
         drop(floor);
         let tape = Tape::<f64>::new();
-        let out = engine_chain(&tape, l);
+        let out = engine_chain(&tape, l, weights);
         group.bench_with_input(BenchmarkId::new("engine", l), &l, |b, _| {
             b.iter(|| black_box(tape.var_at(out).backward()))
         });
