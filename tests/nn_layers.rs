@@ -142,8 +142,9 @@ fn shape_errors_name_the_op_the_shapes_and_the_layer() {
     let msg = panic_message(|| {
         model.forward(&tape, &p, x);
     });
+    // `Linear` records `x·Wᵀ` on the weight as stored, `[out, in]` (`matmul_t`).
     assert!(
-        msg.contains("matmul") && msg.contains("[5, 4]") && msg.contains("[3, 2]"),
+        msg.contains("matmul") && msg.contains("[5, 4]") && msg.contains("[2, 3]"),
         "{msg}"
     );
     assert!(msg.contains("mlp/fc1"), "{msg}");

@@ -8,6 +8,9 @@ use crate::tensor::Float;
 /// `[out, in]` (as PyTorch), `b` of shape `[out]`; parameters `{name}.weight`, `{name}.bias`.
 ///
 /// Gradients: `∂L/∂W = (∂L/∂y)ᵀ·x`, `∂L/∂b = Σ_batch ∂L/∂y`, `∂L/∂x = ∂L/∂y·W`.
+///
+/// `x·Wᵀ` is recorded as one `matmul` node on the weight itself ([`Var::matmul_t`]), computed
+/// on a transposed view of `W`: no transposed copy of the weight, or of its gradient, is made.
 #[derive(Clone, Debug)]
 pub struct Linear {
     name: String,
@@ -93,6 +96,6 @@ impl<T: Float> Layer<T> for Linear {
     }
 
     fn compute<'t>(&self, _tape: &'t Tape<T>, p: &Params<'t, T>, x: Var<'t, T>) -> Var<'t, T> {
-        x.matmul(p.var(self.weight).transpose()) + p.var(self.bias)
+        x.matmul_t(p.var(self.weight)) + p.var(self.bias)
     }
 }

@@ -18,7 +18,7 @@ mod unary;
 
 pub use arith::{Add, Div, Mul, Neg, Sub};
 pub use loss::{CrossEntropy, LogSoftmax, Mse, Softmax};
-pub use matmul::MatMul;
+pub use matmul::{MatMul, MatMulT};
 pub use reduce::{Mean, MeanAxis, Sum, SumAxis};
 pub use shape::{Concat, Reshape, Select, Slice, Transpose};
 pub use unary::{Abs, Exp, Ln, Powf, Relu, Sigmoid, Sqrt, Square, Tanh};
