@@ -5,6 +5,16 @@ use crate::nn::{ParamId, ParamStore, Params};
 use crate::tape::Gradients;
 use crate::tensor::{Float, Tensor};
 
+use ndarray::{ArrayD, Zip};
+
+/// Changes `t`'s elements in place, on its own storage: the tensor is moved out of its place
+/// into its ndarray array (no copy), changed by `f`, and moved back.
+fn in_place<T: Float>(t: &mut Tensor<T>, f: impl FnOnce(&mut ArrayD<T>)) {
+    let mut a = std::mem::replace(t, Tensor::scalar(T::from_f64(0.0))).into_array();
+    f(&mut a);
+    *t = Tensor::from_array(a);
+}
+
 /// SGD with PyTorch's semantics (dampening 0, no Nesterov), for each parameter `p` with
 /// gradient `g`:
 ///
@@ -51,35 +61,53 @@ impl<T: Float> Sgd<T> {
     pub fn momentum_buffer(&self, id: ParamId) -> Option<&Tensor<T>> {
         self.buffers.get(id)
     }
-
-    /// The update direction `d` for one parameter, advancing its momentum buffer.
-    fn direction(&mut self, id: ParamId, param: &Tensor<T>, grad: &Tensor<T>) -> Tensor<T> {
-        let wd = T::from_f64(self.weight_decay);
-        let d = if self.weight_decay != 0.0 {
-            grad.zip(param, |g, p| g + wd * p)
-        } else {
-            grad.clone()
-        };
-        if self.momentum == 0.0 {
-            return d;
-        }
-        let mu = T::from_f64(self.momentum);
-        let buf = match self.buffers.slot(id).take() {
-            None => d,
-            Some(buf) => buf.zip(&d, |b, d| mu * b + d),
-        };
-        *self.buffers.slot(id) = Some(buf.clone());
-        buf
-    }
 }
 
 impl<T: Float> Optimizer<T> for Sgd<T> {
+    /// Updates each parameter (and its momentum buffer) in place, element by element, with
+    /// the expressions of the formulas above, so the results are those of computing `d`,
+    /// `buf` and `p` as whole tensors, bit for bit, without a new array for
+    /// either after the first step.
     fn step(&mut self, store: &mut ParamStore<T>, p: &Params<'_, T>, grads: &Gradients<T>) {
         let lr = T::from_f64(self.lr);
+        let (wd, decay) = (T::from_f64(self.weight_decay), self.weight_decay != 0.0);
+        let mu = T::from_f64(self.momentum);
+        let d = move |g: T, p: T| if decay { g + wd * p } else { g };
         for (id, grad) in with_gradients(store, p, grads) {
-            let d = self.direction(id, store.get(id), grad);
             let param = store.get_mut(id);
-            *param = param.zip(&d, |p, d| p - lr * d);
+            let g = grad.view();
+            let g = g
+                .broadcast(param.shape())
+                .expect("a parameter's gradient has the parameter's shape");
+            if self.momentum == 0.0 {
+                in_place(param, |p| {
+                    Zip::from(p)
+                        .and(&g)
+                        .for_each(|p, &g| *p = *p - lr * d(g, *p));
+                });
+                continue;
+            }
+            let slot = self.buffers.slot(id);
+            match slot {
+                Some(buf) => in_place(buf, |b| {
+                    in_place(param, |p| {
+                        Zip::from(p).and(b).and(&g).for_each(|p, b, &g| {
+                            *b = mu * *b + d(g, *p);
+                            *p = *p - lr * *b;
+                        });
+                    });
+                }),
+                None => {
+                    let mut buf = g.to_owned();
+                    in_place(param, |p| {
+                        Zip::from(p).and(&mut buf).for_each(|p, b| {
+                            *b = d(*b, *p);
+                            *p = *p - lr * *b;
+                        });
+                    });
+                    *slot = Some(Tensor::from_array(buf));
+                }
+            }
         }
     }
 }
