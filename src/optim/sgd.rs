@@ -93,7 +93,7 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
                     in_place(param, |p| {
                         Zip::from(p).and(b).and(&g).for_each(|p, b, &g| {
                             *b = mu * *b + d(g, *p);
-                            *p = *p - lr * *b;
+                            *p -= lr * *b;
                         });
                     });
                 }),
@@ -102,7 +102,7 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
                     in_place(param, |p| {
                         Zip::from(p).and(&mut buf).for_each(|p, b| {
                             *b = d(*b, *p);
-                            *p = *p - lr * *b;
+                            *p -= lr * *b;
                         });
                     });
                     *slot = Some(Tensor::from_array(buf));

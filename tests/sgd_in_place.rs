@@ -1,0 +1,70 @@
+//! `Sgd` updates parameters and momentum buffers in place, element by element: the results must
+//! be bit for bit those of its formulas computed as whole vectors (`d = g + wd·p`,
+//! `buf = μ·buf + d`, `p ← p − lr·buf`), on every step, with and without momentum.
+
+use chaintrace::nn::{Init, Layer, Linear, ParamStore};
+use chaintrace::optim::{Optimizer, Sgd};
+use chaintrace::{Tape, Tensor};
+
+/// Three steps of `Sgd(lr, μ, wd)` on a `Linear` layer against the formulas, bit for bit.
+fn check(lr: f64, mu: f64, wd: f64) {
+    let mut store = ParamStore::<f64>::new(3);
+    let fc = Linear::new(&mut store, "fc", 3, 2, Init::Torch);
+    let mut opt = Sgd::new(lr).with_momentum(mu).with_weight_decay(wd);
+    let ids = [fc.weight(), fc.bias()];
+    let mut bufs: Vec<Option<Vec<f64>>> = vec![None, None];
+    let x = Tensor::from_vec(vec![0.5, -1.0, 2.0, 1.5, 0.25, -0.75], &[2, 3]);
+    for _ in 0..3 {
+        let tape = Tape::new();
+        let p = store.bind(&tape);
+        let loss = fc.forward(&tape, &p, tape.constant(x.clone())).tanh().sum();
+        let grads = loss.backward();
+        let mut expected = Vec::new();
+        for (k, &id) in ids.iter().enumerate() {
+            let param = store.get(id).to_vec();
+            let g = grads.wrt(p.var(id)).unwrap().to_vec();
+            let d: Vec<f64> = g
+                .iter()
+                .zip(&param)
+                .map(|(g, p)| if wd != 0.0 { g + wd * p } else { *g })
+                .collect();
+            let step = if mu == 0.0 {
+                d
+            } else {
+                let buf: Vec<f64> = match bufs[k].take() {
+                    None => d,
+                    Some(b) => b.iter().zip(&d).map(|(b, d)| mu * b + d).collect(),
+                };
+                bufs[k] = Some(buf.clone());
+                buf
+            };
+            expected.push(
+                param
+                    .iter()
+                    .zip(&step)
+                    .map(|(p, s)| p - lr * s)
+                    .collect::<Vec<f64>>(),
+            );
+        }
+        opt.step(&mut store, &p, &grads);
+        for (k, &id) in ids.iter().enumerate() {
+            assert_eq!(store.get(id).to_vec(), expected[k]);
+        }
+        assert_eq!(store.get(fc.weight()).shape(), &[2, 3]);
+        assert_eq!(store.get(fc.bias()).shape(), &[2]);
+    }
+    for (k, &id) in ids.iter().enumerate() {
+        assert_eq!(opt.momentum_buffer(id).map(Tensor::to_vec), bufs[k]);
+    }
+}
+
+#[test]
+fn plain_sgd_matches_the_formula_bit_for_bit() {
+    check(0.1, 0.0, 0.0);
+}
+
+#[test]
+fn momentum_and_weight_decay_match_the_formulas_bit_for_bit() {
+    check(0.1, 0.9, 0.01);
+    check(0.05, 0.5, 0.0);
+}
