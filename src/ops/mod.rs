@@ -10,18 +10,27 @@
 //! keeping hidden state.
 
 mod arith;
+mod declare;
+mod function;
 mod loss;
 mod matmul;
+mod powf;
 mod reduce;
 mod shape;
 mod unary;
 
 pub use arith::{Add, Div, Mul, Neg, Sub};
+pub(crate) use function::builtin_function;
+pub use function::{ElementwiseFn, ElementwiseOp};
 pub use loss::{CrossEntropy, LogSoftmax, Mse, Softmax};
 pub use matmul::MatMul;
+pub use powf::Powf;
 pub use reduce::{Mean, MeanAxis, Sum, SumAxis};
 pub use shape::{Concat, Reshape, Select, Slice, Transpose};
-pub use unary::{Abs, Exp, Ln, Powf, Relu, Sigmoid, Sqrt, Square, Tanh};
+pub use unary::{
+    ABS, Abs, BUILTIN_FUNCTIONS, EXP, Exp, LN, Ln, RELU, Relu, SIGMOID, SIGN, SQRT, SQUARE, STEP,
+    Sigmoid, Sqrt, Square, TANH, Tanh,
+};
 
 use std::fmt;
 
