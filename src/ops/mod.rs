@@ -5,6 +5,10 @@
 //! therefore touches one file, plus its `mod` line here if the family is new
 //! (docs/adding-an-op.md is the checklist).
 //!
+//! An elementwise function of one input is declared once, as an [`ElementwiseFn`] written by
+//! [`elementwise_fn!`](crate::elementwise_fn), inside the crate ([`BUILTIN_FUNCTIONS`]) or
+//! outside it; its op is [`ElementwiseOp`], recorded by [`Var::apply_fn`](crate::Var::apply_fn).
+//!
 //! Every rule is a pure function of the op's inputs, its output and the incoming gradient, so
 //! the tape can be replayed (by the tracer, or for higher-order gradients) without the op
 //! keeping hidden state.
@@ -151,3 +155,8 @@ pub trait Op<T: Float>: fmt::Debug + 'static {
 pub(crate) fn times<T: Float>(grad: &Tensor<T>, local: &Tensor<T>) -> Tensor<T> {
     grad.zip(local, |g, d| g * d)
 }
+
+/// The code blocks of docs/adding-an-op.md, compiled and run as doctests.
+#[doc = include_str!("../../docs/adding-an-op.md")]
+#[cfg(doctest)]
+pub struct AddingAnOpGuide;
