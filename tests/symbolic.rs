@@ -692,6 +692,7 @@ fn two_thousand_deep_chains() {
     assert!(err.to_string().contains("too large a closed form"), "{err}");
 }
 
+#[cfg(feature = "serde")]
 #[test]
 fn expressions_round_trip_through_json() {
     let e = sym("x") * (Expr::one() - Expr::call1("tanh", sym("w") * sym("x")).powf(2.0));

@@ -675,7 +675,7 @@ mod tests {
     /// event names the edge its multiplication crossed, and the trace reads back equal.
     #[test]
     fn the_event_list_is_written_only_when_some_edge_has_no_event() {
-        use crate::{Tape, Trace, TraceOptions};
+        use crate::{Tape, TraceOptions};
         let events = TraceOptions::ledger_only().with_events(true);
         let tape = Tape::<f64>::new();
         let (w, x) = (tape.var("w", 1.5), tape.var("x", 2.0));
@@ -703,8 +703,9 @@ mod tests {
         assert_eq!(scaled.graph.events.rows, [0, 1, 2]); // not row 3, into the constant
         let into: Vec<usize> = scaled.events().iter().map(|e| e.to().0).collect();
         assert_eq!(into, [3, 3, 2]);
+        #[cfg(feature = "serde")]
         for trace in [chain, scaled] {
-            assert_eq!(Trace::from_json(&trace.to_json()).unwrap(), trace);
+            assert_eq!(crate::Trace::from_json(&trace.to_json()).unwrap(), trace);
         }
     }
 
