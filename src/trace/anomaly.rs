@@ -9,8 +9,9 @@
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
-use super::capture::{node_name, scalar_local_derivative};
+use super::capture::scalar_local_derivative;
 use super::limits::fit_name;
+use super::names::node_name;
 use super::summary::Summary;
 #[cfg(feature = "serde")]
 use super::summary::num;

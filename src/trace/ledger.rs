@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 use std::ops::Deref;
 
-use super::capture::node_name;
 use super::lengths::has_layers;
+use super::names::node_name;
 #[cfg(feature = "serde")]
 use super::summary::num;
 use super::summary::{combined_norm, tensor_norm};

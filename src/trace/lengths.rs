@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
-use super::capture::node_name;
+use super::names::node_name;
 #[cfg(feature = "serde")]
 use super::summary::num;
 use super::summary::tensor_norm;

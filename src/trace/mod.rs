@@ -47,6 +47,7 @@ mod json;
 mod ledger;
 mod lengths;
 mod limits;
+mod names;
 mod options;
 mod paths;
 mod record;
