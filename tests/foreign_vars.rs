@@ -190,6 +190,7 @@ fn symbolic_gradient_refuses_a_var_of_another_tape() {
 
 /// A trace read back from JSON keeps no tape: every var is foreign to it, while bare node
 /// ids still work for paths.
+#[cfg(feature = "serde")]
 #[test]
 fn a_trace_read_from_json_refuses_every_var() {
     let tape = Tape::<f64>::new();

@@ -91,6 +91,7 @@ fn latex_rendering() {
     assert_eq!(sym("w_out").to_latex(), r"w_{\mathrm{out}}");
 }
 
+#[cfg(feature = "serde")]
 #[test]
 fn expressions_round_trip_through_json() {
     let e = sym("x") * (Expr::one() - Expr::call1("tanh", sym("w") * sym("x")).powf(2.0));

@@ -43,9 +43,10 @@ impl ParamId {
 /// names of the layers that mirror PyTorch's are PyTorch's `state_dict` keys (`fc1.weight`,
 /// `lstm.weight_ih_l0`, `bn.running_var`), so a model saved from PyTorch with
 /// `safetensors.torch.save_file(model.state_dict(), …)` loads into the same model built here
-/// (docs/weights.md):
+/// (docs/weights.md; with the `safetensors` feature, on by default):
 ///
 /// ```
+/// # #[cfg(feature = "safetensors")] {
 /// use chaintrace::nn::{Init, Linear, ParamStore};
 /// # let path = std::env::temp_dir().join(format!("doc-{}.safetensors", std::process::id()));
 /// let mut trained = ParamStore::<f64>::new(0);
@@ -57,6 +58,7 @@ impl ParamId {
 /// store.load(&path)?;
 /// assert_eq!(*store.get(same.weight()), trained.get(fc1.weight()).cast::<f32>());
 /// # std::fs::remove_file(&path).unwrap();
+/// # }
 /// # Ok::<(), chaintrace::Error>(())
 /// ```
 ///

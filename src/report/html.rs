@@ -146,7 +146,7 @@ fn table_html(table: &Table) -> String {
     out + "</table></div>\n"
 }
 
-pub use super::escape::html::escape;
+pub use crate::escape::html::escape;
 
 /// The trace as JSON that cannot end its `<script>` element early: every `<` (only ever
 /// inside JSON strings) becomes the JSON escape `\u003c`.

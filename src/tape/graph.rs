@@ -1,14 +1,16 @@
 //! The computation graph as a petgraph graph: what the tracer, path analysis and exporters read.
 
 use petgraph::graph::{DiGraph, NodeIndex};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 use super::{NodeId, Tape};
 use crate::tensor::Float;
 
 /// The kind of an edge from an op's input to the op.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum EdgeKind {
     /// An ordinary dependency.
     Normal,

@@ -40,10 +40,9 @@ use crate::ops::Op;
 use crate::tensor::{Float, Tensor};
 
 /// The index of a node on its tape; also its `NodeIndex` in [`Tape::graph`].
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
 pub struct NodeId(pub usize);
 
 /// The index of a layer name on its tape; 0 is the top level (`""`).

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{EdgeJson, EventJson, HookJson, NodeJson};
 use crate::error::{Error, Result};
-use crate::report::escape::text::escape_controls;
+use crate::escape::text::escape_controls;
 use crate::tape::NodeId;
 use crate::trace::anomaly::Anomalies;
 use crate::trace::ledger::Ledger;
