@@ -65,6 +65,7 @@
       setClass("#edge-" + s.edge, "current", true);
       setClass("#node-" + s.node, "y", true);
       setClass("#node-" + s.input, "u", true);
+      setClass("#ghost-" + s.edge, "u", true); // a shared leaf drawn again beside this op
       setClass("#step-" + k, "current", true);
       document.querySelectorAll("tr[data-layer]").forEach(function (tr) {
         if (s.layer && tr.getAttribute("data-layer") === s.layer) tr.classList.add("current");
