@@ -9,6 +9,7 @@
 mod backward;
 mod gradients;
 mod graph;
+mod id;
 mod identity;
 mod inputs;
 mod layers;
@@ -20,6 +21,8 @@ mod var;
 pub(crate) use backward::{ScalarEdge, SweepObserver, sweep};
 pub use gradients::Gradients;
 pub use graph::{Edge, EdgeKind, Graph};
+pub(crate) use id::{deserialize_edge, deserialize_id};
+pub use id::{LayerId, NodeId};
 pub use identity::NodeRef;
 pub(crate) use identity::{Origin, TapeIdentity};
 pub use node::{Input, Inputs, Node, NodeKind, NodeSpan, Nodes};
@@ -38,17 +41,6 @@ use crate::error::Result;
 use crate::hooks::{GradHook, HookTable, HookTarget};
 use crate::ops::Op;
 use crate::tensor::{Float, Tensor};
-
-/// The index of a node on its tape; also its `NodeIndex` in [`Tape::graph`].
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
-pub struct NodeId(pub usize);
-
-/// The index of a layer name on its tape; 0 is the top level (`""`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct LayerId(pub u32);
 
 /// The tape that records a computation, generic over the element type (`f32` or `f64`).
 ///

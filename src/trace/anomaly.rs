@@ -28,6 +28,7 @@ pub struct Anomalies {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Operand {
     /// The node.
+    #[serde(deserialize_with = "crate::tape::deserialize_id")]
     pub node: NodeId,
     /// Its name in formulas.
     pub name: String,
@@ -52,8 +53,10 @@ pub struct ForwardAnomaly {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BackwardAnomaly {
     /// The op node `y`.
+    #[serde(deserialize_with = "crate::tape::deserialize_id")]
     pub to: NodeId,
     /// The input `x`.
+    #[serde(deserialize_with = "crate::tape::deserialize_id")]
     pub from: NodeId,
     /// Which argument of `y` the input is.
     pub slot: usize,

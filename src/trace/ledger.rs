@@ -58,6 +58,7 @@ impl Deref for Ledger {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LedgerNode {
     /// The node.
+    #[serde(deserialize_with = "crate::tape::deserialize_id")]
     pub node: NodeId,
     /// Its name in formulas.
     pub name: String,

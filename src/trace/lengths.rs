@@ -25,6 +25,7 @@ use crate::tensor::{Float, Tensor};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LengthSplit {
     /// The leaf.
+    #[serde(deserialize_with = "crate::tape::deserialize_id")]
     pub node: NodeId,
     /// The leaf's name.
     pub name: String,

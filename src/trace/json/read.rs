@@ -24,6 +24,7 @@ const WHAT: &str = "trace JSON";
 #[derive(Deserialize)]
 struct TraceJson {
     element: String,
+    #[serde(deserialize_with = "crate::tape::deserialize_id")]
     output: NodeId,
     value: Summary,
     options: TraceOptions,
