@@ -6,6 +6,7 @@
 //! [`Tape::graph`] gives the same computation as a petgraph graph for the tracer, path analysis
 //! and exporters.
 
+mod accumulate;
 mod backward;
 mod gradients;
 mod graph;
@@ -15,17 +16,24 @@ mod inputs;
 mod layers;
 mod names;
 mod node;
+mod node_ops;
+mod node_span;
+mod node_view;
+mod observer;
 mod shape;
 mod var;
 
-pub(crate) use backward::{ScalarEdge, SweepObserver, sweep};
+pub(crate) use backward::sweep;
 pub use gradients::Gradients;
 pub use graph::{Edge, EdgeKind, Graph};
-pub(crate) use id::{deserialize_edge, deserialize_id};
 pub use id::{LayerId, NodeId};
+pub(crate) use id::{deserialize_edge, deserialize_id};
 pub use identity::NodeRef;
 pub(crate) use identity::{Origin, TapeIdentity};
-pub use node::{Input, Inputs, Node, NodeKind, NodeSpan, Nodes};
+pub use node::Nodes;
+pub use node_span::NodeSpan;
+pub use node_view::{Input, Inputs, Node, NodeKind};
+pub(crate) use observer::{ScalarEdge, SweepObserver};
 pub use shape::Shape;
 pub use var::Var;
 
