@@ -3,8 +3,9 @@
 //! A node is a leaf (a named differentiable variable), a constant, or an op applied to earlier
 //! nodes. Because a node can only refer to nodes recorded before it, creation order is a
 //! topological order, and the reverse sweep ([`Var::backward`]) is one loop over the tape backwards.
-//! [`Tape::graph`] gives the same computation as a petgraph graph for the tracer, path analysis
-//! and exporters.
+//! [`Tape::graph`] copies the same computation into a petgraph graph for users who want
+//! petgraph's algorithms; the crate's own readers (sweep, tracer, path analysis, exporters)
+//! read the nodes directly.
 
 mod accumulate;
 mod backward;
