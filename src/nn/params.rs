@@ -216,7 +216,7 @@ impl<T: Float> ParamStore<T> {
         self.values.iter().map(Tensor::len).sum()
     }
 
-    /// Copies of every value, in insertion order (for [`gradcheck`](crate::check::gradcheck)
+    /// Every value (sharing the store's storage: no element is copied), in insertion order (for [`gradcheck`](crate::check::gradcheck)
     /// inputs, used with [`ParamStore::bind_vars`]).
     pub fn tensors(&self) -> Vec<Tensor<T>> {
         self.values.clone()
@@ -225,6 +225,10 @@ impl<T: Float> ParamStore<T> {
     /// Binds the store to `tape` for one step. Each parameter enters the tape as a leaf named
     /// after it the first time a layer asks for it ([`Params::var`]), inside that layer's scope,
     /// so traces show `fc1.weight` under `fc1`; parameters no layer uses stay off the tape.
+    ///
+    /// Nothing is copied: a parameter's leaf shares the store's storage (a tensor's array is
+    /// reference-counted), and an optimiser's step, which writes a new tensor, leaves the
+    /// tape's values as they were.
     pub fn bind<'t>(&self, tape: &'t Tape<T>) -> Params<'t, T> {
         Params {
             tape,

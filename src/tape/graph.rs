@@ -1,4 +1,8 @@
-//! The computation graph as a petgraph graph: what the tracer, path analysis and exporters read.
+//! The computation graph as a petgraph graph, built on demand for users who want petgraph's
+//! algorithms (dominators, reachability, their own exporters) on a recording. Nothing in the
+//! crate reads it: the tape's rows are already a topologically ordered adjacency list, so the
+//! sweep, the tracer, path analysis and the renderers loop over them (or over a trace's
+//! tables) directly.
 
 use petgraph::graph::{DiGraph, NodeIndex};
 #[cfg(feature = "serde")]

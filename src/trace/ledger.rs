@@ -63,6 +63,7 @@ impl Deref for Ledger {
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct LedgerNode {
     /// The node.
+    #[cfg_attr(feature = "serde", serde(deserialize_with = "crate::tape::deserialize_id"))]
     pub node: NodeId,
     /// Its name in formulas.
     pub name: String,
