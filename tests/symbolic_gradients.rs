@@ -116,7 +116,11 @@ fn micrograd_readme_closed_form_gradient() {
         forward[d.id().index()].to_string(),
         "12·b³ + 12·a·b + relu(b − a) + 4·relu(a + b)"
     );
-    assert_close(forward[g.id().index()].eval(&values).unwrap(), 24.7041, 5e-6);
+    assert_close(
+        forward[g.id().index()].eval(&values).unwrap(),
+        24.7041,
+        5e-6,
+    );
     let dg_da = symbolic::gradient(g, a).unwrap();
     let dg_db = symbolic::gradient(g, b).unwrap();
     assert!((dg_da.eval(&values).unwrap() - 138.8338).abs() < 5e-5);

@@ -87,10 +87,16 @@ pub trait GradHook<T: Float>: fmt::Debug {
 pub struct HookContext {
     /// The node whose gradient is complete, or (for an edge hook) the op node whose input
     /// edge carries the gradient.
-    #[cfg_attr(feature = "serde", serde(deserialize_with = "crate::tape::deserialize_id"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::tape::deserialize_id")
+    )]
     pub node: NodeId,
     /// For an edge hook: the input slot of `node`, and the input node the edge leads to.
-    #[cfg_attr(feature = "serde", serde(deserialize_with = "crate::tape::deserialize_edge"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::tape::deserialize_edge")
+    )]
     pub edge: Option<(usize, NodeId)>,
     /// The op label of `node` (`"tanh"`, `"leaf"`).
     pub op: String,

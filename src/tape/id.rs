@@ -44,6 +44,7 @@ impl NodeId {
 
 /// Reads a node id written as its number. Crate-private (for `deserialize_with`): the records
 /// that hold ids are read from trace files, whose loader checks every id against the file.
+#[cfg(feature = "serde")]
 pub(crate) fn deserialize_id<'de, D: Deserializer<'de>>(d: D) -> Result<NodeId, D::Error> {
     usize::deserialize(d).map(NodeId)
 }

@@ -28,6 +28,7 @@ pub(crate) use backward::sweep;
 pub use gradients::Gradients;
 pub use graph::{Edge, EdgeKind, Graph};
 pub use id::{LayerId, NodeId};
+#[cfg(feature = "serde")]
 pub(crate) use id::{deserialize_edge, deserialize_id};
 pub use identity::NodeRef;
 pub(crate) use identity::{Origin, TapeIdentity};

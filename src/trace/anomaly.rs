@@ -34,7 +34,10 @@ pub struct Anomalies {
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Operand {
     /// The node.
-    #[cfg_attr(feature = "serde", serde(deserialize_with = "crate::tape::deserialize_id"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::tape::deserialize_id")
+    )]
     pub node: NodeId,
     /// Its name in formulas.
     pub name: String,
@@ -61,10 +64,16 @@ pub struct ForwardAnomaly {
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct BackwardAnomaly {
     /// The op node `y`.
-    #[cfg_attr(feature = "serde", serde(deserialize_with = "crate::tape::deserialize_id"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::tape::deserialize_id")
+    )]
     pub to: NodeId,
     /// The input `x`.
-    #[cfg_attr(feature = "serde", serde(deserialize_with = "crate::tape::deserialize_id"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::tape::deserialize_id")
+    )]
     pub from: NodeId,
     /// Which argument of `y` the input is.
     pub slot: usize,

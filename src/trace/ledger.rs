@@ -63,7 +63,10 @@ impl Deref for Ledger {
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct LedgerNode {
     /// The node.
-    #[cfg_attr(feature = "serde", serde(deserialize_with = "crate::tape::deserialize_id"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::tape::deserialize_id")
+    )]
     pub node: NodeId,
     /// Its name in formulas.
     pub name: String,

@@ -29,7 +29,10 @@ use crate::tensor::{Float, Tensor};
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct LengthSplit {
     /// The leaf.
-    #[cfg_attr(feature = "serde", serde(deserialize_with = "crate::tape::deserialize_id"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::tape::deserialize_id")
+    )]
     pub node: NodeId,
     /// The leaf's name.
     pub name: String,
