@@ -1,15 +1,18 @@
 //! `chaintrace demo batchnorm`: the same deep network, badly initialised, with and without
 //! batch normalisation after every linear layer.
 
+mod claims;
+
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use chaintrace::report::svg::{LineChart, Series, layer_norms, line_chart};
 use chaintrace::report::{Chart, Document, Table};
 
+use super::claims::render;
 use super::deepnet::{Activation, DeepNet, EXPLODING, Measurement, Probe, Scheme, VANISHING};
 use super::present::shown_layers;
-use super::present::{band, fmt3, render};
+use super::present::{band, fmt3};
 use crate::cli::CliError;
 use crate::cli::args::Format;
 
@@ -104,7 +107,15 @@ pub fn run(args: &BatchnormArgs, format: Format, seed: u64) -> Result<String, Cl
         BatchnormChart::Gradients => 0,
         BatchnormChart::Activations => 1,
     };
-    render("batchnorm", format, &report, &report.document(), chart)
+    let claims = report.claims();
+    render(
+        "batchnorm",
+        format,
+        &report,
+        &report.document(),
+        Some(chart),
+        &claims,
+    )
 }
 
 /// Min and max over k = 1..=L.

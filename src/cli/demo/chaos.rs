@@ -2,14 +2,17 @@
 //! deviations a few percent around the critical one, a 100-layer network: how far apart the
 //! first layer's gradient lands.
 
+mod claim;
+
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use chaintrace::report::svg::{LineChart, Series, line_chart};
 use chaintrace::report::{Chart, Document, Table, fmt_num};
 
+use super::claims::render;
 use super::deepnet::{Activation, DeepNet, Probe, Scheme};
-use super::present::{fmt3, median, render};
+use super::present::{fmt3, median};
 use crate::cli::CliError;
 use crate::cli::args::Format;
 
@@ -119,7 +122,15 @@ pub fn run(args: &ChaosArgs, format: Format, seed: u64) -> Result<String, CliErr
         ChaosChart::Spread => 0,
         ChaosChart::Seeds => 1,
     };
-    render("chaos", format, &report, &report.document(), chart)
+    let claims = report.claims();
+    render(
+        "chaos",
+        format,
+        &report,
+        &report.document(),
+        Some(chart),
+        &claims,
+    )
 }
 
 fn scheme(activation: Activation) -> Scheme {
