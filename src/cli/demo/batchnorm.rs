@@ -2,6 +2,7 @@
 //! batch normalisation after every linear layer.
 
 mod claims;
+mod overflow;
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -15,6 +16,7 @@ use super::present::shown_layers;
 use super::present::{band, fmt3};
 use crate::cli::CliError;
 use crate::cli::args::Format;
+use overflow::Overflow;
 
 /// Arguments of `chaintrace demo batchnorm`.
 #[derive(Debug, Clone, Args)]
@@ -67,6 +69,8 @@ struct BatchnormReport {
     batchnorm: Measurement,
     /// The normalised network with every weight multiplied by [`RESCALE`].
     rescaled: Measurement,
+    /// The normalised network, far deeper, in f32: a finite forward pass, a NaN gradient.
+    f32_overflow: Overflow,
 }
 
 /// How much the third network's weights are scaled up.
@@ -102,6 +106,7 @@ pub fn run(args: &BatchnormArgs, format: Format, seed: u64) -> Result<String, Cl
             ..normalised
         }
         .measure::<f64>(Probe::default()),
+        f32_overflow: Overflow::measure(&normalised),
     };
     let chart = match args.chart {
         BatchnormChart::Gradients => 0,

@@ -60,33 +60,36 @@ impl BatchnormReport {
             },
         );
         let r = &self.rescaled;
-        vec![Claim::new(
-            "batchnorm",
-            verdict,
-            format!(
-                "{l}-layer {f} network, width {w}, batch {n}: forward {} — std(h_k), k ≥ 1, \
+        vec![
+            Claim::new(
+                "batchnorm",
+                verdict,
+                format!(
+                    "{l}-layer {f} network, width {w}, batch {n}: forward {} — std(h_k), k ≥ 1, \
                  from {} to {} with batch normalisation (plain: {} to {}); backward at \
                  initialisation, ‖∂L/∂x‖/‖∂L/∂h_{l}‖ = {} with it, ×{} per layer (plain: ×{}); \
                  {prediction}; with every weight ×10 the normalised ‖∂L/∂x‖ is {} against {} \
                  ({}% apart); the ledger's flag at x: {}",
-                if stable { "stable" } else { "not stable" },
-                fmt3(lo),
-                fmt3(hi),
-                fmt3(plo),
-                fmt3(phi),
-                fmt3(b.total_gain()),
-                fmt3(gain),
-                fmt3(self.plain.gain_per_block()),
-                fmt3(r.grad_norms[0]),
-                fmt3(b.grad_norms[0]),
-                fmt3(100.0 * (r.grad_norms[0] / b.grad_norms[0] - 1.0).abs()),
-                b.flags[0].word(),
-                l = self.depth,
-                f = self.activation.name(),
-                w = self.width,
-                n = self.batch,
+                    if stable { "stable" } else { "not stable" },
+                    fmt3(lo),
+                    fmt3(hi),
+                    fmt3(plo),
+                    fmt3(phi),
+                    fmt3(b.total_gain()),
+                    fmt3(gain),
+                    fmt3(self.plain.gain_per_block()),
+                    fmt3(r.grad_norms[0]),
+                    fmt3(b.grad_norms[0]),
+                    fmt3(100.0 * (r.grad_norms[0] / b.grad_norms[0] - 1.0).abs()),
+                    b.flags[0].word(),
+                    l = self.depth,
+                    f = self.activation.name(),
+                    w = self.width,
+                    n = self.batch,
+                ),
+                anchors::YANG_2019,
             ),
-            anchors::YANG_2019,
-        )]
+            self.f32_overflow.claim(self.activation),
+        ]
     }
 }

@@ -1,9 +1,10 @@
 //! The claims `demo chain` settles: the gradient is the product of the local derivatives
-//! (`product`), the article's 1.5^50 (`w1.5-50`), and, partly, overflow (`overflow-nan`).
+//! (`product`) and the article's 1.5^50 (`w1.5-50`). Overflow to NaN is settled by
+//! `demo batchnorm`: here the forward value w^L overflows with the gradient, to inf.
 
 use chaintrace::report::fmt_num;
 
-use super::{ChainReport, ChainRun, LimitKind};
+use super::{ChainReport, ChainRun};
 use crate::cli::demo::claims::{Claim, Verdict, anchors};
 
 /// How close the engine's f64 product must come to the closed form: a relative 1e-12 (L
@@ -73,27 +74,6 @@ impl ChainReport {
                     fmt_num(r.closed_form)
                 ),
                 anchors::BENGIO_1994,
-            ));
-        }
-        let overflow = self.runs.iter().find_map(|r| {
-            r.limits
-                .iter()
-                .find(|lim| lim.kind == LimitKind::Overflow && lim.dtype == "f32")
-                .and_then(|lim| Some((r, lim.engine_depth?, lim.closed_form_depth)))
-        });
-        if let Some((r, depth, predicted)) = overflow {
-            out.push(Claim::new(
-                "overflow-nan",
-                Verdict::Partly,
-                format!(
-                    "in f32, w = {} gives ∂y/∂x = w^L = inf from depth {depth} on (closed form: \
-                     {}); but the forward value y = w^L·x overflows at the same depth, and inf \
-                     is not NaN: a finite forward pass with an overflowing gradient, and the \
-                     NaN in the weights after the update, are not shown here",
-                    fmt_num(r.weight),
-                    predicted.map_or("none".to_string(), |d| d.to_string())
-                ),
-                anchors::IEEE_754,
             ));
         }
         out
