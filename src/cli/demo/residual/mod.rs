@@ -172,9 +172,9 @@ impl ResidualReport {
 
     fn networks(&self) -> [(&'static str, &Measurement); 3] {
         [
-            ("plain", &self.plain),
+            ("plain (no skips)", &self.plain),
             ("residual", &self.residual),
-            ("residual, skips cut", &self.skips_cut),
+            ("residual forward, skips cut in backward", &self.skips_cut),
         ]
     }
 }
