@@ -6,13 +6,14 @@
 //! [`measure`] runs the networks (every one independent, so they run on all cores);
 //! [`document`] turns the numbers into the report.
 
+mod claim;
 mod document;
 mod measure;
 
 use clap::{Args, ValueEnum};
 
+use super::claims::render;
 use super::deepnet::{Activation, Scheme};
-use super::present::render;
 use crate::cli::CliError;
 use crate::cli::args::Format;
 
@@ -77,7 +78,15 @@ pub fn run(args: &ChaosArgs, format: Format, seed: u64) -> Result<String, CliErr
         ChaosChart::Spread => 0,
         ChaosChart::Seeds => 1,
     };
-    render("chaos", format, &report, &report.document(), chart)
+    let claims = report.claims();
+    render(
+        "chaos",
+        format,
+        &report,
+        &report.document(),
+        Some(chart),
+        &claims,
+    )
 }
 
 fn scheme(activation: Activation) -> Scheme {

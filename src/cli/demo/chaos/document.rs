@@ -9,7 +9,7 @@ use super::measure::{ChaosReport, MultiplierRun};
 
 impl ChaosReport {
     /// The run at multiplier 1, or else the one nearest to it.
-    fn reference(&self) -> &MultiplierRun {
+    pub(super) fn reference(&self) -> &MultiplierRun {
         self.runs
             .iter()
             .min_by(|a, b| {
@@ -112,7 +112,7 @@ impl ChaosReport {
 
     /// For every seed and multiplier, how far ‖∂L/∂W₁‖(m) / ‖∂L/∂W₁‖(1) is from m^(L−1),
     /// as |ln(measured / m^(L−1))|; the largest.
-    fn worst_power_deviation(&self) -> f64 {
+    pub(super) fn worst_power_deviation(&self) -> f64 {
         let reference = self.reference();
         let l = self.depth as i32;
         self.runs
