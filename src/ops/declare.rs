@@ -86,6 +86,14 @@ macro_rules! elementwise_fn {
                     @formula default_formula [$(|$fe| $formula)?]
                 ),
                 derivative_formula,
+                kernels_f32: $crate::ops::Kernels::<f32> {
+                    map: |x| x.map(value::<f32>),
+                    vjp: |g, u, y| $crate::ops::elementwise_vjp(g, u, y, derivative::<f32>),
+                },
+                kernels_f64: $crate::ops::Kernels::<f64> {
+                    map: |x| x.map(value::<f64>),
+                    vjp: |g, u, y| $crate::ops::elementwise_vjp(g, u, y, derivative::<f64>),
+                },
             }
         };
     };

@@ -10,7 +10,7 @@
 use std::any::Any;
 use std::fmt;
 
-use super::{Op, times};
+use super::{Kernels, Op, times};
 use crate::error::Result;
 use crate::symbolic::Expr;
 use crate::tape::Var;
@@ -47,6 +47,12 @@ pub struct ElementwiseFn {
     pub formula: fn(Expr) -> Expr,
     /// The local derivative `dy/du` as an expression of the input's expression.
     pub derivative_formula: fn(Expr) -> Expr,
+    /// The whole-tensor loops in `f32`, with the rules above inlined (see `kernels.rs`).
+    #[doc(hidden)]
+    pub kernels_f32: Kernels<f32>,
+    /// The whole-tensor loops in `f64`.
+    #[doc(hidden)]
+    pub kernels_f64: Kernels<f64>,
 }
 
 impl ElementwiseFn {
@@ -72,6 +78,14 @@ impl ElementwiseFn {
             (Some(&u), Some(&y)) => T::from_f64(f64::from((self.derivative_f32)(u, y))),
             _ => T::from_f64((self.derivative_f64)(u.as_f64(), y.as_f64())),
         }
+    }
+
+    /// The whole-tensor loops for `T` (`None` for an element type other than `f32` and `f64`,
+    /// which then goes element by element through [`ElementwiseFn::value`]).
+    fn kernels<T: Float>(&self) -> Option<&Kernels<T>> {
+        let f32s: &dyn Any = &self.kernels_f32;
+        let f64s: &dyn Any = &self.kernels_f64;
+        f32s.downcast_ref().or_else(|| f64s.downcast_ref())
     }
 
     /// Whether `name` is this function's name, one of its aliases or its spelling.
@@ -109,10 +123,16 @@ impl<T: Float> Op<T> for ElementwiseOp {
         self.0.name
     }
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
-        Ok(x[0].map(|u| self.0.value(u)))
+        Ok(match self.0.kernels::<T>() {
+            Some(k) => (k.map)(x[0]),
+            None => x[0].map(|u| self.0.value(u)),
+        })
     }
     fn vjp(&self, _slot: usize, x: &[&Tensor<T>], y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        times(g, &x[0].zip(y, |u, y| self.0.derivative(u, y)))
+        match self.0.kernels::<T>() {
+            Some(k) => (k.vjp)(g, x[0], y),
+            None => times(g, &x[0].zip(y, |u, y| self.0.derivative(u, y))),
+        }
     }
     fn scalar(&self, x: &[T]) -> Option<T> {
         Some(self.0.value(x[0]))

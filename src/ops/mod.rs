@@ -16,6 +16,7 @@
 mod arith;
 mod declare;
 mod function;
+mod kernels;
 mod loss;
 mod matmul;
 mod powf;
@@ -26,6 +27,8 @@ mod unary;
 pub use arith::{Add, Div, Mul, Neg, Sub};
 pub(crate) use function::builtin_function;
 pub use function::{ElementwiseFn, ElementwiseOp};
+#[doc(hidden)]
+pub use kernels::{Kernels, elementwise_vjp};
 pub use loss::{CrossEntropy, LogSoftmax, Mse, Softmax};
 pub use matmul::MatMul;
 pub use powf::Powf;
