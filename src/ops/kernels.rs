@@ -12,6 +12,10 @@ use ndarray::Zip;
 
 use crate::tensor::{Float, Tensor};
 
+/// `(∂L/∂y, u, y) ↦ ∂L/∂u` over whole tensors.
+#[doc(hidden)]
+pub type VjpKernel<T> = fn(&Tensor<T>, &Tensor<T>, &Tensor<T>) -> Tensor<T>;
+
 /// The whole-tensor loops of one elementwise function for the element type `T`: filled in by
 /// [`elementwise_fn!`](crate::elementwise_fn), read by [`ElementwiseOp`](super::ElementwiseOp).
 #[doc(hidden)]
@@ -20,7 +24,7 @@ pub struct Kernels<T: 'static> {
     /// `y = f(u)` for every element.
     pub map: fn(&Tensor<T>) -> Tensor<T>,
     /// `∂L/∂u = ∂L/∂y · dy/du` for every element, from `(∂L/∂y, u, y)`.
-    pub vjp: fn(&Tensor<T>, &Tensor<T>, &Tensor<T>) -> Tensor<T>,
+    pub vjp: VjpKernel<T>,
 }
 
 /// `g · d(u, y)` elementwise in one pass (`g`, `u` and `y` have one shape: an elementwise op's
