@@ -152,8 +152,11 @@ fn agree(levels: usize, weights: Weights) {
     let tape = Tape::<f64>::new();
     let out = engine_chain(&tape, levels, weights);
     let grads = tape.var_at(out).backward();
-    for i in [0, 1, out.0] {
-        let engine = grads.get(NodeId(i)).and_then(|g| g.item()).unwrap();
+    for i in [0, 1, out.index()] {
+        let engine = grads
+            .get(tape.nodes().node(i).id())
+            .and_then(|g| g.item())
+            .unwrap();
         assert!((engine - floor_grads[i]).abs() <= 1e-9 * floor_grads[i].abs());
     }
 }

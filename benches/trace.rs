@@ -61,7 +61,7 @@ fn compare(c: &mut Criterion, group: &str, build: for<'t> fn(&'t Tape<f64>) -> V
     g.finish();
 }
 
-/// The size of a trace's node and edge rows (`src/trace/record.rs`).
+/// The size of a trace's node and edge rows (`src/trace/record/`).
 #[derive(Clone, Copy)]
 #[allow(dead_code)] // written, never read: only the stores are timed
 struct Row40([f64; 4], u32, u32);

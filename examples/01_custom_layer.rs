@@ -14,6 +14,10 @@ use chaintrace::ops::Op;
 use chaintrace::symbolic::Expr;
 use chaintrace::{Float, Result, Tape, Tensor, Var};
 
+#[path = "common/stdout.rs"]
+mod stdout;
+use stdout::say;
+
 /// `y = tanh(k·u)`, elementwise; `dy/du = k·(1 − y²)`.
 #[derive(Debug, Clone, Copy)]
 struct ScaledTanh {
@@ -101,8 +105,8 @@ fn main() {
     // 1. The op and its formulas, side by side.
     let op = ScaledTanh { k: 2.0 };
     let u = [Expr::sym("u")];
-    println!("value:      y = {}", Op::<f64>::symbolic(&op, &u));
-    println!(
+    say!("value:      y = {}", Op::<f64>::symbolic(&op, &u));
+    say!(
         "derivative: dy/du = {}",
         Op::<f64>::local_derivative(&op, 0, &u)
     );
@@ -114,7 +118,7 @@ fn main() {
         |tape: &Tape<f64>, v: &[Var<'_, f64>]| tape.apply(op, &[v[0]]),
         GradcheckOptions::default(),
     );
-    println!("op:    {report}");
+    say!("op:    {report}");
     assert!(report.passed());
 
     // 3. The layer inside a model: gradients with respect to the input and every parameter.
@@ -134,7 +138,7 @@ fn main() {
         },
         GradcheckOptions::default(),
     );
-    println!("layer: {report}");
+    say!("layer: {report}");
     assert!(report.passed());
 
     // 4. What the tape recorded: each node with its layer, parameters as named leaves.
@@ -142,14 +146,14 @@ fn main() {
     let p = store.bind(&tape);
     let y = model.forward(&tape, &p, tape.constant(x));
     let grads = y.square().sum().backward();
-    println!("\nthe tape, node by node:");
+    say!("\nthe tape, node by node:");
     for (i, node) in tape.nodes().iter().enumerate() {
         let name = node.name().unwrap_or("");
         let layer = tape.layer_name(node.layer());
-        println!("  #{i:<2} {:<18} {name:<16} in `{layer}`", node.op_label());
+        say!("  #{i:<2} {:<18} {name:<16} in `{layer}`", node.op_label());
     }
     let amplitude = p.var(amplitude);
-    println!(
+    say!(
         "\n∂L/∂steep.amplitude = {:?}",
         grads
             .wrt(amplitude)

@@ -13,6 +13,10 @@ use chaintrace::nn::{Init, Linear, ParamStore, Sequential, Tanh};
 use chaintrace::optim::{Adam, Optimizer};
 use chaintrace::{Gradients, Tape};
 
+#[path = "common/stdout.rs"]
+mod stdout;
+use stdout::say;
+
 const STEPS: usize = 300;
 
 fn main() {
@@ -32,7 +36,7 @@ fn main() {
             Init::XavierUniform(1.0),
         ));
     let mut opt = Adam::new(0.02);
-    println!(
+    say!(
         "two moons: {} points, MLP 2-16-16-2 (tanh, Xavier), {} weights, Adam lr 0.02",
         moons.len(),
         store.num_elements()
@@ -48,7 +52,7 @@ fn main() {
         if step % 25 == 0 {
             let accuracy = moons.accuracy(&logits.value());
             let loss = loss.item().expect("a scalar loss");
-            println!(
+            say!(
                 "step {step:>3}  loss {loss:.4}  accuracy {:.1}%",
                 100.0 * accuracy
             );
@@ -78,9 +82,9 @@ fn report_layers(
             .collect();
         let line = format!("    {:<5} ‖∂L/∂out‖ {out_norm:.2e}", layer.name());
         if weights.is_empty() {
-            println!("{line}");
+            say!("{line}");
         } else {
-            println!("{line}  {}", weights.join("  "));
+            say!("{line}  {}", weights.join("  "));
         }
     }
 }

@@ -26,6 +26,10 @@ use chaintrace::{Tape, Tensor};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+#[path = "common/stdout.rs"]
+mod stdout;
+use stdout::say;
+
 const DEPTH: usize = 10;
 const WIDTH: usize = 100;
 
@@ -50,7 +54,7 @@ fn std_dev(t: &Tensor<f64>) -> f64 {
 
 fn row(label: &str, metric: &str, values: &[f64]) {
     let cells: Vec<String> = values.iter().map(|v| format!("{v:>9.1e}")).collect();
-    println!("  {label:<12}{metric:<8}{}", cells.join(""));
+    say!("  {label:<12}{metric:<8}{}", cells.join(""));
 }
 
 fn main() {
@@ -64,7 +68,7 @@ fn main() {
         ("He(√2)", he),
     ];
     for activation in [Activation::Tanh, Activation::Relu] {
-        println!("\n{activation:?} network, layers 1 … {DEPTH}:");
+        say!("\n{activation:?} network, layers 1 … {DEPTH}:");
         for (label, init) in choices {
             let mut store = ParamStore::new(1);
             let net = network(&mut store, init, activation);

@@ -31,14 +31,18 @@ use chaintrace::data;
 use chaintrace::nn::{Gru, Init, Layer, Linear, Lstm, ParamStore, RecurrentOutput, Rnn};
 use chaintrace::{Tape, Var};
 
+#[path = "common/stdout.rs"]
+mod stdout;
+use stdout::say;
+
 const STEPS: usize = 60;
 const HIDDEN: usize = 32;
 
 fn main() {
     let task = data::adding_problem::<f64>(64, STEPS, 0);
     let columns: Vec<String> = (0..STEPS).step_by(5).map(|t| format!("t={t}")).collect();
-    println!("‖∂L/∂h_t‖, adding problem, T = {STEPS}, hidden {HIDDEN}");
-    println!(
+    say!("‖∂L/∂h_t‖, adding problem, T = {STEPS}, hidden {HIDDEN}");
+    say!(
         "{:<18}{}",
         "",
         columns
@@ -76,7 +80,7 @@ fn main() {
             .step_by(5)
             .map(|h: &Var<'_, f64>| format!("{:>9.1e}", grads.wrt(*h).map_or(0.0, |g| g.norm())))
             .collect();
-        println!("{kind:<18}{norms}");
+        say!("{kind:<18}{norms}");
     }
 }
 

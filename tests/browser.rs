@@ -1,6 +1,7 @@
 //! The HTML page in a real browser: headless Chromium loads the page `chaintrace expr … --format
 //! html` writes (built from the expression's `Trace`), its script runs, and `--dump-dom` shows
-//! the state the stepper recorded on `<body data-step data-formula>`; then a screenshot.
+//! the state the stepper recorded on `<body data-step data-formula>`; then a screenshot; then
+//! keyboard use and the `aria-live` announcements.
 //!
 //! `.ci/run` installs Debian's chromium when it is missing; where there is no chromium the test
 //! prints `SKIPPED: chromium not available` (past cargo's output capture) and passes.
@@ -152,5 +153,97 @@ fn the_stepper_runs_in_a_real_browser() {
     assert_eq!((width, height), (1200, 800));
     // A blank 1200×800 PNG compresses to a few kilobytes; the page is far more.
     assert!(png.len() > 20_000, "{} bytes", png.len());
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+/// The text of the element `<pre id="{id}">` in a dumped DOM, unescaped.
+fn pre_text(dom: &str, id: &str) -> Option<String> {
+    let open = format!("<pre id=\"{id}\">");
+    let start = dom.find(&open)? + open.len();
+    let len = dom[start..].find("</pre>")?;
+    Some(
+        dom[start..start + len]
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// Keyboard use: the buttons and the list of steps take the focus, arrow keys pressed on the
+/// focused element step, and each step is written to the `aria-live` region a screen reader
+/// reads out. Headless Chromium's command line cannot type, so a script added to the end of the
+/// page focuses the controls and dispatches `keydown` events to the focused element, as a key
+/// press does, and logs what the page announced into `<pre id="keylog">` for `--dump-dom`.
+#[test]
+fn the_stepper_is_driven_by_the_keyboard_and_announces_each_step() {
+    let Some(browser) = find_chromium() else {
+        let _ = std::io::stderr().write_all(b"\nSKIPPED: chromium not available\n");
+        return;
+    };
+    let dir = scratch_dir();
+    let page = dir.join("keys.html");
+    let status = Command::new(env!("CARGO_BIN_EXE_chaintrace"))
+        .args(["expr", "tanh(w*x + b)", "--at", "w=1.5,x=2,b=0.1"])
+        .args(["--format", "html", "--out"])
+        .arg(&page)
+        .status()
+        .expect("chaintrace runs");
+    assert!(status.success());
+    let html = std::fs::read_to_string(&page).expect("the page");
+    let driver = r#"<pre id="keylog"></pre><script>
+(function () {
+  var log = [];
+  var announce = document.getElementById("announce");
+  function note(what) {
+    var a = document.activeElement;
+    log.push(what + " | focus " + (a && a.id ? a.id : a.tagName) + " | step " +
+      document.body.getAttribute("data-step") + " | live " + announce.getAttribute("aria-live") +
+      " | " + announce.textContent);
+  }
+  function press(key) {
+    document.activeElement.dispatchEvent(new KeyboardEvent("keydown", { key: key, bubbles: true, cancelable: true }));
+    note(key);
+  }
+  document.getElementById("next").focus(); note("focus next");
+  press("ArrowRight"); press("ArrowRight"); press("ArrowRight"); press("ArrowLeft");
+  press("End"); press("ArrowRight");
+  document.getElementById("prev").focus(); note("focus prev");
+  press("Home");
+  document.querySelector("ol.steps").focus(); press("ArrowRight");
+  document.getElementById("keylog").textContent = log.join("\n");
+})();
+</script>
+</body>"#;
+    let html = html.replacen("</body>", driver, 1);
+    std::fs::write(&page, html).expect("the page is written");
+    let url = format!("file://{}", page.display());
+    let dom = chromium(&browser, &dir, &url, &["--dump-dom"]);
+    let log = pre_text(&dom, "keylog").expect("the driver ran");
+    let lines: Vec<&str> = log.lines().collect();
+    // The tape as in the test above: u₃ = w·x, u₄ = b + u₃, u₅ = tanh(u₄). Past the last step
+    // → does nothing; Home goes back to the seed.
+    let expected = [
+        "focus next | focus next | step 0 | live polite | Step 0 of 5: ∂f/∂u₅ = 1",
+        "ArrowRight | focus next | step 1 | live polite | Step 1 of 5: ∂f/∂u₄ = ∂f/∂u₅ · ∂u₅/∂u₄ \
+         = 1 × 0.00808487 = 0.00808487; local derivative ∂u₅/∂u₄ = 1 − tanh(u₄)²; op tanh: edge \
+         u₄ → u₅",
+        "ArrowRight | focus next | step 2 | live polite | Step 2 of 5: ∂f/∂u₃ = ∂f/∂u₄ · ∂u₄/∂u₃ \
+         = 0.00808487 × 1 = 0.00808487; local derivative ∂u₄/∂u₃ = 1; op add: edge u₃ → u₄",
+        "ArrowRight | focus next | step 3 | live polite | Step 3 of 5: ∂f/∂b = ∂f/∂u₄ · ∂u₄/∂b = \
+         0.00808487 × 1 = 0.00808487; local derivative ∂u₄/∂b = 1; op add: edge b → u₄",
+        "ArrowLeft | focus next | step 2 | live polite | Step 2 of 5: ∂f/∂u₃ = ∂f/∂u₄ · ∂u₄/∂u₃ \
+         = 0.00808487 × 1 = 0.00808487; local derivative ∂u₄/∂u₃ = 1; op add: edge u₃ → u₄",
+        "End | focus next | step 5 | live polite | Step 5 of 5: ∂f/∂x = ∂f/∂u₃ · ∂u₃/∂x = \
+         0.00808487 × 1.5 = 0.0121273; local derivative ∂u₃/∂x = w; op mul: edge x → u₃",
+        "ArrowRight | focus next | step 5 | live polite | Step 5 of 5: ∂f/∂x = ∂f/∂u₃ · ∂u₃/∂x = \
+         0.00808487 × 1.5 = 0.0121273; local derivative ∂u₃/∂x = w; op mul: edge x → u₃",
+        "focus prev | focus prev | step 5 | live polite | Step 5 of 5: ∂f/∂x = ∂f/∂u₃ · ∂u₃/∂x = \
+         0.00808487 × 1.5 = 0.0121273; local derivative ∂u₃/∂x = w; op mul: edge x → u₃",
+        "Home | focus prev | step 0 | live polite | Step 0 of 5: ∂f/∂u₅ = 1",
+        "ArrowRight | focus OL | step 1 | live polite | Step 1 of 5: ∂f/∂u₄ = ∂f/∂u₅ · ∂u₅/∂u₄ \
+         = 1 × 0.00808487 = 0.00808487; local derivative ∂u₅/∂u₄ = 1 − tanh(u₄)²; op tanh: edge \
+         u₄ → u₅",
+    ];
+    assert_eq!(lines, expected, "{log}");
     std::fs::remove_dir_all(&dir).expect("clean up");
 }

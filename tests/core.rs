@@ -71,7 +71,10 @@ fn contract_example_matches_hand_derivation() {
     assert!(grads.wrt(b).is_none(), "constants keep no gradient");
     assert!(grads.wrt(h).is_some(), "intermediate nodes answer");
     let nodes = tape.nodes();
-    assert_eq!(tape.layer_name(nodes.node(h.id().0).layer()), "hidden");
+    assert_eq!(
+        tape.layer_name(nodes.node(h.id().index()).layer()),
+        "hidden"
+    );
 }
 
 /// A shape mismatch names the op, both shapes and the layer.
@@ -118,7 +121,10 @@ fn layer_scope_closes_after_a_caught_panic() {
     }));
     assert!(caught.is_err());
     let after = a * 2.0;
-    assert_eq!(tape.layer_name(tape.nodes().node(after.id().0).layer()), "");
+    assert_eq!(
+        tape.layer_name(tape.nodes().node(after.id().index()).layer()),
+        ""
+    );
 }
 
 /// relu passes a NaN on (value and gradient) instead of swallowing it as 0, like PyTorch.
@@ -144,7 +150,7 @@ fn relu_does_not_swallow_nan() {
 /// with a scalar op node, and spans up to a node.
 #[test]
 fn nodes_read_back_what_was_recorded() {
-    use chaintrace::tape::{EdgeKind, NodeId, NodeKind};
+    use chaintrace::tape::{EdgeKind, NodeKind};
     let tape = Tape::<f64>::new();
     let w = tape.var("w", 3.0);
     let x = tape.var("x", 2.0);
@@ -159,14 +165,14 @@ fn nodes_read_back_what_was_recorded() {
     let product = nodes.node(3);
     assert_eq!(product.op().map(|op| op.name()), Some("mul"));
     let inputs: Vec<_> = product.inputs().map(|i| i.node).collect();
-    assert_eq!(inputs, [NodeId(0), NodeId(1)]);
+    assert_eq!(inputs, [w.id(), x.id()]);
     // ∂(w·x)/∂w = x, ∂(w·x)/∂x = w, recorded with the node.
     assert_eq!(product.scalar_derivatives(), Some(&[2.0, 3.0][..]));
     // Both local derivatives of the sum are recorded; the constant input needs no gradient,
     // so the sweep sends it none.
     assert_eq!(nodes.node(4).scalar_derivatives(), Some(&[1.0, 1.0][..]));
     assert!(!nodes.node(2).requires_grad());
-    let skip = nodes.node(r.id().0);
+    let skip = nodes.node(r.id().index());
     assert_eq!(skip.input(0).kind, EdgeKind::Residual);
     assert_eq!(skip.input(1).kind, EdgeKind::Normal);
     let span = nodes.up_to(y.id());
@@ -189,7 +195,11 @@ fn a_failed_concatenation_leaves_no_trace() {
     let joined = Var::concat(&[b, a, b], 0);
     assert_eq!(tape.len(), before + 1);
     let nodes = tape.nodes();
-    let inputs: Vec<_> = nodes.node(joined.id().0).inputs().map(|i| i.node).collect();
+    let inputs: Vec<_> = nodes
+        .node(joined.id().index())
+        .inputs()
+        .map(|i| i.node)
+        .collect();
     assert_eq!(inputs, [b.id(), a.id(), b.id()]);
     drop(nodes);
     assert_eq!(joined.value().to_vec(), [3.0, 4.0, 1.0, 2.0, 3.0, 4.0]);

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chaintrace::expr_lang::{self, CONTEXT_CHARS, MAX_DEPTH, MAX_TOKENS, QUOTE_CHARS};
-use chaintrace::{Tape, Trace, TraceOptions};
+use chaintrace::{Tape, TraceOptions};
 
 /// The value of `source` and its gradient with respect to each variable, in order of first
 /// appearance.
@@ -96,9 +96,11 @@ fn a_left_deep_sum_of_5000_terms_does_not_recurse() {
         let formula = trace.try_symbolic_gradient(x).unwrap();
         assert!(!formula.to_string().is_empty());
         assert!(!trace.to_text().is_empty());
-        let json = trace.to_json();
-        let back = Trace::from_json(&json).unwrap();
-        assert_eq!(back, trace);
+        #[cfg(feature = "serde")]
+        assert_eq!(
+            chaintrace::Trace::from_json(&trace.to_json()).unwrap(),
+            trace
+        );
     };
     std::thread::Builder::new()
         .stack_size(2 << 20)

@@ -6,12 +6,13 @@ use chaintrace::hooks::{
     ClipGradNormOptions, ClipNorm, ClipValue, GradHook, HookContext, NanGuard, Scale,
     clip_grad_norm, clip_grad_norm_with,
 };
-use chaintrace::{Error, NodeId, Result, Tape, Tensor, Var};
+use chaintrace::{Error, Result, Tape, Tensor, Var};
 use proptest::prelude::*;
 
 fn context() -> HookContext {
+    let tape = Tape::<f64>::new();
     HookContext {
-        node: NodeId(0),
+        node: tape.var("x", 0.0).id(),
         edge: None,
         op: "leaf".into(),
         layer: String::new(),

@@ -158,11 +158,15 @@ fn a_layer_with_several_outputs_is_hooked_at_each() {
     tape.hook_layer("split", Scale(0.5));
     let (grads, trace) = y.backward_traced(TraceOptions::default());
     assert_eq!(grads.wrt(x).unwrap().item(), Some(20.5));
-    let fired: Vec<usize> = trace.hooks().iter().map(|f| f.context.node.0).collect();
+    let fired: Vec<usize> = trace
+        .hooks()
+        .iter()
+        .map(|f| f.context.node.index())
+        .collect();
     // In sweep order: b (recorded last) first.
     assert_eq!(
         fired,
-        [b.id().0, a.id().0],
+        [b.id().index(), a.id().index()],
         "once per output, at the outputs only"
     );
 }

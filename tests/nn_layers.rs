@@ -54,7 +54,7 @@ fn layers_record_inside_their_scopes_and_parameters_are_named_leaves() {
     assert_eq!(layer_of_leaf(&tape, "fc2.bias"), "mlp/block/f/fc2");
     // The residual's skip edge is marked.
     let nodes = tape.nodes();
-    let last = nodes.node(y.id().0);
+    let last = nodes.node(y.id().index());
     assert_eq!(last.input(0).kind, EdgeKind::Residual);
     assert_eq!(tape.layer_name(last.layer()), "mlp/block");
     assert_eq!(
@@ -86,7 +86,7 @@ fn recurrent_layers_open_one_scope_per_time_step() {
     // h_17 (the output of the last step) was recorded in its step's scope.
     let nodes = tape.nodes();
     assert_eq!(
-        tape.layer_name(nodes.node(out.hidden[17].id().0).layer()),
+        tape.layer_name(nodes.node(out.hidden[17].id().index()).layer()),
         "lstm/t=17"
     );
 }

@@ -165,3 +165,50 @@ fn gradient_refuses_vars_of_two_tapes() {
         "1 − tanh(x)²"
     );
 }
+
+/// `Var::value` hands out the tape's own storage, not a copy; changing the copy it gave
+/// leaves the tape's value alone (copy-on-write).
+#[test]
+fn value_shares_the_tapes_storage() {
+    let tape = Tape::<f64>::new();
+    let data = Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3]);
+    let x = tape.var("x", data.clone());
+    assert!(
+        x.value().shares_storage(&data),
+        "the leaf keeps the tensor given"
+    );
+    assert!(
+        x.value().shares_storage(&x.value()),
+        "value() does not copy"
+    );
+    let y = x.tanh();
+    assert!(
+        y.value()
+            .shares_storage(&tape.nodes().node(1).value().clone())
+    );
+    let mut changed = x.value() * 2.0; // in place only when unshared: here it is shared
+    changed = changed + 1.0;
+    assert_eq!(changed.to_vec(), [3.0, 5.0, 7.0]);
+    assert_eq!(x.value().to_vec(), [1.0, 2.0, 3.0]);
+    assert_eq!(data.to_vec(), [1.0, 2.0, 3.0]);
+}
+
+/// Binding a parameter store to a tape puts each parameter on it without copying it, and an
+/// optimiser's step then leaves the recorded values as they were.
+#[test]
+fn bind_shares_parameters_with_the_tape() {
+    use chaintrace::nn::ParamStore;
+    use chaintrace::optim::{Optimizer, Sgd};
+    let mut store = ParamStore::<f64>::new(0);
+    let w = store.add("w", Tensor::from_vec(vec![1.0, -2.0], &[2]));
+    let tape = Tape::new();
+    let params = store.bind(&tape);
+    let var = params.var(w);
+    assert!(var.value().shares_storage(store.get(w)));
+    let grads = var.square().sum().backward();
+    Sgd::new(0.5).step(&mut store, &params, &grads);
+    // w − 0.5·2w = 0
+    assert_eq!(store.get(w).to_vec(), [0.0, 0.0]);
+    assert_eq!(var.value().to_vec(), [1.0, -2.0]);
+    assert!(!var.value().shares_storage(store.get(w)));
+}

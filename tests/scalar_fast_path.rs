@@ -5,7 +5,8 @@
 
 use chaintrace::Tensor;
 use chaintrace::ops::{
-    Abs, Add, Div, Exp, Ln, Mul, Neg, Op, Powf, Relu, Sigmoid, Sqrt, Square, Sub, Tanh,
+    Abs, Add, BUILTIN_FUNCTIONS, Div, ElementwiseOp, Exp, Ln, Mul, Neg, Op, Powf, Relu, Sigmoid,
+    Sqrt, Square, Sub, Tanh,
 };
 use proptest::prelude::*;
 
@@ -58,6 +59,66 @@ proptest! {
             agrees(op, &[u], g)?;
         }
     }
+
+    /// Every registered built-in function (read from the registry, so none can escape), as
+    /// the op `x.apply_fn(&F)` records, including at NaN and ±∞.
+    #[test]
+    fn every_builtin_function(
+        u in prop_oneof![
+            -5.0..5.0f64,
+            Just(0.0),
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+        ],
+        g in -3.0..3.0f64,
+    ) {
+        for f in BUILTIN_FUNCTIONS {
+            agrees(&ElementwiseOp(f), &[u], g)?;
+        }
+    }
+}
+
+/// The negative control: an op whose scalar path rounds differently from its tensor rule
+/// (`u·(1/3)` against `u/3`) is caught by the same check.
+#[test]
+fn a_scalar_path_that_differs_is_caught() {
+    use chaintrace::symbolic::Expr;
+    use chaintrace::{Result, Tensor};
+    #[derive(Debug)]
+    struct Third;
+    impl Op<f64> for Third {
+        fn name(&self) -> &'static str {
+            "third"
+        }
+        fn forward(&self, x: &[&Tensor<f64>]) -> Result<Tensor<f64>> {
+            Ok(x[0].map(|u| u / 3.0))
+        }
+        fn vjp(
+            &self,
+            _: usize,
+            _: &[&Tensor<f64>],
+            _: &Tensor<f64>,
+            g: &Tensor<f64>,
+        ) -> Tensor<f64> {
+            g.map(|g| g / 3.0)
+        }
+        fn scalar(&self, x: &[f64]) -> Option<f64> {
+            Some(x[0] * (1.0 / 3.0))
+        }
+        fn scalar_derivative(&self, _: usize, _: &[f64], _: f64) -> Option<f64> {
+            Some(1.0 / 3.0)
+        }
+        fn symbolic(&self, x: &[Expr]) -> Expr {
+            x[0].clone() / Expr::constant(3.0)
+        }
+        fn local_derivative(&self, _: usize, _: &[Expr]) -> Expr {
+            Expr::constant(1.0 / 3.0)
+        }
+    }
+    // 5·(1/3) and 5/3 differ in the last bit.
+    assert_ne!(5f64 * (1.0 / 3.0), 5f64 / 3.0);
+    assert!(agrees(&Third, &[5.0], 1.0).is_err());
 }
 
 /// The tape takes the fast path for scalars and the tensor rules for 1-element arrays; both

@@ -180,6 +180,7 @@ fn clone_compare_and_hash_a_deep_expression() {
     });
 }
 
+#[cfg(feature = "serde")]
 #[test]
 fn serde_round_trips_a_deep_expression() {
     on_small_stack(|| {

@@ -10,6 +10,11 @@ use chaintrace::trace::{Summary, TraceOptions};
 use chaintrace::{Error, NodeId, Tape, Tensor, Trace, symbolic};
 use common::{close, scalar};
 
+/// The id of node `k` (by position), as the tape reports it.
+fn node(tape: &Tape<f64>, k: usize) -> NodeId {
+    tape.nodes().node(k).id()
+}
+
 /// micrograd's README: ∂g/∂a = 138.8338, ∂g/∂b = 645.5773. Every event multiplies the
 /// upstream gradient by the local derivative, and the last accumulated value of each node is
 /// its gradient.
@@ -37,7 +42,7 @@ fn micrograd_events_multiply_and_accumulate_to_the_readme_gradients() {
             .unwrap();
         scalar(&e.accumulated())
     };
-    let (a, b) = (NodeId(0), NodeId(1));
+    let (a, b) = (node(&tape, 0), node(&tape, 1));
     assert!((last_for(a) - 138.8338).abs() < 5e-5);
     assert!((last_for(b) - 645.5773).abs() < 5e-5);
     assert_eq!(last_for(a), grads.get(a).unwrap().item().unwrap());
@@ -51,7 +56,7 @@ fn micrograd_paths_sum_to_the_gradient() {
     let tape = Tape::new();
     let g = common::micrograd(&tape);
     let (grads, trace) = g.backward_traced(TraceOptions::default());
-    let a = tape.var_at(NodeId(0));
+    let a = tape.var_at(node(&tape, 0));
     let all = trace.paths(a, g, 1000);
     assert_eq!((all.count(), all.len(), all.truncated()), (24, 24, false));
     let want = grads.wrt(a).unwrap().item().unwrap();
@@ -61,7 +66,7 @@ fn micrograd_paths_sum_to_the_gradient() {
     assert!(top.truncated());
     assert_eq!(top[0].contribution(), 84.0);
     assert_eq!(top[0].edges().len(), 12);
-    assert_eq!(top[0].nodes().first(), Some(&NodeId(0)));
+    assert_eq!(top[0].nodes().first(), Some(&a.id()));
     let product: f64 = top[0].edges().iter().map(|e| e.local).product();
     assert_eq!(product, 84.0);
 }
@@ -105,7 +110,7 @@ fn chain_at_one_half_vanishes() {
 fn chain_paths_and_closed_form() {
     let tape = Tape::new();
     let y = common::chain(&tape, 1.5);
-    let (w, x) = (tape.var_at(NodeId(0)), tape.var_at(NodeId(1)));
+    let (w, x) = (tape.var_at(node(&tape, 0)), tape.var_at(node(&tape, 1)));
     let (_, trace) = y.backward_traced(TraceOptions::default());
     let from_x = trace.paths(x, y, 3);
     assert_eq!((from_x.count(), from_x[0].edges().len()), (1, 50));
@@ -136,7 +141,7 @@ fn mlp_ledger_matches_hand_computation() {
     assert!(close(rows[1].running, 0.3469822351181778, 1e-12));
     let params: Vec<&str> = rows[1].params.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(params, ["W₁", "b₁"]);
-    let gx = grads.get(NodeId(0)).unwrap().norm();
+    let gx = grads.get(node(&tape, 0)).unwrap().norm();
     assert_eq!(rows[1].input_norm, Some(gx));
 }
 
@@ -170,7 +175,7 @@ fn residual_gradient_splits_into_skip_and_block_paths() {
     assert_eq!((skip.layer, skip.kind), ("", EdgeKind::Residual));
     let branch = trace.events().get(4).unwrap().labels();
     assert_eq!((branch.op, branch.layer), ("tanh", "block"));
-    let err = trace.try_paths(NodeId(0), loss, 3).unwrap_err();
+    let err = trace.try_paths(node(&tape, 0), loss, 3).unwrap_err();
     assert!(err.to_string().contains("tensor"), "{err}");
 }
 
@@ -220,7 +225,7 @@ fn ledger_only_keeps_the_ledger_and_draws_it() {
     assert_eq!(cheap.ledger(), full.ledger());
     assert!(cheap.events().is_empty() && cheap.nodes().is_empty());
     assert!(cheap.path_lengths().is_empty() && cheap.anomalies().is_none());
-    assert!(cheap.try_paths(NodeId(1), y, 3).is_err());
+    assert!(cheap.try_paths(node(&tape, 1), y, 3).is_err());
     assert!(cheap.to_dot().contains("  l0 -> l1 [color=\"#1a9850\"];"));
 }
 

@@ -302,3 +302,21 @@ proptest! {
         check_poisoned(&choices);
     }
 }
+
+/// Ids in the records (here a hook firing and a forward anomaly) are checked against the
+/// trace like those of the node, edge and event tables: a file cannot name node 99 of a
+/// three-node trace.
+#[test]
+fn record_ids_past_the_output_are_refused() {
+    let trace = nan_guarded_trace();
+    let file: Value = serde_json::from_str(&trace.to_json()).unwrap();
+    assert!(Trace::from_json(&file.to_string()).is_ok());
+    let mut hooked = file.clone();
+    hooked["hooks"][0]["context"]["node"] = serde_json::json!(99);
+    let reason = malformed_reason(Trace::from_json(&hooked.to_string()));
+    assert_eq!(reason, "hooks names node 99, after the output (node 2)");
+    let mut anomalous = file;
+    anomalous["anomalies"]["forward"]["node"]["node"] = serde_json::json!(99);
+    let reason = malformed_reason(Trace::from_json(&anomalous.to_string()));
+    assert_eq!(reason, "anomalies names node 99, after the output (node 2)");
+}

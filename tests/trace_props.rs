@@ -77,7 +77,7 @@ proptest! {
         let grads = y.backward();
         let (_, trace) = y.backward_traced(TraceOptions::default());
         for i in 0..leaves.len() {
-            let leaf = NodeId(i);
+            let leaf = tape.nodes().node(i).id();
             let Some(g) = grads.get(leaf).map(|g| g.item().unwrap()) else { continue };
             let paths = trace.paths(leaf, y, usize::MAX);
             let (count, sum) = enumerate_paths(&trace, leaf);
@@ -166,8 +166,8 @@ proptest! {
                 prop_assert_eq!(Some(event.upstream()), op_node.grad());
                 prop_assert_eq!(event.edge().flow(), Some(event.contribution().norm()));
             }
-            let back = Trace::from_json(&trace.to_json()).unwrap();
-            prop_assert_eq!(&back, &trace);
+            #[cfg(feature = "serde")]
+            prop_assert_eq!(&Trace::from_json(&trace.to_json()).unwrap(), &trace);
         }
     }
 }

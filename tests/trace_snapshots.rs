@@ -13,6 +13,7 @@ fn snapshot_all(name: &str, trace: &Trace) {
     insta::assert_snapshot!(format!("{name}_text"), trace.to_text());
     insta::assert_snapshot!(format!("{name}_markdown"), trace.to_markdown());
     insta::assert_snapshot!(format!("{name}_dot"), trace.to_dot());
+    #[cfg(feature = "serde")]
     insta::assert_snapshot!(format!("{name}_json"), trace.to_json());
 }
 

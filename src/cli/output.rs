@@ -5,7 +5,7 @@ use std::io::{self, ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
 use chaintrace::Trace;
-use chaintrace::report::escape::text::escape_controls;
+use chaintrace::escape::text::escape_controls;
 use chaintrace::report::{Document, HtmlTrace, html, svg};
 
 use super::CliError;

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use chaintrace::Trace;
+use chaintrace::escape::text::escape_controls;
 use chaintrace::report::HtmlTrace;
-use chaintrace::report::escape::text::escape_controls;
 
 use super::CliError;
 use super::args::Format;

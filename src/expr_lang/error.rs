@@ -53,7 +53,7 @@ impl ParseError {
     /// ```
     ///
     /// The carets line up on a terminal whatever the characters before them: the padding is
-    /// the [display width](crate::report::display_width) of the text before the span (a
+    /// the [display width](crate::escape::display_width) of the text before the span (a
     /// combining accent takes no column, a CJK character two).
     ///
     /// The line stays short whatever the input: at most [`CONTEXT_CHARS`] characters either
@@ -77,8 +77,8 @@ impl ParseError {
         }
         let shown_inside = shown(inside, QUOTE_CHARS, true);
         let shown_after = shown(after, CONTEXT_CHARS, true);
-        let pad = " ".repeat(crate::report::display_width(&shown_before));
-        let carets = "^".repeat(crate::report::display_width(&shown_inside).max(1));
+        let pad = " ".repeat(crate::escape::display_width(&shown_before));
+        let carets = "^".repeat(crate::escape::display_width(&shown_inside).max(1));
         format!("  {shown_before}{shown_inside}{shown_after}\n  {pad}{carets}")
     }
 }

@@ -21,7 +21,9 @@
 //! - `+ − * / ^` (also `− · × ÷`), unary minus, parentheses; `^` binds tightest and is
 //!   right-associative, so `-x^2 = -(x^2)` and `2^3^2 = 2^9`;
 //! - functions of one argument, one per core op: `tanh sigmoid relu exp ln log sqrt abs square`
-//!   (`log` is the natural logarithm, like `ln`).
+//!   (`log` is the natural logarithm, like `ln`), and any function declared with
+//!   [`elementwise_fn!`](crate::elementwise_fn) and registered with a [`Parser`]
+//!   ([`Parser::with_function`]).
 //!
 //! `a ^ b` with an exponent free of variables (`x^2`, `x^-0.5`, `x^(1/3)`) is recorded as the
 //! [`powf`](crate::Var::powf) op with that constant exponent. With a variable in the exponent it
@@ -49,12 +51,14 @@ mod lexer;
 mod ops;
 mod parser;
 mod program;
+mod registered;
 
 pub use error::{CONTEXT_CHARS, ParseError, QUOTE_CHARS, Span, quote};
 pub use lexer::MAX_TOKENS;
 pub use ops::{BinaryOp, Function, UnaryOp};
 pub use parser::MAX_DEPTH;
 pub use program::{Built, Program};
+pub use registered::Parser;
 
 /// One node of a parsed expression; children are indices of earlier nodes.
 #[derive(Clone, Debug, PartialEq)]
@@ -87,7 +91,7 @@ pub enum AstKind {
 /// malformed number, an unknown function, unbalanced parentheses, a missing operand or
 /// operator, an empty input, or an input over the [limits](self#limits).
 pub fn parse(source: &str) -> Result<Program, ParseError> {
-    parser::parse(source)
+    parser::parse(source, &[])
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 use super::lexer::{Spanned, Token, tokenize};
 use super::{Ast, AstKind, BinaryOp, Function, ParseError, Program, Span, UnaryOp, quote};
+use crate::ops::ElementwiseFn;
 
 /// The deepest nesting the parser accepts: deep enough for any formula a person writes.
 ///
@@ -59,7 +60,9 @@ impl BinaryOp {
     }
 }
 
-struct Parser<'s> {
+struct State<'s> {
+    /// The functions registered beside the built-ins.
+    functions: &'s [&'static ElementwiseFn],
     source: &'s str,
     tokens: Vec<Spanned>,
     next: usize,
@@ -73,13 +76,17 @@ struct Parser<'s> {
 }
 
 /// Parses `source`; see the [module documentation](super).
-pub(super) fn parse(source: &str) -> Result<Program, ParseError> {
+pub(super) fn parse(
+    source: &str,
+    functions: &[&'static ElementwiseFn],
+) -> Result<Program, ParseError> {
     let tokens = tokenize(source)?;
     let end = end_span(source);
     if tokens.is_empty() {
         return Err(ParseError::new("empty expression", end));
     }
-    let mut parser = Parser {
+    let mut parser = State {
+        functions,
         source,
         tokens,
         next: 0,
@@ -105,7 +112,7 @@ fn end_span(source: &str) -> Span {
     }
 }
 
-impl Parser<'_> {
+impl State<'_> {
     fn run(&mut self) -> Result<(), ParseError> {
         loop {
             self.operand()?;
@@ -162,7 +169,11 @@ impl Parser<'_> {
                 ..
             })
         );
-        match (Function::from_name(name), opens) {
+        let function = Function::from_name(name).or_else(|| {
+            let mut custom = self.functions.iter().map(|&f| Function::Custom(f));
+            custom.find(|f| f.is_called(name))
+        });
+        match (function, opens) {
             (Some(f), true) => {
                 self.next += 1;
                 Ok(Some(Pending::Call(f, span)))
@@ -175,12 +186,22 @@ impl Parser<'_> {
                 format!(
                     "unknown function `{}` (known: {})",
                     quote(name),
-                    Function::NAMES.join(", ")
+                    self.known_names()
                 ),
                 span,
             )),
             (None, false) => Ok(None),
         }
+    }
+
+    /// The built-in names, then the registered functions' names and aliases.
+    fn known_names(&self) -> String {
+        let custom = self
+            .functions
+            .iter()
+            .flat_map(|f| std::iter::once(f.name).chain(f.aliases.iter().copied()));
+        let names: Vec<&str> = Function::NAMES.into_iter().chain(custom).collect();
+        names.join(", ")
     }
 
     /// After an operand: closing parentheses, then a binary operator (true) or the end (false).

@@ -31,6 +31,7 @@ pub use builtin::{ClipNorm, ClipValue, NanGuard, Normalize, Scale};
 pub use clip::{ClipGradNormOptions, clip_grad_norm, clip_grad_norm_with, global_grad_norm};
 pub(crate) use runner::HookRunner;
 
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::rc::Rc;
@@ -81,12 +82,21 @@ pub trait GradHook<T: Float>: fmt::Debug {
 }
 
 /// Where a hook fired: the context it receives and the trace records.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct HookContext {
     /// The node whose gradient is complete, or (for an edge hook) the op node whose input
     /// edge carries the gradient.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::tape::deserialize_id")
+    )]
     pub node: NodeId,
     /// For an edge hook: the input slot of `node`, and the input node the edge leads to.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::tape::deserialize_edge")
+    )]
     pub edge: Option<(usize, NodeId)>,
     /// The op label of `node` (`"tanh"`, `"leaf"`).
     pub op: String,
@@ -112,7 +122,8 @@ impl fmt::Display for HookContext {
 }
 
 /// What one hook did to one gradient: the record the trace keeps.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct HookFiring {
     /// The hook's [`GradHook::name`].
     pub hook: String,

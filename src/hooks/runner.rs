@@ -22,7 +22,7 @@ pub(crate) struct HookRunner<T: Float> {
 
 impl<T: Float> HookRunner<T> {
     /// The runner for `tape`'s hooks in the sweep from `root`, or `None` when none are
-    /// attached (the common case costs one check per node). Each layer hook's name is
+    /// attached (checked once per sweep: the sweep then runs its loop without hook checks). Each layer hook's name is
     /// resolved to one layer, and that layer's outputs are found in one pass over the edges
     /// of the nodes up to `root`.
     ///

@@ -45,6 +45,7 @@ mod params;
 mod residual;
 mod rnn;
 mod sequential;
+#[cfg(feature = "safetensors")]
 mod weights;
 
 pub use activation::{Relu, Sigmoid, Tanh};
@@ -58,6 +59,7 @@ pub use params::{ParamId, ParamStore, Params};
 pub use residual::Residual;
 pub use rnn::{RecurrentOutput, Rnn};
 pub use sequential::Sequential;
+#[cfg(feature = "safetensors")]
 pub use weights::LoadOptions;
 
 use crate::tape::{Tape, Var};

@@ -43,9 +43,10 @@ impl ParamId {
 /// names of the layers that mirror PyTorch's are PyTorch's `state_dict` keys (`fc1.weight`,
 /// `lstm.weight_ih_l0`, `bn.running_var`), so a model saved from PyTorch with
 /// `safetensors.torch.save_file(model.state_dict(), …)` loads into the same model built here
-/// (docs/weights.md):
+/// (docs/weights.md; with the `safetensors` feature, on by default):
 ///
 /// ```
+/// # #[cfg(feature = "safetensors")] {
 /// use chaintrace::nn::{Init, Linear, ParamStore};
 /// # let path = std::env::temp_dir().join(format!("doc-{}.safetensors", std::process::id()));
 /// let mut trained = ParamStore::<f64>::new(0);
@@ -57,6 +58,7 @@ impl ParamId {
 /// store.load(&path)?;
 /// assert_eq!(*store.get(same.weight()), trained.get(fc1.weight()).cast::<f32>());
 /// # std::fs::remove_file(&path).unwrap();
+/// # }
 /// # Ok::<(), chaintrace::Error>(())
 /// ```
 ///
@@ -214,7 +216,7 @@ impl<T: Float> ParamStore<T> {
         self.values.iter().map(Tensor::len).sum()
     }
 
-    /// Copies of every value, in insertion order (for [`gradcheck`](crate::check::gradcheck)
+    /// Every value (sharing the store's storage: no element is copied), in insertion order (for [`gradcheck`](crate::check::gradcheck)
     /// inputs, used with [`ParamStore::bind_vars`]).
     pub fn tensors(&self) -> Vec<Tensor<T>> {
         self.values.clone()
@@ -223,6 +225,10 @@ impl<T: Float> ParamStore<T> {
     /// Binds the store to `tape` for one step. Each parameter enters the tape as a leaf named
     /// after it the first time a layer asks for it ([`Params::var`]), inside that layer's scope,
     /// so traces show `fc1.weight` under `fc1`; parameters no layer uses stay off the tape.
+    ///
+    /// Nothing is copied: a parameter's leaf shares the store's storage (a tensor's array is
+    /// reference-counted), and an optimiser's step, which writes a new tensor, leaves the
+    /// tape's values as they were.
     pub fn bind<'t>(&self, tape: &'t Tape<T>) -> Params<'t, T> {
         Params {
             tape,

@@ -5,23 +5,39 @@
 //! therefore touches one file, plus its `mod` line here if the family is new
 //! (docs/adding-an-op.md is the checklist).
 //!
+//! An elementwise function of one input is declared once, as an [`ElementwiseFn`] written by
+//! [`elementwise_fn!`](crate::elementwise_fn), inside the crate ([`BUILTIN_FUNCTIONS`]) or
+//! outside it; its op is [`ElementwiseOp`], recorded by [`Var::apply_fn`](crate::Var::apply_fn).
+//!
 //! Every rule is a pure function of the op's inputs, its output and the incoming gradient, so
 //! the tape can be replayed (by the tracer, or for higher-order gradients) without the op
 //! keeping hidden state.
 
 mod arith;
+mod declare;
+mod function;
+mod kernels;
 mod loss;
 mod matmul;
+mod powf;
 mod reduce;
 mod shape;
 mod unary;
 
 pub use arith::{Add, Div, Mul, Neg, Sub};
+pub(crate) use function::builtin_function;
+pub use function::{ElementwiseFn, ElementwiseOp};
+#[doc(hidden)]
+pub use kernels::{Kernels, elementwise_vjp};
 pub use loss::{CrossEntropy, LogSoftmax, Mse, Softmax};
 pub use matmul::{MatMul, MatMulT};
+pub use powf::Powf;
 pub use reduce::{Mean, MeanAxis, Sum, SumAxis};
 pub use shape::{Concat, Reshape, Select, Slice, Transpose};
-pub use unary::{Abs, Exp, Ln, Powf, Relu, Sigmoid, Sqrt, Square, Tanh};
+pub use unary::{
+    ABS, Abs, BUILTIN_FUNCTIONS, EXP, Exp, LN, Ln, RELU, Relu, SIGMOID, SIGN, SQRT, SQUARE, STEP,
+    Sigmoid, Sqrt, Square, TANH, Tanh,
+};
 
 use std::fmt;
 
@@ -142,3 +158,8 @@ pub trait Op<T: Float>: fmt::Debug + 'static {
 pub(crate) fn times<T: Float>(grad: &Tensor<T>, local: &Tensor<T>) -> Tensor<T> {
     grad.zip(local, |g, d| g * d)
 }
+
+/// The code blocks of docs/adding-an-op.md, compiled and run as doctests.
+#[doc = include_str!("../../docs/adding-an-op.md")]
+#[cfg(doctest)]
+pub struct AddingAnOpGuide;

@@ -1,54 +1,161 @@
-//! Elementwise functions of one input.
+//! The built-in elementwise functions, each declared once with
+//! [`elementwise_fn!`](crate::elementwise_fn): the value `y = f(u)`, the local derivative
+//! `dy/du` from the input `u` and the output `y`, and the derivative formula the tracer prints.
+//! The vector-Jacobian product is `∂L/∂u = ∂L/∂y · dy/du`.
 //!
-//! Each entry below states, side by side: the value `y = f(u)`, the local derivative `dy/du`
-//! computed from the input `u` and the output `y`, the forward formula and the derivative
-//! formula the tracer prints. The vector-Jacobian product is `∂L/∂u = ∂L/∂y · dy/du`.
+//! [`BUILTIN_FUNCTIONS`] lists them all; the unit structs ([`Tanh`], …) and the `Var` methods
+//! (`x.tanh()`) record the same op as `x.apply_fn(&TANH)`.
 
-use super::{Op, times};
+use super::{ElementwiseFn, ElementwiseOp, Op};
 use crate::error::Result;
 use crate::symbolic::Expr;
 use crate::tape::Var;
 use crate::tensor::{Float, Tensor};
 
-/// Defines an elementwise op and the `Var` method that records it.
-macro_rules! elementwise {
-    (
-        $(#[$doc:meta])*
-        $Op:ident, $method:ident, $name:literal,
-        value: |$u:ident| $value:expr,
-        derivative: |$du:ident, $y:ident| $derivative:expr,
-        formula: |$e:ident| $formula:expr,
-        derivative_formula: |$de:ident| $derivative_formula:expr $(,)?
-    ) => {
+fn c(x: f64) -> Expr {
+    Expr::constant(x)
+}
+
+crate::elementwise_fn! {
+    /// Hyperbolic tangent; `d tanh(u)/du = 1 − tanh(u)²`.
+    pub static TANH = "tanh";
+    latex: r"\tanh",
+    value: |u| u.tanh(),
+    derivative: |_u, y| T::one() - y * y,
+    derivative_formula: |u| c(1.0) - Expr::call1("tanh", u).powf(2.0),
+}
+
+crate::elementwise_fn! {
+    /// Logistic sigmoid `σ(u) = 1/(1 + e^−u)`; `dσ/du = σ(u)·(1 − σ(u))`. Formulas write it `σ`.
+    pub static SIGMOID = "sigmoid";
+    spelling: "σ",
+    latex: r"\sigma",
+    value: |u| T::one() / (T::one() + (-u).exp()),
+    derivative: |_u, y| y * (T::one() - y),
+    derivative_formula: |u| Expr::call1("σ", u.clone()) * (c(1.0) - Expr::call1("σ", u)),
+}
+
+crate::elementwise_fn! {
+    /// Rectified linear unit `max(u, 0)`; its derivative is the [`STEP`] `[u > 0]` (0 at
+    /// u = 0). A NaN input stays NaN in the value and the derivative (as in PyTorch), so a NaN
+    /// is never silently turned into 0.
+    pub static RELU = "relu";
+    value: |u| if u > T::zero() || u.is_nan() { u } else { T::zero() },
+    derivative: |u, _y| STEP.value(u),
+    derivative_formula: |u| Expr::call1("step", u),
+}
+
+crate::elementwise_fn! {
+    /// Natural exponential; its derivative is itself.
+    pub static EXP = "exp";
+    latex: r"\exp",
+    value: |u| u.exp(),
+    derivative: |_u, y| y,
+    derivative_formula: |u| Expr::call1("exp", u),
+}
+
+crate::elementwise_fn! {
+    /// Natural logarithm (NaN for u < 0, −∞ at 0), also called `log`; `d ln(u)/du = 1/u`.
+    pub static LN = "ln";
+    aliases: ["log"],
+    latex: r"\ln",
+    value: |u| u.ln(),
+    derivative: |u, _y| T::one() / u,
+    derivative_formula: |u| u.powf(-1.0),
+}
+
+crate::elementwise_fn! {
+    /// Square root (NaN for u < 0); `d√u/du = 1/(2√u)`. LaTeX writes it `\sqrt{u}`.
+    pub static SQRT = "sqrt";
+    value: |u| u.sqrt(),
+    derivative: |_u, y| T::from_f64(0.5) / y,
+    derivative_formula: |u| c(0.5) * Expr::call1("sqrt", u).powf(-1.0),
+}
+
+crate::elementwise_fn! {
+    /// Absolute value, printed `|u|`; its derivative is [`SIGN`] (0 at u = 0, NaN at NaN: a NaN
+    /// input is never turned into a zero gradient).
+    pub static ABS = "abs";
+    value: |u| u.abs(),
+    derivative: |u, _y| SIGN.value(u),
+    derivative_formula: |u| Expr::call1("sign", u),
+}
+
+crate::elementwise_fn! {
+    /// `u²`, printed as a power; `d(u²)/du = 2u`.
+    pub static SQUARE = "square";
+    value: |u| u * u,
+    derivative: |u, _y| T::from_f64(2.0) * u,
+    formula: |u| u.powf(2.0),
+    derivative_formula: |u| c(2.0) * u,
+}
+
+crate::elementwise_fn! {
+    /// The step `[u > 0]`: 1 for u > 0, else 0 (NaN for NaN). The derivative of [`RELU`]; its
+    /// own derivative is 0.
+    pub static STEP = "step";
+    value: |u| if u.is_nan() { u } else if u > T::zero() { T::one() } else { T::zero() },
+    derivative: |u, _y| if u.is_nan() { u } else { T::zero() },
+    derivative_formula: |_u| c(0.0),
+}
+
+crate::elementwise_fn! {
+    /// −1, 0 or 1 (NaN for NaN, so the NaN reaches the gradient). The derivative of [`ABS`];
+    /// its own derivative is 0.
+    pub static SIGN = "sign";
+    value: |u| {
+        if u.is_nan() {
+            u
+        } else if u > T::zero() {
+            T::one()
+        } else if u < T::zero() {
+            -T::one()
+        } else {
+            T::zero()
+        }
+    },
+    derivative: |u, _y| if u.is_nan() { u } else { T::zero() },
+    derivative_formula: |_u| c(0.0),
+}
+
+/// Every built-in elementwise function: what [`Expr::eval`], the renderers and the tests read.
+/// The first eight are the expression language's functions and have a `Var` method each;
+/// [`STEP`] and [`SIGN`] appear in derivative formulas.
+pub const BUILTIN_FUNCTIONS: [&ElementwiseFn; 10] = [
+    &TANH, &SIGMOID, &RELU, &EXP, &LN, &SQRT, &ABS, &SQUARE, &STEP, &SIGN,
+];
+
+/// A unit struct for a built-in function (kept for code that names the op by type), and the
+/// `Var` method that records it.
+macro_rules! builtin_op {
+    ($(#[$doc:meta])* $Op:ident, $method:ident, $F:ident) => {
         $(#[$doc])*
+        ///
+        #[doc = concat!("The op of [`", stringify!($F), "`]; `x.", stringify!($method), "()` records it.")]
         #[derive(Debug, Clone, Copy)]
         pub struct $Op;
 
         impl<T: Float> Op<T> for $Op {
             fn name(&self) -> &'static str {
-                $name
+                $F.name
             }
             fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
-                Ok(x[0].map(|$u: T| $value))
+                ElementwiseOp(&$F).forward(x)
             }
-            fn vjp(&self, _slot: usize, x: &[&Tensor<T>], y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-                times(g, &x[0].zip(y, |$du: T, $y: T| $derivative))
+            fn vjp(&self, s: usize, x: &[&Tensor<T>], y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
+                ElementwiseOp(&$F).vjp(s, x, y, g)
             }
             fn scalar(&self, x: &[T]) -> Option<T> {
-                let $u = x[0];
-                Some($value)
+                Some($F.value(x[0]))
             }
             fn scalar_derivative(&self, _slot: usize, x: &[T], y: T) -> Option<T> {
-                let ($du, $y) = (x[0], y);
-                Some($derivative)
+                Some($F.derivative(x[0], y))
             }
             fn symbolic(&self, x: &[Expr]) -> Expr {
-                let $e = x[0].clone();
-                $formula
+                ($F.formula)(x[0].clone())
             }
             fn local_derivative(&self, _slot: usize, x: &[Expr]) -> Expr {
-                let $de = x[0].clone();
-                $derivative_formula
+                ($F.derivative_formula)(x[0].clone())
             }
         }
 
@@ -61,159 +168,38 @@ macro_rules! elementwise {
     };
 }
 
-fn c(x: f64) -> Expr {
-    Expr::constant(x)
-}
-
-fn half<T: Float>() -> T {
-    T::from_f64(0.5)
-}
-
-fn two<T: Float>() -> T {
-    T::from_f64(2.0)
-}
-
-elementwise! {
+builtin_op!(
     /// Hyperbolic tangent; `d tanh(u)/du = 1 − tanh(u)²`.
-    Tanh, tanh, "tanh",
-    value: |u| u.tanh(),
-    derivative: |_u, y| T::one() - y * y,
-    formula: |u| Expr::call1("tanh", u),
-    derivative_formula: |u| c(1.0) - Expr::call1("tanh", u).powf(2.0),
-}
-
-elementwise! {
+    Tanh, tanh, TANH
+);
+builtin_op!(
     /// Logistic sigmoid `σ(u) = 1/(1 + e^−u)`; `dσ/du = σ(u)·(1 − σ(u))`.
-    Sigmoid, sigmoid, "sigmoid",
-    value: |u| sigmoid(u),
-    derivative: |_u, y| y * (T::one() - y),
-    formula: |u| Expr::call1("σ", u),
-    derivative_formula: |u| Expr::call1("σ", u.clone()) * (c(1.0) - Expr::call1("σ", u)),
-}
-
-elementwise! {
+    Sigmoid, sigmoid, SIGMOID
+);
+builtin_op!(
     /// Rectified linear unit `max(u, 0)`; its derivative is the step `[u > 0]` (0 at u = 0).
     /// A NaN input stays NaN in the value and the derivative (as in PyTorch), so a NaN is
     /// never silently turned into 0.
-    Relu, relu, "relu",
-    value: |u| if u > T::zero() || u.is_nan() { u } else { T::zero() },
-    derivative: |u, _y| if u.is_nan() { u } else if u > T::zero() { T::one() } else { T::zero() },
-    formula: |u| Expr::call1("relu", u),
-    derivative_formula: |u| Expr::call1("step", u),
-}
-
-elementwise! {
+    Relu, relu, RELU
+);
+builtin_op!(
     /// Natural exponential; its derivative is itself.
-    Exp, exp, "exp",
-    value: |u| u.exp(),
-    derivative: |_u, y| y,
-    formula: |u| Expr::call1("exp", u),
-    derivative_formula: |u| Expr::call1("exp", u),
-}
-
-elementwise! {
+    Exp, exp, EXP
+);
+builtin_op!(
     /// Natural logarithm (NaN for u < 0, −∞ at 0); `d ln(u)/du = 1/u`.
-    Ln, ln, "ln",
-    value: |u| u.ln(),
-    derivative: |u, _y| T::one() / u,
-    formula: |u| Expr::call1("ln", u),
-    derivative_formula: |u| u.powf(-1.0),
-}
-
-elementwise! {
+    Ln, ln, LN
+);
+builtin_op!(
     /// Square root (NaN for u < 0); `d√u/du = 1/(2√u)`.
-    Sqrt, sqrt, "sqrt",
-    value: |u| u.sqrt(),
-    derivative: |_u, y| half::<T>() / y,
-    formula: |u| Expr::call1("sqrt", u),
-    derivative_formula: |u| c(0.5) * Expr::call1("sqrt", u).powf(-1.0),
-}
-
-elementwise! {
+    Sqrt, sqrt, SQRT
+);
+builtin_op!(
     /// `u²`; `d(u²)/du = 2u`.
-    Square, square, "square",
-    value: |u| u * u,
-    derivative: |u, _y| two::<T>() * u,
-    formula: |u| u.powf(2.0),
-    derivative_formula: |u| c(2.0) * u,
-}
-
-elementwise! {
+    Square, square, SQUARE
+);
+builtin_op!(
     /// Absolute value; its derivative is `sign(u)` (0 at u = 0, NaN at NaN: a NaN input is
     /// never turned into a zero gradient).
-    Abs, abs, "abs",
-    value: |u| u.abs(),
-    derivative: |u, _y| sign(u),
-    formula: |u| Expr::call1("abs", u),
-    derivative_formula: |u| Expr::call1("sign", u),
-}
-
-fn sigmoid<T: Float>(u: T) -> T {
-    T::one() / (T::one() + (-u).exp())
-}
-
-/// −1, 0 or 1; NaN for NaN (so the NaN reaches the gradient).
-fn sign<T: Float>(u: T) -> T {
-    if u.is_nan() {
-        u
-    } else if u > T::zero() {
-        T::one()
-    } else if u < T::zero() {
-        -T::one()
-    } else {
-        T::zero()
-    }
-}
-
-/// `u^p` for a constant exponent `p`; `d(u^p)/du = p·u^(p−1)`.
-///
-/// IEEE `pow`, like numpy: `u⁰` is 1 even for a NaN `u` (the value does not depend on `u`;
-/// the derivative `0·u⁻¹` is NaN there), the one exception to "a NaN input gives a NaN
-/// value".
-#[derive(Debug, Clone, Copy)]
-pub struct Powf(pub f64);
-
-impl<T: Float> Op<T> for Powf {
-    fn name(&self) -> &'static str {
-        "powf"
-    }
-    fn label(&self) -> String {
-        // The exponent exactly (shortest round-trip digits), but never 309 of them: positional
-        // in the usual range, scientific outside it (`powf(1e308)`), so a label stays short
-        // enough for a trace file to hold.
-        let p = self.0;
-        if p == 0.0 || (1e-5..1e16).contains(&p.abs()) || !p.is_finite() {
-            format!("powf({p})")
-        } else {
-            format!("powf({p:e})")
-        }
-    }
-    fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
-        let p = T::from_f64(self.0);
-        Ok(x[0].map(|u| u.powf(p)))
-    }
-    fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        let p = T::from_f64(self.0);
-        times(g, &x[0].map(|u| p * u.powf(p - T::one())))
-    }
-    fn scalar(&self, x: &[T]) -> Option<T> {
-        Some(x[0].powf(T::from_f64(self.0)))
-    }
-    fn scalar_derivative(&self, _slot: usize, x: &[T], _y: T) -> Option<T> {
-        let p = T::from_f64(self.0);
-        Some(p * x[0].powf(p - T::one()))
-    }
-    fn symbolic(&self, x: &[Expr]) -> Expr {
-        x[0].clone().powf(self.0)
-    }
-    fn local_derivative(&self, _slot: usize, x: &[Expr]) -> Expr {
-        c(self.0) * x[0].clone().powf(self.0 - 1.0)
-    }
-}
-
-impl<T: Float> Var<'_, T> {
-    /// `self^p` elementwise for a constant exponent; `d(u^p)/du = p·u^(p−1)`.
-    pub fn powf(self, p: f64) -> Self {
-        self.unary(Powf(p))
-    }
-}
+    Abs, abs, ABS
+);

@@ -3,11 +3,13 @@
 //!
 //! Elements carry ids the page's script uses: `node-{id}` (a `<g>`), `grad-{id}` (the node's
 //! gradient line, empty until the stepper reaches it) and `edge-{i}` (a `<path>`, `i` indexing
-//! [`HtmlTrace::edges`]).
+//! [`HtmlTrace::edges`]). A leaf that feeds many ops (a weight shared by every layer) is drawn
+//! again, small, beside each op more than one column away, as `ghost-{i}` for edge `i`, so no
+//! edge crosses the whole graph.
 
 use super::fmt_num;
 use super::html::escape;
-use super::model::{GraphNode, HtmlTrace, NodeRole};
+use super::model::{GraphEdge, GraphNode, HtmlTrace, NodeRole};
 use crate::tape::EdgeKind;
 
 /// The largest graph drawn; a bigger one is summarised in words instead.
@@ -51,8 +53,14 @@ pub fn graph_svg(trace: &HtmlTrace) -> Option<String> {
         };
         let inputs = trace.edges.iter().filter(|x| x.to == e.to).count();
         let offset = (e.slot as f64 - (inputs as f64 - 1.0) / 2.0) * 10.0;
-        let (x1, y1) = (a.x + a.width, a.y + BOX_HEIGHT / 2.0);
         let (x2, y2) = (b.x, b.y + BOX_HEIGHT / 2.0 + offset);
+        let (x1, y1) = match repeated_leaf(trace, e) {
+            Some(leaf) => {
+                svg += &ghost_svg(i, leaf, x2, y2);
+                (x2 - GHOST_GAP, y2)
+            }
+            None => (a.x + a.width, a.y + BOX_HEIGHT / 2.0),
+        };
         let dx = ((x2 - x1) / 2.0).max(30.0);
         let class = match e.kind {
             EdgeKind::Residual => "edge residual",
@@ -72,6 +80,52 @@ pub fn graph_svg(trace: &HtmlTrace) -> Option<String> {
     Some(svg)
 }
 
+/// A leaf used by at least this many ops is drawn again beside each far use.
+const REPEAT_FAN_OUT: usize = 3;
+/// The length of the edge from a repeated leaf to its op.
+const GHOST_GAP: f64 = 14.0;
+/// The characters of a repeated leaf's name that are drawn.
+const GHOST_CHARS: usize = 5;
+
+/// The leaf at the start of `e` when it is drawn again beside `e`'s op instead of sending an
+/// edge across the graph: a leaf (or constant) that feeds [`REPEAT_FAN_OUT`] or more ops, at
+/// an op more than one column away (a weight shared by every layer would otherwise draw an
+/// edge to every layer, across the whole graph).
+fn repeated_leaf<'a>(trace: &'a HtmlTrace, e: &GraphEdge) -> Option<&'a GraphNode> {
+    let leaf = trace.nodes.iter().find(|n| n.id == e.from)?;
+    let op = trace.nodes.iter().find(|n| n.id == e.to)?;
+    if leaf.role == NodeRole::Op || op.depth <= leaf.depth + 1 {
+        return None;
+    }
+    let uses = trace.edges.iter().filter(|x| x.from == e.from).count();
+    (uses >= REPEAT_FAN_OUT).then_some(leaf)
+}
+
+/// A small copy of a leaf's name ending at (`x`, `y`) minus [`GHOST_GAP`], for edge `edge`:
+/// `data-node` names the leaf, so the page highlights the copy with it.
+fn ghost_svg(edge: usize, leaf: &GraphNode, x: f64, y: f64) -> String {
+    let name: String = leaf.name.chars().take(GHOST_CHARS).collect();
+    let name = if leaf.name.chars().count() > GHOST_CHARS {
+        name + "…"
+    } else {
+        name
+    };
+    let width = name.chars().count() as f64 * CHAR_WIDTH * 0.85 + 8.0;
+    let right = x - GHOST_GAP;
+    format!(
+        "<g id=\"ghost-{edge}\" class=\"node ghost\" data-node=\"{id}\"><title>{tip}</title>\
+         <rect x=\"{x0:.1}\" y=\"{y0:.1}\" width=\"{width:.1}\" height=\"14\" rx=\"3\"/>\
+         <text x=\"{tx:.1}\" y=\"{ty:.1}\">{name}</text></g>\n",
+        id = leaf.id,
+        tip = escape(&format!("{}, drawn again at each use", leaf.name)),
+        x0 = right - width,
+        y0 = y - 7.0,
+        tx = right - width + 4.0,
+        ty = y + 4.0,
+        name = escape(&name),
+    )
+}
+
 const STYLE: &str = "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
 markerWidth=\"9\" markerHeight=\"9\" markerUnits=\"userSpaceOnUse\" orient=\"auto\">\
 <path d=\"M0,0 L10,5 L0,10 z\" fill=\"#8a8f98\"/></marker></defs>\n\
@@ -81,6 +135,8 @@ markerWidth=\"9\" markerHeight=\"9\" markerUnits=\"userSpaceOnUse\" orient=\"aut
 .node rect{fill:#ffffff;stroke:#5b6270;stroke-width:1.2}\
 .node.leaf rect{fill:#eef5ff}\
 .node.constant rect{fill:#f4f4f4;stroke-dasharray:3 2}\
+.node.ghost rect{fill:#eef5ff;stroke:#8a8f98}\
+.node.ghost text{font-size:11px}\
 .node .value{fill:#333}\
 .node .grad{fill:#b3261e}\
 .layer{fill:#f6f2e8;stroke:#d8cfb8}\

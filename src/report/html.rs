@@ -2,7 +2,8 @@
 //!
 //! [`page`] shows one trace: the computation graph ([`graph_svg`](super::graph_svg)), a
 //! stepper that walks every chain-rule multiplication in sweep order (buttons, ← and → keys,
-//! or a `#step=N` URL fragment; step 0 is the seed `∂f/∂f = 1`), the closed-form gradients,
+//! or a `#step=N` URL fragment; step 0 is the seed `∂f/∂f = 1`; its controls are reached with
+//! Tab and every step is announced in an `aria-live` region), the closed-form gradients,
 //! the per-layer ledger and the charts. The page model is embedded as JSON in
 //! `<script type="application/json" id="trace-data">`, and the script mirrors its state on
 //! `<body data-step="3" data-formula="∂f/∂x = …">` so a headless browser's `--dump-dom` can be
@@ -146,7 +147,7 @@ fn table_html(table: &Table) -> String {
     out + "</table></div>\n"
 }
 
-pub use super::escape::html::escape;
+pub use crate::escape::html::escape;
 
 /// The trace as JSON that cannot end its `<script>` element early: every `<` (only ever
 /// inside JSON strings) becomes the JSON escape `\u003c`.
@@ -198,13 +199,19 @@ fn graph_section(trace: &HtmlTrace) -> String {
 }
 
 fn stepper(trace: &HtmlTrace, seed: &str) -> String {
+    // Keyboard: Tab reaches the two buttons and the list; ← → Home End step from anywhere on
+    // the page. Every step is read out by screen readers through the `aria-live` region.
     let mut out = String::from(
-        "<section id=\"stepper\">\n<h2>Backward pass, one chain-rule multiplication at a \
-         time</h2>\n<div class=\"controls\"><button id=\"prev\" type=\"button\">← Prev</button>",
+        "<section id=\"stepper\" aria-labelledby=\"stepper-title\">\n<h2 id=\"stepper-title\">\
+         Backward pass, one chain-rule multiplication at a time</h2>\n<div class=\"controls\" \
+         role=\"group\" aria-label=\"step through the backward pass\"><button id=\"prev\" \
+         type=\"button\" aria-keyshortcuts=\"ArrowLeft\">← Prev</button>",
     );
     out += &format!(
-        "<span id=\"position\">step 0 of {n}</span><button id=\"next\" type=\"button\">Next \
-         →</button><span class=\"hint\">or ← → keys; link a step with #step=N</span></div>\n",
+        "<span id=\"position\">step 0 of {n}</span><button id=\"next\" type=\"button\" \
+         aria-keyshortcuts=\"ArrowRight\">Next →</button><span class=\"hint\">or ← → (Home, \
+         End) keys; link a step with #step=N</span></div>\n<p id=\"announce\" \
+         class=\"visually-hidden\" aria-live=\"polite\" aria-atomic=\"true\"></p>\n",
         n = trace.steps.len()
     );
     out += &format!(
@@ -213,7 +220,8 @@ fn stepper(trace: &HtmlTrace, seed: &str) -> String {
          class=\"where\"></div>\n",
         escape(seed)
     );
-    out += "<ol class=\"steps\">\n";
+    out += "<ol class=\"steps\" tabindex=\"0\" aria-label=\"every multiplication, in sweep \
+            order\">\n";
     for (k, s) in trace.steps.iter().enumerate() {
         out += &format!(
             "<li id=\"step-{}\">{} <span class=\"local\">[{}]</span></li>\n",

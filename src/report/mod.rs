@@ -11,7 +11,7 @@
 //! |---|---|
 //! | [`text`] | [`Table`] as aligned text or Markdown; [`display_width`] for terminals |
 //! | [`document`] | a [`Document`] as text or Markdown |
-//! | [`escape`] | text from outside, escaped for each kind of output |
+//! | [`escape`] | text from outside, escaped for each kind of output (the library's [`crate::escape`], re-exported) |
 //! | [`graph_svg`] | the graph as an inline SVG, nodes in columns by topological depth |
 //! | [`svg`] | line charts with plotters: log axes, legends, a threshold line |
 //! | [`html`] | the trace page and the document page |
@@ -19,7 +19,6 @@
 //! All output is deterministic: numbers go through [`fmt_num`], and nothing iterates a hash map.
 
 pub mod document;
-pub mod escape;
 mod from_trace;
 pub mod graph_svg;
 pub mod html;
@@ -27,6 +26,9 @@ mod model;
 pub mod serde_number;
 pub mod svg;
 pub mod text;
+
+/// The library's escaping, re-exported where the reports first kept it.
+pub use crate::escape;
 
 pub use document::{Block, Document};
 pub use from_trace::{anomaly_notes, chain_rule_line, local_derivative_line};

@@ -1,5 +1,7 @@
 // The stepper: walks the chain-rule multiplications of the embedded trace in sweep order.
-// State is mirrored on <body> (data-step, data-formula) so tests can read it from the DOM.
+// State is mirrored on <body> (data-step, data-formula) so tests can read it from the DOM, and
+// each step is written to the aria-live region #announce. Keys: ← → Home End, unless the focus
+// is in a text field.
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("trace-data").textContent);
@@ -63,6 +65,7 @@
       setClass("#edge-" + s.edge, "current", true);
       setClass("#node-" + s.node, "y", true);
       setClass("#node-" + s.input, "u", true);
+      setClass("#ghost-" + s.edge, "u", true); // a shared leaf drawn again beside this op
       setClass("#step-" + k, "current", true);
       document.querySelectorAll("tr[data-layer]").forEach(function (tr) {
         if (s.layer && tr.getAttribute("data-layer") === s.layer) tr.classList.add("current");
@@ -74,6 +77,9 @@
     byId("local").textContent = local;
     byId("where").textContent = where;
     byId("position").textContent = "step " + k + " of " + steps.length;
+    // Read out by screen readers (aria-live): the step, its multiplication and where it is.
+    byId("announce").textContent = "Step " + k + " of " + steps.length + ": " + formula +
+      (k > 0 ? "; local derivative " + local : "") + (where ? "; " + where : "");
     byId("prev").disabled = k === 0;
     byId("next").disabled = k === steps.length;
     body.setAttribute("data-step", String(k));
@@ -112,6 +118,8 @@
   });
   document.addEventListener("keydown", function (e) {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
+    var t = e.target && e.target.tagName;
+    if (t === "INPUT" || t === "TEXTAREA" || t === "SELECT") return;
     if (e.key === "ArrowRight") { show(current + 1); e.preventDefault(); }
     else if (e.key === "ArrowLeft") { show(current - 1); e.preventDefault(); }
     else if (e.key === "Home") { show(0); e.preventDefault(); }

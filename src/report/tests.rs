@@ -214,3 +214,37 @@ fn numbers_print_with_six_significant_digits() {
         assert_eq!(fmt_num(x), s, "{x:e}");
     }
 }
+
+/// A weight shared by every layer of a chain is drawn again beside each layer's op (one copy
+/// per edge more than one column from the weight), not as edges across the whole graph; its
+/// use in the first layer keeps the edge from the weight's own box.
+#[test]
+fn a_shared_weight_is_drawn_again_beside_each_far_use() {
+    let tape = Tape::<f64>::new();
+    let w = tape.var("w", 1.5);
+    let x = tape.var("x", 1.0);
+    let mut y = x;
+    for k in 1..=6 {
+        y = tape.layer(&format!("layer{k}"), || w * y);
+    }
+    let (_, trace) = y.backward_traced(TraceOptions::default());
+    let model = HtmlTrace::from_trace(&trace, "y");
+    let svg = graph_svg::graph_svg(&model).unwrap();
+    let w_edges: Vec<usize> = (0..model.edges.len())
+        .filter(|&i| model.edges[i].from == w.id().0)
+        .collect();
+    assert_eq!(w_edges.len(), 6);
+    let ghosts: Vec<usize> = w_edges
+        .iter()
+        .copied()
+        .filter(|i| {
+            svg.contains(&format!(
+                "<g id=\"ghost-{i}\" class=\"node ghost\" data-node=\"0\">"
+            ))
+        })
+        .collect();
+    assert_eq!(ghosts.len(), 5, "{svg}");
+    assert_eq!(svg.matches("class=\"node ghost\"").count(), 5);
+    // x feeds one op: never repeated.
+    assert!(!svg.contains(&format!("data-node=\"{}\"", x.id().0)));
+}

@@ -86,16 +86,18 @@
 //! out twice, and past those sizes a formula helps no reader.
 //!
 //! # Serialisation
-//! An expression serialises as the flat sequence of its nodes in post-order, each with its
+//! With the `serde` feature (on by default), an expression serialises as the flat sequence of its nodes in post-order, each with its
 //! number of children where that varies, so any depth is written and read back within
 //! `serde_json`'s nesting limit:
 //!
 //! ```
+//! # #[cfg(feature = "serde")] {
 //! use chaintrace::symbolic::Expr;
 //! let e = Expr::sym("w") * Expr::sym("x") + Expr::one();
 //! let json = serde_json::to_string(&e).unwrap();
 //! assert_eq!(json, r#"[{"Const":1.0},{"Sym":"w"},{"Sym":"x"},{"Product":2},{"Sum":2}]"#);
 //! assert_eq!(serde_json::from_str::<Expr>(&json).unwrap(), e);
+//! # }
 //! ```
 
 mod eval;

@@ -2,11 +2,11 @@
 //! canonical operands (the rules are listed in the module documentation of
 //! [`crate::symbolic`]). [`simplify`] rebuilds any expression bottom-up with them.
 
-use super::eval::elementwise_function;
 use super::order::{factor_cmp, like_terms, power_cmp, split_coefficient, term_cmp};
 use super::traverse::{members, operand, operands};
 use super::tree::fold;
 use super::{Expr, insert};
+use crate::ops::builtin_function;
 
 /// The canonical sum of `terms`.
 pub(super) fn sum(terms: Vec<Expr>) -> Expr {
@@ -219,11 +219,19 @@ pub(super) fn power(base: Expr, exponent: Expr) -> Expr {
 }
 
 /// `name(args)`, evaluated when it is a known elementwise function of a number.
-pub(super) fn call(name: String, args: Vec<Expr>) -> Expr {
-    if let ([Expr::Const(c)], Some(f)) = (args.as_slice(), elementwise_function(&name)) {
-        let value = f(c.0);
-        if value.is_finite() {
-            return Expr::constant(value);
+///
+/// A built-in function is written with its one spelling whatever name it was called by
+/// (`sigmoid(u)` is `σ(u)`, `log(u)` is `ln(u)`), so equal formulas compare equal.
+pub(super) fn call(mut name: String, args: Vec<Expr>) -> Expr {
+    if let Some(f) = builtin_function(&name) {
+        if let [Expr::Const(c)] = args.as_slice() {
+            let value = f.value(c.0);
+            if value.is_finite() {
+                return Expr::constant(value);
+            }
+        }
+        if name != f.spelling {
+            f.spelling.clone_into(&mut name);
         }
     }
     Expr::Call(name, args)

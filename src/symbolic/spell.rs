@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use super::render::Notation;
+use crate::ops::builtin_function;
 
 /// A number: integers without `.0`, others with up to 6 significant digits; the minus sign is
 /// U+2212 in text.
@@ -178,19 +179,26 @@ fn latex_char(c: char) -> String {
     }
 }
 
-/// A function's name: as is in text; in LaTeX a command for the standard ones (`\tanh`,
-/// `\sigma` for `σ`), `\operatorname{…}` for the others.
+/// A function's name: a built-in's spelling whatever name it was called by (`sigmoid` is
+/// `σ`, `log` is `ln`), other names as written; in LaTeX the built-in's command (`\tanh`,
+/// `\sigma`), a standard command for the usual functions (`\sin`), `\operatorname{…}` for
+/// the others.
 pub(super) fn function_name(name: &str, n: Notation) -> String {
-    match (n, name) {
-        (Notation::Text, _) => name.to_string(),
-        (_, "tanh" | "exp" | "ln" | "log" | "sin" | "cos" | "sinh" | "cosh") => format!("\\{name}"),
-        (_, "σ" | "sigmoid") => "\\sigma".into(),
-        (_, name) => {
-            let escaped: String = name.chars().map(latex_char).collect();
+    let builtin = builtin_function(name);
+    let spelling = builtin.map_or(name, |f| f.spelling);
+    match (n, builtin.and_then(|f| f.latex)) {
+        (Notation::Text, _) => spelling.to_string(),
+        (Notation::Latex, Some(command)) => command.to_string(),
+        (Notation::Latex, None) if LATEX_FUNCTIONS.contains(&spelling) => format!("\\{spelling}"),
+        (Notation::Latex, None) => {
+            let escaped: String = spelling.chars().map(latex_char).collect();
             format!("\\operatorname{{{escaped}}}")
         }
     }
 }
+
+/// Functions LaTeX has a command for (`\sin`), for names outside the built-ins.
+const LATEX_FUNCTIONS: [&str; 4] = ["sin", "cos", "sinh", "cosh"];
 
 #[cfg(test)]
 mod tests {

@@ -4,9 +4,13 @@
 //! deserializer nests).
 
 use ordered_float::OrderedFloat;
+#[cfg(feature = "serde")]
 use serde::de::{self, SeqAccess, Visitor};
+#[cfg(feature = "serde")]
 use serde::ser::SerializeSeq;
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+#[cfg(feature = "serde")]
 use std::borrow::Cow;
 use std::fmt;
 
@@ -140,6 +144,7 @@ impl fmt::Debug for Expr {
 
 /// One node of the serialised form: a node's own data and its number of children, which
 /// precede it (post-order).
+#[cfg(feature = "serde")]
 #[derive(Serialize, Deserialize)]
 enum Node<'a> {
     Const(OrderedFloat<f64>),
@@ -158,6 +163,7 @@ enum Node<'a> {
 /// `[{"Const":1.0},{"Sym":"w"},{"Sym":"x"},{"Product":2},{"Sum":2}]` in JSON. The sequence is
 /// flat, so any depth is written and read back without recursion (and within `serde_json`'s
 /// nesting limit).
+#[cfg(feature = "serde")]
 impl Serialize for Expr {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(None)?;
@@ -186,14 +192,17 @@ impl Serialize for Expr {
     }
 }
 
+#[cfg(feature = "serde")]
 impl<'de> Deserialize<'de> for Expr {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_seq(PostOrder)
     }
 }
 
+#[cfg(feature = "serde")]
 struct PostOrder;
 
+#[cfg(feature = "serde")]
 impl<'de> Visitor<'de> for PostOrder {
     type Value = Expr;
 

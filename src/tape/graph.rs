@@ -1,14 +1,20 @@
-//! The computation graph as a petgraph graph: what the tracer, path analysis and exporters read.
+//! The computation graph as a petgraph graph, built on demand for users who want petgraph's
+//! algorithms (dominators, reachability, their own exporters) on a recording. Nothing in the
+//! crate reads it: the tape's rows are already a topologically ordered adjacency list, so the
+//! sweep, the tracer, path analysis and the renderers loop over them (or over a trace's
+//! tables) directly.
 
 use petgraph::graph::{DiGraph, NodeIndex};
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 use super::{NodeId, Tape};
 use crate::tensor::Float;
 
 /// The kind of an edge from an op's input to the op.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum EdgeKind {
     /// An ordinary dependency.
     Normal,

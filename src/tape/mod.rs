@@ -3,26 +3,39 @@
 //! A node is a leaf (a named differentiable variable), a constant, or an op applied to earlier
 //! nodes. Because a node can only refer to nodes recorded before it, creation order is a
 //! topological order, and the reverse sweep ([`Var::backward`]) is one loop over the tape backwards.
-//! [`Tape::graph`] gives the same computation as a petgraph graph for the tracer, path analysis
-//! and exporters.
+//! [`Tape::graph`] copies the same computation into a petgraph graph for users who want
+//! petgraph's algorithms; the crate's own readers (sweep, tracer, path analysis, exporters)
+//! read the nodes directly.
 
+mod accumulate;
 mod backward;
 mod gradients;
 mod graph;
+mod id;
 mod identity;
 mod inputs;
 mod layers;
 mod names;
 mod node;
+mod node_ops;
+mod node_span;
+mod node_view;
+mod observer;
 mod shape;
 mod var;
 
-pub(crate) use backward::{ScalarEdge, SweepObserver, sweep};
+pub(crate) use backward::sweep;
 pub use gradients::Gradients;
 pub use graph::{Edge, EdgeKind, Graph};
+pub use id::{LayerId, NodeId};
+#[cfg(feature = "serde")]
+pub(crate) use id::{deserialize_edge, deserialize_id};
 pub use identity::NodeRef;
 pub(crate) use identity::{Origin, TapeIdentity};
-pub use node::{Input, Inputs, Node, NodeKind, NodeSpan, Nodes};
+pub use node::Nodes;
+pub use node_span::NodeSpan;
+pub use node_view::{Input, Inputs, Node, NodeKind};
+pub(crate) use observer::{ScalarEdge, SweepObserver};
 pub use shape::Shape;
 pub use var::Var;
 
@@ -38,17 +51,6 @@ use crate::error::Result;
 use crate::hooks::{GradHook, HookTable, HookTarget};
 use crate::ops::Op;
 use crate::tensor::{Float, Tensor};
-
-/// The index of a node on its tape; also its `NodeIndex` in [`Tape::graph`].
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
-pub struct NodeId(pub usize);
-
-/// The index of a layer name on its tape; 0 is the top level (`""`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct LayerId(pub u32);
 
 /// The tape that records a computation, generic over the element type (`f32` or `f64`).
 ///

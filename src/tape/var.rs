@@ -38,7 +38,17 @@ impl<'t, T: Float> Var<'t, T> {
         self.tape
     }
 
-    /// The forward value (a copy; scalars are stored inline, so this is cheap for them).
+    /// The forward value. Not a copy: the tensor shares its storage with the tape (a scalar
+    /// is a number held inline; an array is reference-counted, copied only if one holder
+    /// later changes it in place).
+    ///
+    /// # Example
+    /// ```
+    /// use chaintrace::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var("x", Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3]));
+    /// assert_eq!(x.value().to_vec(), [1.0, 2.0, 3.0]);
+    /// ```
     pub fn value(self) -> Tensor<T> {
         self.tape.nodes().node(self.id.0).value().clone()
     }

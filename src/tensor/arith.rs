@@ -30,7 +30,7 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use ndarray::Zip;
 
-use super::{Float, Repr, Tensor};
+use super::{Float, Tensor};
 use crate::error::Result;
 use crate::ops::{MatMul, Op, SumAxis, Transpose};
 
@@ -219,10 +219,10 @@ impl<T: Float> Tensor<T> {
     /// `self ∘ rhs` in place when `self` already has the broadcast shape (and is an array), so
     /// an owned left operand is reused; otherwise a new tensor, as [`Tensor::zip_map`].
     fn zip_owned(mut self, rhs: &Self, op: &'static str, f: impl Fn(T, T) -> T) -> Result<Self> {
-        if let Repr::Array(a) = &mut self.repr
+        if let Some(a) = self.array_mut()
             && let Some(b) = rhs.view().broadcast(a.raw_dim())
         {
-            Zip::from(&mut **a).and(&b).for_each(|x, &y| *x = f(*x, y));
+            Zip::from(a).and(&b).for_each(|x, &y| *x = f(*x, y));
             return Ok(self);
         }
         self.zip_map(rhs, op, f)
@@ -281,11 +281,7 @@ macro_rules! tensor_operator {
             type Output = Tensor<T>;
             #[doc = concat!("`x ", stringify!($sym), " rhs` for every element `x`, in place.")]
             fn $method(mut self, rhs: T) -> Tensor<T> {
-                let f = |a: T| a $sym rhs;
-                match &mut self.repr {
-                    Repr::Scalar(a) => *a = f(*a),
-                    Repr::Array(a) => a.mapv_inplace(f),
-                }
+                self.map_in_place(|a: T| a $sym rhs);
                 self
             }
         }
@@ -327,10 +323,7 @@ impl<T: Float> Neg for Tensor<T> {
     type Output = Tensor<T>;
     /// `−x` for every element `x`, in place.
     fn neg(mut self) -> Tensor<T> {
-        match &mut self.repr {
-            Repr::Scalar(a) => *a = -*a,
-            Repr::Array(a) => a.mapv_inplace(|a| -a),
-        }
+        self.map_in_place(|a| -a);
         self
     }
 }

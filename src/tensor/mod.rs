@@ -20,6 +20,7 @@ pub use shape::{broadcast_shape, checked_len};
 
 use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
 use std::fmt;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
@@ -43,8 +44,10 @@ pub struct Tensor<T> {
 enum Repr<T> {
     /// Rank 0, kept inline.
     Scalar(T),
-    /// Rank 1 or more (never rank 0: [`Tensor::from_array`] normalises).
-    Array(Box<ArrayD<T>>),
+    /// Rank 1 or more (never rank 0: [`Tensor::from_array`] normalises). Shared: cloning a
+    /// tensor is a reference-count bump, and a tensor is copied only when one of several
+    /// holders changes it in place (copy-on-write, [`Tensor::array_mut`]).
+    Array(Arc<ArrayD<T>>),
 }
 
 impl<T: Float> Tensor<T> {
@@ -97,7 +100,7 @@ impl<T: Float> Tensor<T> {
             )
         } else {
             Tensor {
-                repr: Repr::Array(Box::new(array)),
+                repr: Repr::Array(Arc::new(array)),
             }
         }
     }
@@ -207,7 +210,7 @@ impl<T: Float> Tensor<T> {
     pub fn into_array(self) -> ArrayD<T> {
         match self.repr {
             Repr::Scalar(x) => ArrayD::from_elem(IxDyn(&[]), x),
-            Repr::Array(a) => *a,
+            Repr::Array(a) => Arc::unwrap_or_clone(a),
         }
     }
 
@@ -264,7 +267,40 @@ impl<T: Float> Tensor<T> {
     pub(crate) fn add_scalar(&mut self, x: T) {
         match &mut self.repr {
             Repr::Scalar(a) => *a += x,
-            Repr::Array(a) => a.mapv_inplace(|a| a + x),
+            Repr::Array(_) => self.map_in_place(|a| a + x),
+        }
+    }
+
+    /// Applies `f` to every element, in `self`'s buffer unless another tensor shares it (then
+    /// into a new one: the sharer keeps the old values).
+    #[inline]
+    pub(crate) fn map_in_place(&mut self, f: impl Fn(T) -> T) {
+        match &mut self.repr {
+            Repr::Scalar(a) => *a = f(*a),
+            Repr::Array(a) => match Arc::get_mut(a) {
+                Some(a) => a.mapv_inplace(f),
+                None => *a = Arc::new(a.mapv(f)),
+            },
+        }
+    }
+
+    /// The array, to change in place, when no other tensor shares it (`None` for a scalar or
+    /// a shared array: the caller then builds a new tensor instead of copying this one first).
+    #[inline]
+    pub(crate) fn array_mut(&mut self) -> Option<&mut ArrayD<T>> {
+        match &mut self.repr {
+            Repr::Scalar(_) => None,
+            Repr::Array(a) => Arc::get_mut(a),
+        }
+    }
+
+    /// True when `self` and `other` are arrays that share one buffer (cloning a tensor shares
+    /// it); false for scalars, which are stored inline. For tests of "no copy".
+    #[doc(hidden)]
+    pub fn shares_storage(&self, other: &Self) -> bool {
+        match (&self.repr, &other.repr) {
+            (Repr::Array(a), Repr::Array(b)) => Arc::ptr_eq(a, b),
+            _ => false,
         }
     }
 
@@ -273,7 +309,10 @@ impl<T: Float> Tensor<T> {
     pub(crate) fn add_assign(&mut self, other: &Self) {
         match (&mut self.repr, &other.repr) {
             (Repr::Scalar(a), Repr::Scalar(b)) => *a += *b,
-            (Repr::Array(a), Repr::Array(b)) if a.shape() == b.shape() => **a += &**b,
+            (Repr::Array(a), Repr::Array(b)) if a.shape() == b.shape() => match Arc::get_mut(a) {
+                Some(a) => *a += &**b,
+                None => *a = Arc::new(&**a + &**b),
+            },
             _ => *self = self.zip(other, |a, b| a + b),
         }
     }

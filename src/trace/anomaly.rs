@@ -6,16 +6,21 @@
 //! values are finite. An op that only passes on a non-finite upstream gradient, or whose own
 //! forward value is already non-finite, is not blamed: the cause lies elsewhere.
 
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
-use super::capture::{node_name, scalar_local_derivative};
+use super::capture::scalar_local_derivative;
 use super::limits::fit_name;
-use super::summary::{Summary, num};
+use super::names::node_name;
+use super::summary::Summary;
+#[cfg(feature = "serde")]
+use super::summary::num;
 use crate::tape::{Node, NodeId, NodeSpan};
 use crate::tensor::{Float, Tensor};
 
 /// The first non-finite value forward and the first non-finite product backward.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Anomalies {
     /// The first node whose forward value is not finite.
     pub forward: Option<ForwardAnomaly>,
@@ -25,9 +30,14 @@ pub struct Anomalies {
 }
 
 /// A node, named, with its value.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Operand {
     /// The node.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::tape::deserialize_id")
+    )]
     pub node: NodeId,
     /// Its name in formulas.
     pub name: String,
@@ -36,7 +46,8 @@ pub struct Operand {
 }
 
 /// The first node whose forward value is not finite.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct ForwardAnomaly {
     /// The node, its name and value.
     pub node: Operand,
@@ -49,11 +60,20 @@ pub struct ForwardAnomaly {
 }
 
 /// The first multiplication whose product is not finite although its operands are.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct BackwardAnomaly {
     /// The op node `y`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::tape::deserialize_id")
+    )]
     pub to: NodeId,
     /// The input `x`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::tape::deserialize_id")
+    )]
     pub from: NodeId,
     /// Which argument of `y` the input is.
     pub slot: usize,
@@ -64,7 +84,7 @@ pub struct BackwardAnomaly {
     /// `∂L/∂y` (finite).
     pub upstream: Summary,
     /// `∂y/∂x` as a number, when `x` and `y` are scalars.
-    #[serde(with = "num::option")]
+    #[cfg_attr(feature = "serde", serde(with = "num::option"))]
     pub local: Option<f64>,
     /// The op's inputs (finite).
     pub operands: Vec<Operand>,

@@ -1,12 +1,15 @@
 //! The per-layer ledger: how much each layer multiplies the gradient by, from the loss back to
 //! the input. Its running product is the article's "product of the weights of all layers".
 
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 use std::ops::Deref;
 
-use super::capture::node_name;
 use super::lengths::has_layers;
-use super::summary::{combined_norm, num, tensor_norm};
+use super::names::node_name;
+#[cfg(feature = "serde")]
+use super::summary::num;
+use super::summary::{combined_norm, tensor_norm};
 use crate::tape::{Gradients, NodeId, NodeKind, NodeSpan};
 use crate::tensor::Float;
 
@@ -38,7 +41,8 @@ use crate::tensor::Float;
 /// A node's gradient is its total: when a layer's input also feeds something outside the
 /// layer (a skip connection around it), ‖∂L/∂input‖ includes that path too. Record the whole
 /// residual block `x + f(x)` inside the layer to read the block's own gain.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Ledger {
     /// The rows, in sweep order (the layer nearest the loss first).
     pub rows: Vec<LayerRow>,
@@ -55,19 +59,25 @@ impl Deref for Ledger {
 }
 
 /// A node named in the ledger, with the norm of its gradient.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct LedgerNode {
     /// The node.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::tape::deserialize_id")
+    )]
     pub node: NodeId,
     /// Its name in formulas.
     pub name: String,
     /// `‖∂L/∂node‖`.
-    #[serde(with = "num")]
+    #[cfg_attr(feature = "serde", serde(with = "num"))]
     pub norm: f64,
 }
 
 /// One layer's line in the ledger.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct LayerRow {
     /// The layer's path (`"block3/linear"`).
     pub layer: String,
@@ -76,16 +86,16 @@ pub struct LayerRow {
     /// The layer's inputs (empty when nothing with a gradient flows in).
     pub inputs: Vec<LedgerNode>,
     /// ‖∂L/∂(layer output)‖, over all outputs.
-    #[serde(with = "num")]
+    #[cfg_attr(feature = "serde", serde(with = "num"))]
     pub output_norm: f64,
     /// ‖∂L/∂(layer input)‖, over all inputs.
-    #[serde(with = "num::option")]
+    #[cfg_attr(feature = "serde", serde(with = "num::option"))]
     pub input_norm: Option<f64>,
     /// `input_norm / output_norm`.
-    #[serde(with = "num::option")]
+    #[cfg_attr(feature = "serde", serde(with = "num::option"))]
     pub gain: Option<f64>,
     /// The product of the gains of this row and every row before it.
-    #[serde(with = "num")]
+    #[cfg_attr(feature = "serde", serde(with = "num"))]
     pub running: f64,
     /// The layer's parameters (leaves recorded inside it) and their gradient norms.
     pub params: Vec<LedgerNode>,

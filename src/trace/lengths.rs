@@ -1,10 +1,13 @@
 //! The gradient of each leaf split by path length, for graphs of any shape.
 
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
-use super::capture::node_name;
-use super::summary::{num, tensor_norm};
+use super::names::node_name;
+#[cfg(feature = "serde")]
+use super::summary::num;
+use super::summary::tensor_norm;
 use crate::tape::{EdgeKind, Input, NodeId, NodeKind, NodeSpan};
 use crate::tensor::{Float, Tensor};
 
@@ -22,9 +25,14 @@ use crate::tensor::{Float, Tensor};
 /// length counts the blocks whose branch it goes through and skips cost nothing: the
 /// "ensemble of shallow paths" of Veit, Wilber and Belongie (2016). Without layers every path
 /// has length 0, and no split is recorded.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct LengthSplit {
     /// The leaf.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::tape::deserialize_id")
+    )]
     pub node: NodeId,
     /// The leaf's name.
     pub name: String,
@@ -33,12 +41,13 @@ pub struct LengthSplit {
 }
 
 /// The part of a gradient that arrives through paths of one length.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct LengthPart {
     /// The number of layers the paths enter.
     pub length: usize,
     /// The magnitude (absolute value or Frobenius norm) of their summed contribution.
-    #[serde(with = "num")]
+    #[cfg_attr(feature = "serde", serde(with = "num"))]
     pub norm: f64,
 }
 

@@ -2,9 +2,12 @@
 //! proportion to its size (docs/trace-format.md, "Limits"): the file's size, the length of
 //! each text in it, and how much of the path listing a renderer writes.
 
+#[cfg(feature = "serde")]
 use std::io::Read;
 
+#[cfg(feature = "serde")]
 use super::Trace;
+#[cfg(feature = "serde")]
 use crate::error::{Error, Result};
 
 /// The largest trace file [`Trace::from_reader`] reads by default (256 MiB), and so
@@ -38,6 +41,7 @@ pub const MAX_RENDERED_PATH_NODES: usize = 64;
 /// when the next leaf's paths would go past it.
 pub const MAX_RENDERED_PATH_NODES_TOTAL: usize = 4096;
 
+#[cfg(feature = "serde")]
 impl Trace {
     /// Reads a trace file of at most `max_bytes` bytes from `reader` ([`MAX_INPUT_BYTES`] is
     /// the usual limit), so an endless or huge input (`/dev/zero`) is refused after
@@ -110,16 +114,19 @@ fn fit(mut text: String, limit: usize) -> String {
     text
 }
 
+#[cfg(feature = "serde")]
 /// Refuses a name longer than [`MAX_NAME_BYTES`].
 pub(crate) fn check_name(field: &str, text: &str) -> std::result::Result<(), String> {
     check_length(field, text, "names", MAX_NAME_BYTES)
 }
 
+#[cfg(feature = "serde")]
 /// Refuses a formula or note longer than [`MAX_TEXT_BYTES`].
 pub(crate) fn check_text(field: &str, text: &str) -> std::result::Result<(), String> {
     check_length(field, text, "formulas and notes", MAX_TEXT_BYTES)
 }
 
+#[cfg(feature = "serde")]
 fn check_length(
     field: &str,
     text: &str,
@@ -136,6 +143,7 @@ fn check_length(
     Ok(())
 }
 
+#[cfg(feature = "serde")]
 /// The first 40 characters of `text`, with `…` when there are more (for error messages).
 pub(crate) fn shorten(text: &str) -> String {
     match text.char_indices().nth(40) {

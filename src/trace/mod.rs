@@ -39,12 +39,15 @@
 
 mod anomaly;
 mod capture;
+#[cfg(feature = "serde")]
 mod equality;
 mod event;
+#[cfg(feature = "serde")]
 mod json;
 mod ledger;
 mod lengths;
 mod limits;
+mod names;
 mod options;
 mod paths;
 mod record;
@@ -84,7 +87,8 @@ pub const SCHEMA: &str = "chaintrace-trace/1";
 /// multiplications holds a million of each); [`Trace::nodes`], [`Trace::edges`] and
 /// [`Trace::events`] read them as [`Record`] views.
 ///
-/// Two traces are equal when they write the same JSON (see `equality.rs`): so a trace read
+/// With the `serde` feature, two traces are equal when they write the same JSON (see
+/// `equality.rs`): so a trace read
 /// back equals the one written, NaNs included.
 #[derive(Clone, Debug)]
 pub struct Trace {
@@ -373,12 +377,13 @@ impl Trace {
         symbolic::gradient_at(tape, self.output, var.id())
     }
 
-    /// Reads a trace written by [`Trace::to_json`].
+    /// Reads a trace written by [`Trace::to_json`] (with the `serde` feature).
     ///
     /// # Errors
     /// [`Error::Malformed`] when the text is not JSON, misses a field, has a value of the
     /// wrong type (with the line and column), carries another schema version, or refers to
     /// nodes or edges it does not have.
+    #[cfg(feature = "serde")]
     pub fn from_json(text: &str) -> Result<Trace> {
         json::read(text)
     }

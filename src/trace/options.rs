@@ -1,7 +1,9 @@
 //! What a traced backward pass records, and the thresholds its ledger flags.
 
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "serde")]
 use super::summary::num;
 use crate::error::{Error, Result};
 
@@ -19,7 +21,8 @@ use crate::error::{Error, Result};
 /// let cheap = TraceOptions::ledger_only();
 /// assert!(!cheap.events && !cheap.formulas && !cheap.paths && !cheap.anomalies);
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct TraceOptions {
     /// Record one [`Event`](super::Event) per chain-rule multiplication, and the graph (node
     /// and edge tables with local derivative formulas and values).
@@ -36,10 +39,10 @@ pub struct TraceOptions {
     /// Tensors with at most this many elements are recorded in full, not only summarised.
     pub full_values: usize,
     /// The ledger flags a layer as exploding when the running product of gains exceeds this.
-    #[serde(with = "num")]
+    #[cfg_attr(feature = "serde", serde(with = "num"))]
     pub exploding: f64,
     /// The ledger flags a layer as vanishing when the running product of gains is below this.
-    #[serde(with = "num")]
+    #[cfg_attr(feature = "serde", serde(with = "num"))]
     pub vanishing: f64,
     /// How many paths per leaf the renderers list (the k of [`Trace::paths`](super::Trace::paths)).
     pub top_paths: usize,

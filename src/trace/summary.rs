@@ -2,45 +2,51 @@
 //! norm, range and finiteness (and its elements, when small enough).
 //!
 //! Numbers are stored as `f64` whatever the tape's element type. JSON has no NaN or infinity,
-//! so [`num`] writes non-finite numbers as the strings `"NaN"`, `"inf"` and `"-inf"`.
+//! so `num` (with the `serde` feature) writes non-finite numbers as the strings `"NaN"`, `"inf"` and `"-inf"`.
 
+#[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
 use crate::tensor::{Float, ScaledNorm, Tensor};
 
 /// A recorded value or gradient.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+#[cfg_attr(feature = "serde", serde(untagged))]
 pub enum Summary {
     /// A rank-0 tensor: the number itself.
-    Scalar(#[serde(with = "num")] f64),
+    Scalar(#[cfg_attr(feature = "serde", serde(with = "num"))] f64),
     /// A tensor of rank one or more (boxed: most recorded values are scalars).
     Tensor(Box<TensorSummary>),
 }
 
 /// A tensor described by its shape, Frobenius norm, range and finiteness.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct TensorSummary {
     /// The shape.
     pub shape: Vec<usize>,
     /// The Frobenius norm (computed with scaling, [`ScaledNorm`], so it is finite whenever the
     /// true norm is below `f64::MAX`).
-    #[serde(with = "num")]
+    #[cfg_attr(feature = "serde", serde(with = "num"))]
     pub norm: f64,
     /// The smallest element (NaN if any element is NaN).
-    #[serde(with = "num")]
+    #[cfg_attr(feature = "serde", serde(with = "num"))]
     pub min: f64,
     /// The largest element (NaN if any element is NaN).
-    #[serde(with = "num")]
+    #[cfg_attr(feature = "serde", serde(with = "num"))]
     pub max: f64,
     /// True when every element is finite.
     pub finite: bool,
     /// Every element in row-major order, when there are at most
     /// [`TraceOptions::full_values`](super::TraceOptions::full_values) of them.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "num::option_vec"
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "num::option_vec"
+        )
     )]
     pub values: Option<Vec<f64>>,
 }
@@ -136,6 +142,7 @@ pub(crate) fn combined_norm(norms: impl IntoIterator<Item = f64>) -> f64 {
 
 /// Serde for `f64` that survives JSON: finite numbers as numbers, the others as `"NaN"`,
 /// `"inf"`, `"-inf"`.
+#[cfg(feature = "serde")]
 pub(crate) mod num {
     use serde::de::{self, Visitor};
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -267,6 +274,7 @@ mod tests {
         assert!((tensor_norm(&t) - plain).abs() <= 1e-12 * plain);
     }
 
+    #[cfg(feature = "serde")]
     #[test]
     fn non_finite_numbers_round_trip_through_json() {
         let s = Summary::of(

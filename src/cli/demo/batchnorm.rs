@@ -1,17 +1,22 @@
 //! `chaintrace demo batchnorm`: the same deep network, badly initialised, with and without
 //! batch normalisation after every linear layer.
 
+mod claims;
+mod overflow;
+
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use chaintrace::report::svg::{LineChart, Series, layer_norms, line_chart};
 use chaintrace::report::{Chart, Document, Table};
 
+use super::claims::render;
 use super::deepnet::{Activation, DeepNet, EXPLODING, Measurement, Probe, Scheme, VANISHING};
 use super::present::shown_layers;
-use super::present::{band, fmt3, render};
+use super::present::{band, fmt3};
 use crate::cli::CliError;
 use crate::cli::args::Format;
+use overflow::Overflow;
 
 /// Arguments of `chaintrace demo batchnorm`.
 #[derive(Debug, Clone, Args)]
@@ -64,6 +69,8 @@ struct BatchnormReport {
     batchnorm: Measurement,
     /// The normalised network with every weight multiplied by [`RESCALE`].
     rescaled: Measurement,
+    /// The normalised network, far deeper, in f32: a finite forward pass, a NaN gradient.
+    f32_overflow: Overflow,
 }
 
 /// How much the third network's weights are scaled up.
@@ -99,12 +106,21 @@ pub fn run(args: &BatchnormArgs, format: Format, seed: u64) -> Result<String, Cl
             ..normalised
         }
         .measure::<f64>(Probe::default()),
+        f32_overflow: Overflow::measure(&normalised),
     };
     let chart = match args.chart {
         BatchnormChart::Gradients => 0,
         BatchnormChart::Activations => 1,
     };
-    render("batchnorm", format, &report, &report.document(), chart)
+    let claims = report.claims();
+    render(
+        "batchnorm",
+        format,
+        &report,
+        &report.document(),
+        Some(chart),
+        &claims,
+    )
 }
 
 /// Min and max over k = 1..=L.

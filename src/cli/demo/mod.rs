@@ -3,6 +3,7 @@
 pub mod batchnorm;
 mod chain;
 pub mod chaos;
+mod claims;
 pub(super) mod clip;
 mod deepnet;
 pub mod init;

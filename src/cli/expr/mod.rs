@@ -82,7 +82,7 @@ struct Heading {
 fn closed_forms(trace: &Trace, grads: &Gradients<f64>, wrt: &[Var<'_, f64>]) -> Vec<GradientLine> {
     wrt.iter()
         .map(|v| GradientLine {
-            wrt: v.name().unwrap_or_else(|| format!("v{}", v.id().0)),
+            wrt: v.name().unwrap_or_else(|| format!("v{}", v.id().index())),
             formula: trace
                 .try_symbolic_gradient(*v)
                 .map(|e| e.to_string())

@@ -20,6 +20,7 @@ use crate::tape::{EdgeKind, NodeId};
 /// A node as the file writes it.
 #[derive(Serialize, Deserialize)]
 struct NodeJson {
+    #[serde(deserialize_with = "crate::tape::deserialize_id")]
     id: NodeId,
     name: Option<String>,
     op: String,
@@ -33,7 +34,9 @@ struct NodeJson {
 /// An edge as the file writes it.
 #[derive(Serialize, Deserialize)]
 struct EdgeJson {
+    #[serde(deserialize_with = "crate::tape::deserialize_id")]
     from: NodeId,
+    #[serde(deserialize_with = "crate::tape::deserialize_id")]
     to: NodeId,
     slot: usize,
     kind: EdgeKind,
@@ -50,7 +53,9 @@ struct EdgeJson {
 #[derive(Serialize, Deserialize)]
 struct EventJson {
     edge: usize,
+    #[serde(deserialize_with = "crate::tape::deserialize_id")]
     from: NodeId,
+    #[serde(deserialize_with = "crate::tape::deserialize_id")]
     to: NodeId,
     slot: usize,
     upstream: Summary,

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{EdgeJson, EventJson, HookJson, NodeJson};
 use crate::error::{Error, Result};
-use crate::report::escape::text::escape_controls;
+use crate::escape::text::escape_controls;
 use crate::tape::NodeId;
 use crate::trace::anomaly::Anomalies;
 use crate::trace::ledger::Ledger;
@@ -24,6 +24,7 @@ const WHAT: &str = "trace JSON";
 #[derive(Deserialize)]
 struct TraceJson {
     element: String,
+    #[serde(deserialize_with = "crate::tape::deserialize_id")]
     output: NodeId,
     value: Summary,
     options: TraceOptions,
@@ -80,6 +81,7 @@ type Checked<T> = std::result::Result<T, String>;
 fn assemble(file: TraceJson) -> Checked<Trace> {
     check_texts(&file)?;
     check_nodes(&file)?;
+    check_record_ids(&file)?;
     let ranges = edge_ranges(&file)?;
     check_events(&file)?;
     let graph = stored_graph(&file, &ranges);
@@ -96,6 +98,42 @@ fn assemble(file: TraceJson) -> Checked<Trace> {
         anomalies: file.anomalies,
         hooks: file.hooks.into_iter().map(Into::into).collect(),
     })
+}
+
+/// Every node the ledger, the path-length split, the anomalies and the hook firings name is
+/// one of the trace's, at or before the output (with `ledger_only` a trace keeps no node
+/// table, so the output is the bound).
+fn check_record_ids(file: &TraceJson) -> Checked<()> {
+    let ledger = (file.ledger.rows.iter())
+        .flat_map(|r| r.outputs.iter().chain(&r.inputs).chain(&r.params))
+        .chain(&file.ledger.shared)
+        .map(|n| ("ledger", n.node));
+    let lengths = file.path_lengths.iter().map(|l| ("path_lengths", l.node));
+    let anomalies = file.anomalies.iter().flat_map(|a| {
+        let forward = a.forward.iter();
+        let operands = forward
+            .clone()
+            .flat_map(|f| f.operands.iter().chain([&f.node]));
+        let backward = a.backward.iter().flat_map(|b| [b.to, b.from]);
+        operands.map(|o| o.node).chain(backward)
+    });
+    let hooks = file.hooks.iter().flat_map(|h| {
+        let edge = h.context.edge.map(|(_, input)| input);
+        [Some(h.context.node), edge].into_iter().flatten()
+    });
+    let all = ledger
+        .chain(lengths)
+        .chain(anomalies.map(|id| ("anomalies", id)))
+        .chain(hooks.map(|id| ("hooks", id)));
+    for (table, id) in all {
+        if id > file.output {
+            return Err(format!(
+                "{table} names node {}, after the output (node {})",
+                id.0, file.output.0
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_nodes(file: &TraceJson) -> Checked<()> {

@@ -10,7 +10,7 @@
 use std::fmt::Write;
 
 use super::num;
-use crate::report::escape::dot::escape;
+use crate::escape::dot::escape;
 use crate::tape::EdgeKind;
 use crate::tape::NodeId;
 use crate::trace::{EdgeRecord, NodeRecord, Trace};

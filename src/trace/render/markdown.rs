@@ -2,7 +2,7 @@
 
 use super::tables::blocks;
 use super::{Align, Block, Table};
-use crate::report::escape::markdown::{escape, escape_line};
+use crate::escape::markdown::{escape, escape_line};
 use crate::trace::Trace;
 
 impl Trace {

@@ -3,7 +3,7 @@
 
 use super::tables::blocks;
 use super::{Align, Block, Table};
-use crate::report::escape::text::escape_controls;
+use crate::escape::text::escape_controls;
 use crate::trace::Trace;
 
 impl Trace {
@@ -43,7 +43,7 @@ impl Trace {
 const MAX_PADDED_WIDTH: usize = 48;
 
 fn width(s: &str) -> usize {
-    crate::report::display_width(s)
+    crate::escape::display_width(s)
 }
 
 fn table_text(out: &mut String, table: &Table) {

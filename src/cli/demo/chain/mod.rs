@@ -10,6 +10,7 @@
 //! depth where w^L leaves each float type's range; `text.rs` renders the text and markdown
 //! report; `page.rs` the chart and the traced HTML page.
 
+mod claims;
 mod measure;
 mod page;
 mod text;
@@ -20,6 +21,7 @@ use chaintrace::report::{fmt_num, serde_number};
 
 use crate::cli::CliError;
 use crate::cli::args::{ChainArgs, Format};
+use crate::cli::demo::claims::{json, verdicts_html, verdicts_markdown, verdicts_text};
 use crate::cli::output::render_trace;
 use page::traced_chain;
 
@@ -106,10 +108,11 @@ pub fn run(args: &ChainArgs, format: Format) -> Result<String, CliError> {
             .map(|&w| ChainRun::measure(depth, w))
             .collect(),
     };
+    let claims = report.claims();
     match format {
-        Format::Text => Ok(report.to_text(false)),
-        Format::Md => Ok(report.to_text(true)),
-        Format::Json => Ok(serde_json::to_string_pretty(&report).expect("plain data") + "\n"),
+        Format::Text => Ok(report.to_text(false) + "\n" + &verdicts_text(&claims)),
+        Format::Md => Ok(report.to_text(true) + &verdicts_markdown(&claims, 3)),
+        Format::Json => Ok(json(&report, &claims)),
         Format::Svg => report.chart().map_err(|e| CliError::Failed(e.to_string())),
         Format::Html | Format::Dot => {
             if args.depth > MAX_DRAWN_DEPTH {
@@ -123,8 +126,13 @@ pub fn run(args: &ChainArgs, format: Format) -> Result<String, CliError> {
                 )));
             }
             let (trace, gradients) = traced_chain(depth, args.weight);
-            render_trace(&trace, "y", format, || {
+            let page = render_trace(&trace, "y", format, || {
                 report.page(&trace, gradients, args.weight)
+            })?;
+            Ok(if format == Format::Html {
+                verdicts_html(&page, &claims)
+            } else {
+                page
             })
         }
     }

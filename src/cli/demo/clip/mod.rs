@@ -16,6 +16,7 @@
 //! prose, `tables.rs` its tables and `charts.rs` its charts.
 
 mod charts;
+mod claims;
 mod document;
 mod tables;
 mod train;
@@ -30,7 +31,7 @@ use chaintrace::trace::LayerRow;
 
 use crate::cli::CliError;
 use crate::cli::args::Format;
-use crate::cli::output::render_report;
+use crate::cli::demo::claims::render;
 use crate::cli::progress::Progress;
 use document::document;
 use train::{best_line_loss, train};
@@ -212,7 +213,7 @@ pub fn run(args: &ClipArgs, format: Format, seed: u64) -> Result<String, CliErro
         runs,
     };
     let doc = document(&report)?;
-    render_report("clip", &doc, &report, format)
+    render("clip", format, &report, &doc, None, &report.claims())
 }
 
 /// Three significant digits.

@@ -157,7 +157,7 @@ impl DeepNet {
     /// second input of the final sum).
     fn mean_deriv_sq<T: Float>(&self, tape: &Tape<T>, h: Var<'_, T>) -> f64 {
         let activation_output = if self.residual {
-            tape.var_at(tape.nodes().node(h.id().0).input(1).node)
+            tape.var_at(tape.nodes().node(h.id().index()).input(1).node)
                 .value()
         } else {
             h.value()

@@ -8,6 +8,7 @@
 //! `conclusions.rs` writes what the numbers show, and `charts.rs` draws the charts.
 
 mod charts;
+mod claims;
 mod conclusions;
 mod document;
 mod reading;
@@ -15,8 +16,8 @@ mod reading;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
+use super::claims::render;
 use super::deepnet::{Activation, DeepNet, EXPLODING, Measurement, Probe, Scheme, VANISHING};
-use super::present::render;
 use crate::cli::CliError;
 use crate::cli::args::Format;
 
@@ -110,7 +111,7 @@ pub fn run(args: &InitArgs, format: Format, seed: u64) -> Result<String, CliErro
         InitChart::Gradients => 0,
         InitChart::Activations => 1,
     };
-    render("init", format, &report, &doc, chart)
+    render("init", format, &report, &doc, Some(chart), &report.claims())
 }
 
 fn measure(args: &InitArgs, seed: u64) -> InitReport {

@@ -35,7 +35,8 @@ impl ResidualReport {
                 describe(&self.residual)
             ),
             format!(
-                "Cut every skip and ‖∂L/∂x‖ becomes {}: what is left is the one path through \
+                "Cut every skip in the backward pass only (the forward pass stays residual) and \
+                 ‖∂L/∂x‖ becomes {}: what is left is the one path through \
                  all {l} branches, multiplied at every block. Its norm, {}, {} the length-{l} \
                  part of the split, {}. With the skips, ‖∂L/∂x‖ is {} times larger.",
                 describe(&self.skips_cut),

@@ -83,7 +83,7 @@ impl ResidualReport {
     }
 
     fn layer_table(&self) -> Table {
-        let mut t = Table::new(&["k", "plain", "residual", "residual, skips cut"]);
+        let mut t = Table::new(&["k", "plain", "residual", "skips cut in backward"]);
         for c in 0..4 {
             t = t.right_align(c);
         }

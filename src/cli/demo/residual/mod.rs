@@ -6,14 +6,15 @@
 //! `conclusions.rs` writes what the numbers show, and `charts.rs` draws the charts.
 
 mod charts;
+mod claims;
 mod conclusions;
 mod document;
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
+use super::claims::render;
 use super::deepnet::{Activation, DeepNet, Measurement, Probe, Scheme};
-use super::present::render;
 use crate::cli::CliError;
 use crate::cli::args::Format;
 
@@ -79,7 +80,15 @@ pub fn run(args: &ResidualArgs, format: Format, seed: u64) -> Result<String, Cli
         ResidualChart::Layers => 0,
         ResidualChart::Lengths => 1,
     };
-    render("residual", format, &report, &report.document(), chart)
+    let claims = report.claims();
+    render(
+        "residual",
+        format,
+        &report,
+        &report.document(),
+        Some(chart),
+        &claims,
+    )
 }
 
 fn measure(args: &ResidualArgs, seed: u64) -> ResidualReport {
@@ -163,9 +172,9 @@ impl ResidualReport {
 
     fn networks(&self) -> [(&'static str, &Measurement); 3] {
         [
-            ("plain", &self.plain),
+            ("plain (no skips)", &self.plain),
             ("residual", &self.residual),
-            ("residual, skips cut", &self.skips_cut),
+            ("residual forward, skips cut in backward", &self.skips_cut),
         ]
     }
 }

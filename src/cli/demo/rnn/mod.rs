@@ -15,6 +15,7 @@
 //! and `chart.rs` its chart.
 
 mod chart;
+mod claims;
 mod document;
 mod measure;
 mod model;
@@ -28,7 +29,7 @@ use chaintrace::report::{fmt_sig, serde_number};
 
 use crate::cli::CliError;
 use crate::cli::args::Format;
-use crate::cli::output::render_report;
+use crate::cli::demo::claims::render;
 use document::document;
 use measure::measure;
 
@@ -171,7 +172,7 @@ pub fn run(args: &RnnArgs, format: Format, seed: u64) -> Result<String, CliError
     };
     let report = measure(&config);
     let doc = document(&report)?;
-    render_report("rnn", &doc, &report, format)
+    render("rnn", format, &report, &doc, None, &report.claims())
 }
 
 impl RnnReport {

@@ -14,7 +14,7 @@ use super::text::{is_control, push_escaped};
 ///   line.
 ///
 /// ```
-/// use chaintrace::report::escape::markdown::escape;
+/// use chaintrace::escape::markdown::escape;
 /// assert_eq!(escape("<img onerror=x>|a_b"), "&lt;img onerror=x&gt;\\|a\\_b");
 /// assert_eq!(escape("[a](javascript:x) [2, 3]"), "[a\\](javascript:x) [2, 3]");
 /// assert_eq!(escape("x\ny"), "x\\u{a}y");
@@ -44,7 +44,7 @@ pub fn escape(s: &str) -> String {
 /// heading would drop) get a backslash.
 ///
 /// ```
-/// use chaintrace::report::escape::markdown::escape_line;
+/// use chaintrace::escape::markdown::escape_line;
 /// assert_eq!(escape_line("# not a heading #"), "\\# not a heading \\#");
 /// ```
 pub fn escape_line(s: &str) -> String {

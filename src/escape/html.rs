@@ -3,7 +3,7 @@
 /// Escapes text for HTML and SVG (`& < > " '`).
 ///
 /// ```
-/// use chaintrace::report::escape::html::escape;
+/// use chaintrace::escape::html::escape;
 /// assert_eq!(escape("<a href='x'>&</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
 /// ```
 pub fn escape(s: &str) -> String {

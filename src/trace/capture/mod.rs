@@ -4,16 +4,30 @@
 //! appends the node's row and its input edges' rows, and the multiplications that follow
 //! (one per input) fill in those edge rows, which are still in cache. The graph is thus
 //! recorded in the same single pass over the tape that computes the gradients, in sweep
-//! order (see `record.rs`); only formulas, when asked for, take a pass of their own.
+//! order (see `record/`); only formulas, when asked for, take a pass of their own.
+//!
+//! | file | holds |
+//! |---|---|
+//! | `mod.rs` | [`Capture`], called by the recorder at each step of the sweep |
+//! | `labels.rs` | op labels, each stored once per trace |
+//! | `local.rs` | a scalar edge's local derivative as a number |
+//! | `formulas.rs` | the pass that writes each node's and edge's formula |
 
-use smallvec::SmallVec;
+mod formulas;
+mod labels;
+mod local;
 
-use super::limits::{fit_name, fit_text};
+pub(crate) use local::scalar_local_derivative;
+
+use formulas::write_formulas;
+use labels::Labels;
+use local::tensor_local_derivative;
+
+use super::limits::fit_name;
+use super::names::symbol;
 use super::record::{EdgeRow, EventRows, Graph, NO_NAME, NodeRow, Stored};
 use super::summary::{Summary, tensor_norm};
-use crate::ops::Op;
-use crate::symbolic::Expr;
-use crate::tape::{Input, Node, NodeKind, NodeSpan, ScalarEdge};
+use crate::tape::{Node, NodeSpan, ScalarEdge};
 use crate::tensor::{Float, Tensor};
 
 /// The graph being written, and where the sweep is.
@@ -203,170 +217,6 @@ fn push_edge_rows<T: Float>(
                 .and_then(|op| tensor_local_derivative(nodes, node, op, slot)),
         };
         edges.push(EdgeRow::new(input.node.0, i, slot, input.kind).with_local(local));
-    }
-}
-
-/// Writes each op node's forward formula and each edge's local derivative formula, in the
-/// names of the nodes' symbols (`w·x`, `tanh(u₄)`; `x`, `1 − tanh(u₄)²`), in tape order.
-fn write_formulas<T: Float>(nodes: NodeSpan<'_, T>, graph: &mut Graph) {
-    let mut symbols: Vec<Expr> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| symbol(i, n))
-        .collect();
-    graph.node_formulas.reserve(nodes.len());
-    graph.edge_formulas.reserve(graph.edges.len());
-    for node in nodes.iter() {
-        let Some(op) = node.op() else {
-            graph.node_formulas.push(None);
-            continue;
-        };
-        let inputs: SmallVec<[Input; 2]> = node.inputs().collect();
-        let args = lend_args(&mut symbols, &inputs);
-        for slot in 0..inputs.len() {
-            let formula = fit_text(op.local_derivative(slot, &args).to_text());
-            graph.edge_formulas.push(Some(formula));
-        }
-        graph
-            .node_formulas
-            .push(Some(fit_text(op.symbolic(&args).to_text())));
-        return_args(&mut symbols, &inputs, args);
-    }
-}
-
-/// The inputs' symbols, moved out of `symbols` rather than cloned; an input used twice is
-/// cloned for its second slot.
-fn lend_args(symbols: &mut [Expr], inputs: &[Input]) -> SmallVec<[Expr; 2]> {
-    let mut args: SmallVec<[Expr; 2]> = SmallVec::new();
-    for (k, input) in inputs.iter().enumerate() {
-        let earlier = inputs[..k].iter().position(|x| x.node == input.node);
-        args.push(match earlier {
-            Some(j) => args[j].clone(),
-            None => std::mem::replace(&mut symbols[input.node.0], Expr::zero()),
-        });
-    }
-    args
-}
-
-/// Puts the symbols [`lend_args`] moved out back in place.
-fn return_args(symbols: &mut [Expr], inputs: &[Input], args: SmallVec<[Expr; 2]>) {
-    for (k, arg) in args.into_iter().enumerate() {
-        let node = inputs[k].node;
-        if !inputs[..k].iter().any(|x| x.node == node) {
-            symbols[node.0] = arg;
-        }
-    }
-}
-
-/// Op labels, each stored once per trace, found by the node's index in the tape's op table
-/// (where a stateless op such as `Mul` is stored once): one lookup per node, and
-/// [`Op::label`](crate::ops::Op::label) called once per distinct op.
-struct Labels {
-    /// The label index of each tape op, `u32::MAX` until met.
-    by_op: Vec<u32>,
-    by_text: Vec<String>,
-}
-
-impl Labels {
-    /// Labels for a tape of `ops` ops, written into `table` (empty; its memory is reused).
-    fn new(ops: usize, mut table: Vec<String>) -> Self {
-        table.extend(Graph::new_ops());
-        Labels {
-            by_op: vec![u32::MAX; ops],
-            by_text: table,
-        }
-    }
-
-    /// The label index of `node`.
-    #[inline]
-    fn of<T: Float>(&mut self, node: Node<'_, T>) -> u32 {
-        match node.op_index() {
-            None => u32::from(node.is_constant()),
-            Some(k) if self.by_op[k] != u32::MAX => self.by_op[k],
-            Some(k) => self.intern(k, node),
-        }
-    }
-
-    /// The label of tape op `k`, met for the first time: interned by its text.
-    #[inline(never)]
-    fn intern<T: Float>(&mut self, k: usize, node: Node<'_, T>) -> u32 {
-        let label = intern(&mut self.by_text, &fit_name(node.op_label()));
-        self.by_op[k] = label;
-        label
-    }
-}
-
-/// The index of `text` in `table`, appended if it is not there yet.
-pub(crate) fn intern(table: &mut Vec<String>, text: &str) -> u32 {
-    let index = match table.iter().position(|t| t == text) {
-        Some(index) => index,
-        None => {
-            table.push(text.to_string());
-            table.len() - 1
-        }
-    };
-    index as u32
-}
-
-/// `∂node/∂input[slot]` as a number when the input and the node are scalars: the derivative
-/// the tape recorded with a scalar node (from the op's scalar rule, equal to its tensor rule
-/// bit for bit), else the op's tensor rule with upstream gradient 1.
-pub(crate) fn scalar_local_derivative<T: Float>(
-    nodes: NodeSpan<'_, T>,
-    i: usize,
-    slot: usize,
-) -> Option<f64> {
-    let node = nodes.node(i);
-    match node.scalar_derivatives() {
-        Some(recorded) => Some(recorded[slot].as_f64()),
-        None => tensor_local_derivative(nodes, node, node.op()?, slot),
-    }
-}
-
-/// [`scalar_local_derivative`] by the op's tensor rule: `None` unless the input and the node
-/// are scalars.
-#[inline(never)]
-fn tensor_local_derivative<T: Float>(
-    nodes: NodeSpan<'_, T>,
-    node: Node<'_, T>,
-    op: &dyn Op<T>,
-    slot: usize,
-) -> Option<f64> {
-    let source = nodes.node(node.input(slot).node.0).value();
-    if node.value().ndim() != 0 || source.ndim() != 0 {
-        return None;
-    }
-    let inputs: SmallVec<[&Tensor<T>; 2]> = node
-        .inputs()
-        .map(|x| nodes.node(x.node.0).value())
-        .collect();
-    let one = Tensor::scalar(T::one());
-    op.vjp(slot, &inputs, node.value(), &one)
-        .item()
-        .map(Float::as_f64)
-}
-
-/// The name of node `i` in formulas and reports (see
-/// [`NodeRecord::display_name`](super::NodeRecord::display_name)).
-pub(crate) fn node_name<T: Float>(nodes: NodeSpan<'_, T>, i: usize) -> String {
-    let node = nodes.node(i);
-    match node.op() {
-        Some(_) => super::record::indexed('u', i),
-        None => fit_name(symbol(i, node).to_text()),
-    }
-}
-
-/// The expression that stands for node `i` in its consumers' formulas.
-fn symbol<T: Float>(i: usize, node: Node<'_, T>) -> Expr {
-    use super::record::indexed;
-    match (&node.kind(), &node.name()) {
-        (NodeKind::Op(_), _) => Expr::Sym(indexed('u', i)),
-        (_, Some(name)) => Expr::sym(*name),
-        (NodeKind::Constant, None) if node.value().ndim() == 0 => {
-            Expr::constant(node.value().item().map_or(f64::NAN, Float::as_f64))
-        }
-        (NodeKind::Constant, None) => Expr::Sym(indexed('c', i)),
-        (NodeKind::Leaf, None) => Expr::Sym(indexed('v', i)),
     }
 }
 

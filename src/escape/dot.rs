@@ -7,7 +7,7 @@ use super::text::{is_control, push_escaped};
 /// `\u{1b}` in the drawing).
 ///
 /// ```
-/// use chaintrace::report::escape::dot::escape;
+/// use chaintrace::escape::dot::escape;
 /// assert_eq!(escape("a\"b\\c\nd\u{1b}"), "a\\\"b\\\\c\\nd\\\\u{1b}");
 /// ```
 pub fn escape(s: &str) -> String {

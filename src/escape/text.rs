@@ -16,7 +16,7 @@ pub fn is_control(c: char) -> bool {
 /// `\u{1b}`, so text from a file shows what it holds and stays on one line.
 ///
 /// ```
-/// use chaintrace::report::escape::text::escape_controls;
+/// use chaintrace::escape::text::escape_controls;
 /// assert_eq!(escape_controls("x\u{1b}[31m\ny"), "x\\u{1b}[31m\\u{a}y");
 /// assert_eq!(escape_controls("‖∂L/∂u₁₂‖"), "‖∂L/∂u₁₂‖");
 /// ```
