@@ -180,11 +180,14 @@ impl<T: Float> Tensor<T> {
         self.len() == 0
     }
 
-    /// The elements in row-major order.
+    /// The elements in row-major order (one `memcpy` when the array is laid out row-major,
+    /// as every array the ops make is).
     pub fn to_vec(&self) -> Vec<T> {
         match &self.repr {
             Repr::Scalar(x) => vec![*x],
-            Repr::Array(a) => a.iter().copied().collect(),
+            Repr::Array(a) => a
+                .as_slice()
+                .map_or_else(|| a.iter().copied().collect(), <[T]>::to_vec),
         }
     }
 
