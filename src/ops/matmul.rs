@@ -27,32 +27,41 @@ fn product<T: Float>(a: ArrayView2<'_, T>, b: ArrayView2<'_, T>) -> Tensor<T> {
     Tensor::from_array(a.dot(&b).into_dyn())
 }
 
+/// Which product the operands are for: `A·B` or `A·Bᵀ` (B stored as `[n, k]`).
+#[derive(Clone, Copy)]
+enum Layout {
+    AB,
+    ABt,
+}
+
+/// The one shape check of both products: 2-D operands, matching inner dimensions, and an
+/// output whose length fits (errors name both shapes).
+fn check_operands<T: Float>(a: &[usize], b: &[usize], layout: Layout) -> Result<()> {
+    let (of, b_inner, b_outer, b_axis) = match layout {
+        Layout::AB => ("", 0, 1, "rows"),
+        Layout::ABt => (" of A·Bᵀ", 1, 0, "columns"),
+    };
+    if a.len() != 2 || b.len() != 2 {
+        let why = format!("both operands{of} must be 2-D matrices");
+        return Err(Error::shape("matmul", a, b, why));
+    }
+    if a[1] != b[b_inner] {
+        let why = format!(
+            "inner dimensions{of} differ ({} columns vs {} {b_axis})",
+            a[1], b[b_inner]
+        );
+        return Err(Error::shape("matmul", a, b, why));
+    }
+    checked_len::<T>("matmul", &[a[0], b[b_outer]])?;
+    Ok(())
+}
+
 impl<T: Float> Op<T> for MatMul {
     fn name(&self) -> &'static str {
         "matmul"
     }
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
-        let (a, b) = (x[0].shape(), x[1].shape());
-        if a.len() != 2 || b.len() != 2 {
-            return Err(Error::shape(
-                "matmul",
-                a,
-                b,
-                "both operands must be 2-D matrices",
-            ));
-        }
-        if a[1] != b[0] {
-            return Err(Error::shape(
-                "matmul",
-                a,
-                b,
-                format!(
-                    "inner dimensions differ ({} columns vs {} rows)",
-                    a[1], b[0]
-                ),
-            ));
-        }
-        checked_len::<T>("matmul", &[a[0], b[1]])?;
+        check_operands::<T>(x[0].shape(), x[1].shape(), Layout::AB)?;
         Ok(product(matrix(x[0]), matrix(x[1])))
     }
     fn vjp(&self, slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
@@ -90,27 +99,7 @@ impl<T: Float> Op<T> for MatMulT {
         "matmul"
     }
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
-        let (a, b) = (x[0].shape(), x[1].shape());
-        if a.len() != 2 || b.len() != 2 {
-            return Err(Error::shape(
-                "matmul",
-                a,
-                b,
-                "both operands of A·Bᵀ must be 2-D matrices",
-            ));
-        }
-        if a[1] != b[1] {
-            return Err(Error::shape(
-                "matmul",
-                a,
-                b,
-                format!(
-                    "inner dimensions of A·Bᵀ differ ({} columns vs {} columns)",
-                    a[1], b[1]
-                ),
-            ));
-        }
-        checked_len::<T>("matmul", &[a[0], b[0]])?;
+        check_operands::<T>(x[0].shape(), x[1].shape(), Layout::ABt)?;
         Ok(product(matrix(x[0]), matrix(x[1]).t()))
     }
     fn vjp(&self, slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
