@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use super::hook_effect::HookEffect;
 use super::node::flags;
-use super::{NodeId, Tape, Var};
+use super::{LayerId, NodeId, Tape, Var};
 use crate::error::{Error, Result};
 use crate::hooks::HookRunner;
 use crate::ops::{Op, SumTo};
@@ -61,11 +61,11 @@ pub fn grad<'t, T: Float>(y: Var<'t, T>, xs: &[Var<'t, T>]) -> Result<Vec<Var<'t
     let mut grads: Vec<Option<Var<'t, T>>> = vec![None; y.id().0 + 1];
     grads[y.id().0] = Some(tape.constant(Tensor::ones(shape.as_slice())));
     let hooks = HookRunner::new(tape, tape.nodes().up_to(y.id()), y.id())?;
+    let mut grad_layers = GradLayers(Vec::new());
     for i in (0..=y.id().0).rev() {
         let Some(g) = grads[i] else { continue };
-        let layer = format!("grad/{}", tape.layer_name(tape.nodes().node(i).layer()));
-        let layer = layer.trim_end_matches('/').to_string();
-        tape.in_layer_path(&layer, || {
+        let layer = grad_layers.of(tape, tape.nodes().node(i).layer());
+        tape.in_layer(layer, || {
             let g = match &hooks {
                 Some(h) => on_node(tape, h, i, g)?,
                 None => g,
@@ -81,6 +81,22 @@ pub fn grad<'t, T: Float>(y: Var<'t, T>, xs: &[Var<'t, T>]) -> Result<Vec<Var<'t
             None => tape.constant(Tensor::zeros(x.shape().as_slice())),
         })
         .collect())
+}
+
+/// The layer `grad/<path>` for each layer of the forward pass, interned once each.
+struct GradLayers(Vec<Option<LayerId>>);
+
+impl GradLayers {
+    fn of<T: Float>(&mut self, tape: &Tape<T>, layer: LayerId) -> LayerId {
+        let i = layer.0 as usize;
+        if self.0.len() <= i {
+            self.0.resize(i + 1, None);
+        }
+        *self.0[i].get_or_insert_with(|| {
+            let path = format!("grad/{}", tape.layer_name(layer));
+            tape.layer_at_path(path.trim_end_matches('/'))
+        })
+    }
 }
 
 /// Node `i`'s gradient `g` is complete: record its op's VJP along each input edge that leads

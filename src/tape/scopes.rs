@@ -58,17 +58,21 @@ impl<T: Float> Tape<T> {
         f()
     }
 
-    /// Runs `f` with the nodes it records tagged with the layer at the full path `path`
-    /// (not nested in the open scopes): where [`grad`](crate::grad) records the backward
-    /// pass of a layer `hidden`, under `grad/hidden`.
-    pub(crate) fn in_layer_path<R>(&self, path: &str, f: impl FnOnce() -> R) -> R {
+    /// The id of the layer at the full path `path` (not nested in the open scopes), added if
+    /// new: where [`grad`](crate::grad) records the backward pass of a layer `hidden`, under
+    /// `grad/hidden`.
+    pub(crate) fn layer_at_path(&self, path: &str) -> LayerId {
+        self.layers.borrow_mut().intern(path)
+    }
+
+    /// Runs `f` with the nodes it records tagged with layer `id`.
+    pub(crate) fn in_layer<R>(&self, id: LayerId, f: impl FnOnce() -> R) -> R {
         struct Restore<'a>(&'a Cell<LayerId>, LayerId);
         impl Drop for Restore<'_> {
             fn drop(&mut self) {
                 self.0.set(self.1);
             }
         }
-        let id = self.layers.borrow_mut().intern(path);
         let _restore = Restore(&self.current_layer, self.current_layer.replace(id));
         f()
     }
