@@ -71,8 +71,18 @@ fn demo_chain_renders_in_every_format() {
 
 #[test]
 fn demo_rnn_snapshot() {
+    // Twelve training steps (windows of two): the training table without the minutes.
     let args = [
-        "demo", "rnn", "--steps", "8", "--hidden", "4", "--batch", "2",
+        "demo",
+        "rnn",
+        "--steps",
+        "8",
+        "--hidden",
+        "4",
+        "--batch",
+        "2",
+        "--train-steps",
+        "12",
     ];
     let (code, out, err) = chaintrace(&args);
     assert_eq!((code, err.as_str()), (0, ""));
@@ -82,7 +92,16 @@ fn demo_rnn_snapshot() {
 #[test]
 fn demo_rnn_renders_in_every_format() {
     let small = [
-        "demo", "rnn", "--steps", "6", "--hidden", "3", "--batch", "2",
+        "demo",
+        "rnn",
+        "--steps",
+        "6",
+        "--hidden",
+        "3",
+        "--batch",
+        "2",
+        "--train-steps",
+        "6",
     ];
     for (format, start) in [
         ("md", "# Gradients through time"),

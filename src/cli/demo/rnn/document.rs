@@ -4,7 +4,10 @@
 use chaintrace::report::Document;
 
 use super::chart::chart;
+use super::claims::{LEARNED, STUCK};
+use super::regimes::{GAMMA, Regime, regimes_table};
 use super::tables::{norms_table, spectrum_table, summary_table};
+use super::train::{BASELINE, training_table};
 use super::{Cell, RecurrentInit, RnnReport, join, num, verdict};
 use crate::cli::CliError;
 
@@ -51,11 +54,19 @@ pub(super) fn document(r: &RnnReport) -> Result<Document, CliError> {
          sum), a batch of {} sequences drawn with seed {}. Each cell, with H = {} hidden units, \
          weights {}, reads the sequences; a linear readout of h_{t} predicts the sum and L is \
          the mean squared error. One backward pass per cell, at initialisation. ‖∂L/∂h_t‖ is \
-         the norm of the gradient that reaches the hidden state of step t.",
+         the norm of the gradient that reaches the hidden state of step t. The vanilla RNN is \
+         run again with its drawn W_hh multiplied by {}, to put σ_max(W_hh) on either side of \
+         1/γ.{}",
         r.batch,
         r.seed,
         r.hidden,
-        r.weights_description()
+        r.weights_description(),
+        join(&r.regimes.iter().map(|g| num(g.scale)).collect::<Vec<_>>()),
+        if r.training.steps > 0 {
+            " Then each cell is trained on the adding problem with the same budget."
+        } else {
+            " Nothing is trained (--train-steps 0)."
+        }
     ));
     doc.heading(format!(
         "‖∂L/∂h_t‖ at every step, from the loss (t = {t}) back to the first step"
@@ -67,6 +78,17 @@ pub(super) fn document(r: &RnnReport) -> Result<Document, CliError> {
     doc.heading("The same matrix at every step");
     doc.table(spectrum_table(r));
     doc.paragraph(matrix_explanation(r));
+    doc.heading("Both regimes: the same W_hh, scaled");
+    doc.table(regimes_table(&r.regimes, t));
+    doc.paragraph(regimes_explanation(r));
+    if !r.trained.is_empty() && r.training.steps > 0 {
+        doc.heading(format!(
+            "Trained with the same budget: {} steps of Adam on the adding problem",
+            r.training.steps
+        ));
+        doc.table(training_table(&r.trained));
+        doc.paragraph(training_explanation(r));
+    }
     if let Some(hint) = hints(r) {
         doc.paragraph(hint);
     }
@@ -137,6 +159,64 @@ fn matrix_explanation(r: &RnnReport) -> String {
         num(predicted),
         num(measured),
         within
+    )
+}
+
+/// Pascanu et al.'s conditions against each scaling's measured factor.
+fn regimes_explanation(r: &RnnReport) -> String {
+    let line = |g: &Regime| {
+        let kept = if g.within_bound() { "within" } else { "above" };
+        format!(
+            "×{}: σ_max = {}, measured ×{} per step ({kept} γ·σ_max), {}",
+            num(g.scale),
+            num(g.largest_singular_value),
+            num(g.per_step),
+            verdict(g.ratio)
+        )
+    };
+    format!(
+        "Pascanu, Mikolov & Bengio (2013): one step back multiplies the gradient by          diag(f′(a_t))·W_hh with |f′| ≤ γ (γ = {} for tanh, 1/4 for the logistic sigmoid), so no          step stretches it by more than γ·σ_max. σ_max < 1/γ is sufficient for the gradient to          vanish; σ_max > 1/γ is only necessary for it to explode: the tanh′ factors shrink each          step further, and the more so the larger W_hh drives tanh into saturation. Here, for          one drawn W_hh: {}.",
+        num(GAMMA),
+        r.regimes.iter().map(line).collect::<Vec<_>>().join("; ")
+    )
+}
+
+/// What the training table shows, computed from it.
+fn training_explanation(r: &RnnReport) -> String {
+    let s = &r.training;
+    let fates: Vec<String> = r
+        .trained
+        .iter()
+        .map(|t| {
+            let fate = match t.first_below(LEARNED) {
+                Some(w) => format!(
+                    "goes below {} from steps {}–{} and ends at {}",
+                    num(LEARNED * BASELINE),
+                    w.first,
+                    w.last,
+                    num(t.final_loss())
+                ),
+                None if t.final_loss() > STUCK * BASELINE => {
+                    format!(
+                        "does not leave the plateau (ends at {})",
+                        num(t.final_loss())
+                    )
+                }
+                None => format!("ends at {}", num(t.final_loss())),
+            };
+            format!("the {} {fate}", t.cell.label())
+        })
+        .collect();
+    format!(
+        "Each cell (H = {}, PyTorch's init, the LSTM's forget-gate bias +{} as Jozefowicz et al.          2015 recommend) is trained {} steps with Adam (lr {}), each step on a fresh batch of {}          sequences of length {} — the same batches for the three. Each row is the mean over          its steps. Always predicting 1, the target's mean, gives Var(u₁ + u₂) = 1/6 ≈ {}:          the plateau of a cell that has not learned to carry the first marked value to the          end. Over this budget, {}. ‖∂L/∂h₁‖ is how much of the loss reaches the first step:          a cell that learns to carry information across the sequence also carries gradient          back across it.",
+        s.hidden,
+        num(s.forget_bias),
+        s.steps,
+        num(s.learning_rate),
+        s.batch,
+        s.length,
+        num(BASELINE),
+        join(&fates)
     )
 }
 

@@ -6,13 +6,17 @@ use chaintrace::nn::{Init, Layer, Linear, ParamStore, RecurrentOutput};
 use chaintrace::{Tape, Tensor};
 
 use super::model::{Model, prepare_weights};
+use super::regimes::measure_regimes;
+use super::train::{TrainSettings, train_all};
 use super::{Cell, CellRun, Config, RnnReport, Spectrum};
 use crate::cli::demo::spectral::Matrix;
 use crate::cli::progress::Progress;
 
-pub(super) fn measure(config: &Config) -> RnnReport {
+/// Every cell at initialisation, the RNN at each of `scales`, and the three cells trained.
+pub(super) fn measure(config: &Config, scales: &[f64], training: TrainSettings) -> RnnReport {
     let task = data::adding_problem::<f64>(config.batch, config.steps, config.seed);
-    let mut progress = Progress::new("demo rnn", Cell::ALL.len());
+    let units = Cell::ALL.len() + 1 + Cell::ALL.len() * training.steps;
+    let mut progress = Progress::new("demo rnn", units);
     let mut runs = Vec::new();
     let mut w_hh = None;
     for cell in Cell::ALL {
@@ -21,6 +25,9 @@ pub(super) fn measure(config: &Config) -> RnnReport {
         w_hh = w_hh.or(spectrum);
         progress.tick();
     }
+    let regimes = measure_regimes(config, scales, &task);
+    progress.tick();
+    let trained = train_all(training, config.seed, || progress.tick());
     RnnReport {
         steps: config.steps,
         hidden: config.hidden,
@@ -31,11 +38,18 @@ pub(super) fn measure(config: &Config) -> RnnReport {
         gate_bias: config.gate_bias,
         runs,
         w_hh: w_hh.expect("the RNN is measured"),
+        regimes,
+        training,
+        trained,
     }
 }
 
 /// One cell at initialisation: its gradient at every step (and, for the RNN, `W_hh`).
-fn run_cell(cell: Cell, config: &Config, task: &AddingProblem<f64>) -> (CellRun, Option<Spectrum>) {
+pub(super) fn run_cell(
+    cell: Cell,
+    config: &Config,
+    task: &AddingProblem<f64>,
+) -> (CellRun, Option<Spectrum>) {
     let h = config.hidden;
     let mut store = ParamStore::<f64>::new(config.seed);
     let model = Model::new(cell, &mut store, h);
@@ -102,11 +116,22 @@ mod tests {
         }
     }
 
+    fn no_training() -> TrainSettings {
+        TrainSettings {
+            steps: 0,
+            hidden: 2,
+            batch: 2,
+            learning_rate: 0.01,
+            forget_bias: 1.0,
+            length: 3,
+        }
+    }
+
     /// With W_hh = 0 an RNN step forgets the past: h_t = tanh(x_t·W_ihᵀ + b), so the loss
     /// (on h_T only) sends no gradient to any earlier step.
     #[test]
     fn without_recurrent_weights_no_gradient_crosses_a_step() {
-        let report = measure(&config(5, 0.0));
+        let report = measure(&config(5, 0.0), &[1.0], no_training());
         let norms = &report.run(Cell::Rnn).gradient_norms;
         assert!(norms[4] > 0.0);
         assert!(norms[..4].iter().all(|&g| g == 0.0), "{norms:?}");
@@ -147,7 +172,7 @@ mod tests {
             assert!((g - e).abs() < 1e-12, "{got:?} vs {expected:?}");
         }
         // And the report's norms are those gradients' norms.
-        let report = measure(&c);
+        let report = measure(&c, &[1.0], no_training());
         let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
         let norms = &report.run(Cell::Rnn).gradient_norms;
         assert!((norms[1] - norm(&got)).abs() < 1e-12);

@@ -9,6 +9,11 @@
 //! largest singular value and spectral radius (by iteration, in `spectral.rs`) and sets
 //! `ρ^(T−t)` beside the measured norms.
 //!
+//! Then the two claims are settled (`claims.rs`): the RNN's drawn `W_hh` is multiplied by each
+//! of `--scales`, putting `σ_max` on either side of 1/γ, Pascanu et al.'s conditions for
+//! vanishing and exploding (`regimes.rs`); and the three cells are trained on the adding problem
+//! with the same budget, to see which leave the baseline of always predicting 1 (`train.rs`).
+//!
 //! The files: this one holds the flags, the numbers the demo measures (its JSON output) and
 //! [`run`]; `model.rs` builds each cell and draws its weights; `measure.rs` runs the backward
 //! passes and measures `W_hh`; `document.rs` writes the report's prose, `tables.rs` its tables
@@ -19,7 +24,9 @@ mod claims;
 mod document;
 mod measure;
 mod model;
+mod regimes;
 mod tables;
+mod train;
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -32,6 +39,8 @@ use crate::cli::args::Format;
 use crate::cli::demo::claims::render;
 use document::document;
 use measure::measure;
+use regimes::Regime;
+use train::{TrainSettings, Trained};
 
 /// Arguments of `chaintrace demo rnn`.
 #[derive(Debug, Clone, Args)]
@@ -62,6 +71,29 @@ pub struct RnnArgs {
     /// the paths that carry their state from step to step (try 3).
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub gate_bias: f64,
+
+    /// The multipliers of the vanilla RNN's W_hh (one drawn matrix) compared in the regimes
+    /// table: σ_max below 1 makes the gradient vanish, above 1 lets it explode.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_values_t = [0.5, 1.0, 4.0],
+        allow_negative_numbers = true
+    )]
+    pub scales: Vec<f64>,
+
+    /// Training steps of each cell on the adding problem (Adam, the same batches for every
+    /// cell); 0 trains nothing.
+    #[arg(long, default_value_t = 1200, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub train_steps: u32,
+
+    /// Hidden units of the trained cells.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub train_hidden: u32,
+
+    /// Added to the trained LSTM's forget-gate bias (Jozefowicz et al. 2015 recommend 1).
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub forget_bias: f64,
 }
 
 /// How `W_hh` is drawn.
@@ -108,6 +140,11 @@ struct RnnReport {
     runs: Vec<CellRun>,
     /// The vanilla RNN's recurrent matrix.
     w_hh: Spectrum,
+    /// The vanilla RNN with its W_hh multiplied by each of `--scales`.
+    regimes: Vec<Regime>,
+    training: TrainSettings,
+    /// The three cells trained on the adding problem.
+    trained: Vec<Trained>,
 }
 
 /// One cell's backward pass.
@@ -142,6 +179,7 @@ struct Spectrum {
 }
 
 /// The run's settings, checked.
+#[derive(Clone, Copy)]
 struct Config {
     steps: usize,
     hidden: usize,
@@ -154,7 +192,13 @@ struct Config {
 
 /// Runs the demo and renders it in `format`.
 pub fn run(args: &RnnArgs, format: Format, seed: u64) -> Result<String, CliError> {
-    for (flag, v) in [("--scale", args.scale), ("--gate-bias", args.gate_bias)] {
+    let flags = [
+        ("--scale", args.scale),
+        ("--gate-bias", args.gate_bias),
+        ("--forget-bias", args.forget_bias),
+    ];
+    let scales = args.scales.iter().map(|&s| ("--scales", s));
+    for (flag, v) in flags.into_iter().chain(scales) {
         if !v.is_finite() {
             return Err(CliError::Usage(format!(
                 "{flag} must be a finite number, got {v}"
@@ -170,7 +214,18 @@ pub fn run(args: &RnnArgs, format: Format, seed: u64) -> Result<String, CliError
         scale: args.scale,
         gate_bias: args.gate_bias,
     };
-    let report = measure(&config);
+    if args.scales.is_empty() {
+        return Err(CliError::Usage("--scales needs at least one number".into()));
+    }
+    let training = TrainSettings {
+        steps: args.train_steps as usize,
+        hidden: args.train_hidden as usize,
+        batch: train::BATCH,
+        learning_rate: train::LEARNING_RATE,
+        forget_bias: args.forget_bias,
+        length: config.steps,
+    };
+    let report = measure(&config, &args.scales, training);
     let doc = document(&report)?;
     render("rnn", format, &report, &doc, None, &report.claims())
 }
@@ -181,6 +236,13 @@ impl RnnReport {
             .iter()
             .find(|r| r.cell == cell)
             .expect("every cell is measured")
+    }
+
+    /// The training run of `cell`, if the demo trained.
+    fn trained(&self, cell: Cell) -> Option<&Trained> {
+        self.trained
+            .iter()
+            .find(|t| t.cell == cell && !t.windows.is_empty())
     }
 
     /// `ρ^(T−t)·‖∂L/∂h_T‖` for `t = 1 … T`: the RNN's norm if every step multiplied by ρ.
