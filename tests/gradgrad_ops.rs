@@ -41,6 +41,20 @@ fn check_linear(
     check(inputs, move |tape, v| f(tape, v).sin())
 }
 
+/// Two tensors that agree on every axis but `axis`, and that axis.
+fn concat_pair() -> impl Strategy<Value = (Vec<Tensor<f64>>, usize)> {
+    (shape(3), 1usize..=3, 1usize..=3).prop_flat_map(|(base, p, q)| {
+        let rank = base.len();
+        (Just(base), Just(p), Just(q), 0..rank).prop_flat_map(|(base, p, q, axis)| {
+            let (mut s, mut t) = (base.clone(), base);
+            s[axis] = p;
+            t[axis] = q;
+            let parts = (tensor_of(s, -2.0..2.0), tensor_of(t, -2.0..2.0));
+            (parts.prop_map(|(a, b)| vec![a, b]), Just(axis))
+        })
+    })
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -125,20 +139,7 @@ proptest! {
     }
 
     #[test]
-    fn concat(
-        (parts, axis) in (shape(3), 1usize..=3, 1usize..=3).prop_flat_map(|(base, p, q)| {
-            let rank = base.len();
-            (Just(base), Just(p), Just(q), 0..rank).prop_flat_map(|(base, p, q, axis)| {
-                let (mut s, mut t) = (base.clone(), base);
-                s[axis] = p;
-                t[axis] = q;
-                (
-                    (tensor_of(s, -2.0..2.0), tensor_of(t, -2.0..2.0)).prop_map(|(a, b)| vec![a, b]),
-                    Just(axis),
-                )
-            })
-        })
-    ) {
+    fn concat((parts, axis) in concat_pair()) {
         check_linear(&parts, move |_, v| Var::concat(v, axis))?;
     }
 

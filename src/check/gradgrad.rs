@@ -7,10 +7,10 @@
 //! concatenated. [`gradcheck`](super::gradcheck)'s machinery checks `g` entry by entry: its
 //! analytic Jacobian is a backward pass through the gradient `grad` recorded (the VJP of each
 //! op run on vars, [`Op::vjp_graph`](crate::ops::Op::vjp_graph)), its numeric one the central
-//! differences of `g` computed by `backward` (the same rule run on tensors, [`Op::vjp`]
-//! (crate::ops::Op::vjp)). So a wrong second derivative fails, and so does a recorded VJP that
-//! drifted from the numeric one. The two gradients' values are also compared at every point
-//! evaluated ([`GradgradReport::values`]).
+//! differences of `g` computed by `backward` (the same rule run on tensors,
+//! [`Op::vjp`](crate::ops::Op::vjp)). So a wrong second derivative fails, and so does a
+//! recorded VJP that drifted from the numeric one. The two gradients' values are also compared
+//! at every point evaluated ([`GradgradReport::values`]).
 
 use std::cell::RefCell;
 use std::fmt;
@@ -37,8 +37,8 @@ pub struct ValueMismatch {
 }
 
 impl ValueMismatch {
-    /// How far over its tolerance this entry is (≤ 1 passes), as [`Mismatch::excess`]
-    /// (super::Mismatch::excess) with `backward` as the reference.
+    /// How far over its tolerance this entry is (≤ 1 passes), as
+    /// [`Mismatch::excess`](super::Mismatch::excess) with `backward` as the reference.
     pub fn excess(&self, opts: &GradcheckOptions) -> f64 {
         let diff = (self.recorded - self.backward).abs();
         match diff.is_nan() && !(self.recorded.is_nan() && self.backward.is_nan()) {
