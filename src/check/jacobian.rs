@@ -60,7 +60,7 @@ impl Sampling {
 
 /// The weights `u` of a probe over `m` output elements: a one-hot, or the `k`-th seeded
 /// uniform vector (splitmix64, so the values do not depend on any other crate's generator).
-fn weights(probe: Probe, m: usize, seed: u64) -> Vec<f64> {
+pub(super) fn weights(probe: Probe, m: usize, seed: u64) -> Vec<f64> {
     match probe {
         Probe::Element(j) => (0..m).map(|i| if i == j { 1.0 } else { 0.0 }).collect(),
         Probe::Projection(k) => {
@@ -216,7 +216,7 @@ fn output<'t, T: Float>(tape: &Tape<T>, out: Var<'t, T>) -> Result<Var<'t, T>> {
     }
 }
 
-fn leaves<'t, T: Float>(tape: &'t Tape<T>, values: &[Tensor<T>]) -> Vec<Var<'t, T>> {
+pub(super) fn leaves<'t, T: Float>(tape: &'t Tape<T>, values: &[Tensor<T>]) -> Vec<Var<'t, T>> {
     values
         .iter()
         .enumerate()

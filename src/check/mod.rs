@@ -1,4 +1,5 @@
-//! Gradient checking: the tape's whole Jacobian against central finite differences.
+//! Gradient checking: the tape's whole Jacobian against central finite differences; second
+//! derivatives through [`gradgradcheck`].
 //!
 //! [`gradcheck`] checks every output element, not just their sum: a vector-Jacobian product
 //! that is right on the sum and wrong elsewhere (a softmax rule whose errors cancel because its
@@ -16,8 +17,13 @@
 
 use std::fmt;
 
+mod gradgrad;
 mod jacobian;
 
+pub use gradgrad::{
+    GradgradReport, ValueMismatch, gradgradcheck, gradgradcheck_with, try_gradgradcheck,
+    try_gradgradcheck_with,
+};
 pub use jacobian::{Sampling, gradcheck_with, try_gradcheck_with};
 
 use crate::error::Result;
