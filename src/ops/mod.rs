@@ -1,7 +1,7 @@
 //! The ops: each one's forward value, vector-Jacobian product and symbolic form, side by side.
 //!
 //! One file per family (see `README.md` in this folder). An op is a small struct implementing
-//! [`Op`]; the same file adds the method on [`Var`](crate::Var) that records it. Adding an op
+//! [`Op`]; the same file adds the method on [`Var`] that records it. Adding an op
 //! therefore touches one file, plus its `mod` line here if the family is new
 //! (docs/adding-an-op.md is the checklist).
 //!
