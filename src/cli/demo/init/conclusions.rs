@@ -69,8 +69,9 @@ impl InitReport {
             out.push(format!(
                 "f32 and f64 start from the same weights (rounded to f32), yet h_{} differs by \
                  {}: f32's rounding errors, about 1e-7, grow from layer to layer until the two \
-                 networks compute different activations. This is the sensitivity of the \
-                 article's note on chaos; `chaintrace demo chaos` measures it across seeds.",
+                 networks compute different activations: N(0, 1) weights put tanh in its \
+                 chaotic phase, where nearby inputs separate layer by layer (`chaintrace demo \
+                 chaos` measures the rate, √χ₁ per layer).",
                 self.depth,
                 diverged.join(", ")
             ));
