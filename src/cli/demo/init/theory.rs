@@ -70,7 +70,7 @@ mod tests {
     #[test]
     fn xavier_tanh_decays_as_a_power_standard_exponentially() {
         let p = predict(Activation::Tanh, 1.0, 400);
-        let k = 400.0;
+        let k = 400.0f64;
         assert!(
             (p.act_std[399] * (2.0 * k).sqrt() - 1.0).abs() < 0.05,
             "{:?}",
