@@ -63,7 +63,7 @@ fn batchnorm_text() {
 fn chaos_text() {
     insta::assert_snapshot!(run_small(
         "chaos",
-        &["--seed", "1", "--seeds", "3", "--multipliers", "0.9,1,1.1"]
+        &["--seed", "1", "--seeds", "3", "--sigma-w", "0.5,1.4,4"]
     ));
 }
 
@@ -74,7 +74,7 @@ fn chaos_text() {
 fn init_numbers_by_hand() {
     let report = json("init", &["--seed", "1"]);
     let runs = report["runs"].as_array().expect("runs");
-    assert_eq!(runs.len(), 8);
+    assert_eq!(runs.len(), 10);
     for run in runs {
         for dtype in ["f64", "f32"] {
             let m = &run[dtype];
@@ -89,7 +89,8 @@ fn init_numbers_by_hand() {
         let std0 = numbers(&run["f64"]["act_std"])[0];
         assert_eq!(std0, numbers(&runs[0]["f64"]["act_std"])[0]);
     }
-    // The weights' σ: Xavier 1/√8 = 0.353553, He √(2/8) = 0.5.
+    // The weights' σ: Xavier 1/√8 = 0.353553, He √(2/8) = 0.5, the standard U[−1/√8, 1/√8]
+    // 1/√(3·8) = 0.204124.
     let sigma = |init: &str| {
         runs.iter()
             .find(|r| r["init"] == init)
@@ -98,6 +99,7 @@ fn init_numbers_by_hand() {
     };
     assert!((sigma("xavier") - 0.125f64.sqrt()).abs() < 1e-15);
     assert_eq!(sigma("he"), 0.5);
+    assert!((sigma("standard") - (1.0f64 / 24.0).sqrt()).abs() < 1e-15);
     assert_eq!((sigma("naive"), sigma("small")), (1.0, 0.01));
 }
 
@@ -184,24 +186,34 @@ fn batchnorm_relu_activations_match_the_half_normal() {
     }
 }
 
-/// With ReLU and zero biases, multiplying every weight by m multiplies ‖∂L/∂W₁‖ by exactly
-/// m^(L−1) = m^5 here, seed by seed.
+/// The mean field by hand: with σ_b = 0 and σ_w ≤ 1 the variance map's fixed point is
+/// q* = 0, where tanh′ = 1, so χ₁ = σ_w² exactly (0.25 at σ_w = 0.5) and the critical σ_w is 1;
+/// the pairs start 1e-6 apart (‖x − x′‖ = 1e-6 in every pair); σ_w are sorted; the seeds are
+/// --seed, --seed + 1, ….
 #[test]
-fn chaos_is_a_power_of_the_multiplier_for_relu() {
+fn chaos_numbers_by_hand() {
     let report = json(
         "chaos",
-        &["--seed", "1", "--seeds", "3", "--multipliers", "1.1,0.9,1"],
+        &[
+            "--seed",
+            "1",
+            "--seeds",
+            "3",
+            "--sigma-w",
+            "0.8,0.5",
+            "--sigma-b",
+            "0",
+        ],
     );
     let runs = report["runs"].as_array().unwrap();
-    let ms: Vec<f64> = runs.iter().map(|r| number(&r["multiplier"])).collect();
-    assert_eq!(ms, [0.9, 1.0, 1.1], "sorted");
-    let at = |i: usize| numbers(&runs[i]["first_layer"]);
-    for seed in 0..3 {
-        for (i, m) in [(0, 0.9f64), (2, 1.1)] {
-            let ratio = at(i)[seed] / at(1)[seed];
-            assert!((ratio / m.powi(5) - 1.0).abs() < 1e-12, "{ratio}");
-        }
+    let ws: Vec<f64> = runs.iter().map(|r| number(&r["sigma_w"])).collect();
+    assert_eq!(ws, [0.5, 0.8], "sorted");
+    for (run, w) in runs.iter().zip(ws) {
+        assert_eq!(number(&run["q_star"]), 0.0);
+        assert!((number(&run["chi1"]) - w * w).abs() < 1e-12);
+        assert!((numbers(&run["distance"])[0] / 1e-6 - 1.0).abs() < 1e-9);
     }
+    assert!((number(&report["critical_sigma_w"]) - 1.0).abs() < 1e-6);
     assert_eq!(report["seeds"], serde_json::json!([1, 2, 3]));
 }
 
@@ -259,7 +271,7 @@ fn degenerate_sizes_run_and_say_nothing_undefined() {
         "demo init --depth 1 --width 1 --batch 1",
         "demo residual --depth 1 --width 1 --batch 1",
         "demo batchnorm --depth 1 --width 1 --batch 2",
-        "demo chaos --depth 2 --width 1 --batch 1 --seeds 2 --multipliers 1",
+        "demo chaos --depth 2 --width 1 --batch 1 --seeds 2 --sigma-w 1",
     ] {
         let out = ok(&args.split(' ').collect::<Vec<_>>());
         let conclusions = out.split("what the numbers show").nth(1).expect(args);
@@ -275,8 +287,8 @@ fn degenerate_sizes_run_and_say_nothing_undefined() {
 fn bad_parameters_are_usage_errors() {
     let cases: [(&[&str], &str); 3] = [
         (
-            &["demo", "chaos", "--multipliers", "1,0"],
-            "error: --multipliers must be positive numbers, got 0\n",
+            &["demo", "chaos", "--sigma-w", "1,0"],
+            "error: --sigma-w must be numbers in (0, 10], got 0\n",
         ),
         (
             &["demo", "init", "--xavier-gain", "-1"],

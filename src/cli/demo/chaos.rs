@@ -1,19 +1,21 @@
-//! `chaintrace demo chaos`: the article's note on sensitivity. Many seeds, a few standard
-//! deviations a few percent around the critical one, a 100-layer network: how far apart the
-//! first layer's gradient lands.
-
+//! `chaintrace demo chaos`: the order-to-chaos transition of deep tanh networks (Poole et al.
+//! 2016; Schoenholz et al. 2017). A sweep of the weights' scale σ_w at a fixed bias scale σ_b:
+//! the mean-field slope χ₁ beside the measured gain of the gradient per layer, the critical
+//! σ_w where χ₁ = 1, and pairs of inputs 10⁻⁶ apart that separate (chaotic, χ₁ > 1) or merge
+//! (ordered, χ₁ < 1) with depth.
 //!
-//! [`measure`] runs the networks (every one independent, so they run on all cores);
-//! [`document`] turns the numbers into the report.
+//! [`mean_field`] computes the theory's numbers; [`measure`] runs the networks (every one
+//! independent, so they run on all cores); [`document`] turns the numbers into the report and
+//! [`claim`] into the verdict.
 
 mod claim;
 mod document;
+pub(super) mod mean_field;
 mod measure;
 
 use clap::{Args, ValueEnum};
 
 use super::claims::render;
-use super::deepnet::{Activation, Scheme};
 use crate::cli::CliError;
 use crate::cli::args::Format;
 
@@ -24,59 +26,66 @@ pub struct ChaosArgs {
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(2..=2000))]
     pub depth: u32,
 
-    /// Units per layer.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    /// Units per layer (the mean-field theory holds for wide layers).
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub width: u32,
 
-    /// Inputs in the batch.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    /// Pairs of inputs 10⁻⁶ apart in each network's batch (2 × batch rows: each input and
+    /// its twin).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=512))]
     pub batch: u32,
 
-    /// How many seeds (networks) per standard deviation: --seed, --seed + 1, ….
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(2..=1000))]
+    /// How many seeds (networks) per σ_w: --seed, --seed + 1, ….
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub seeds: u32,
 
-    /// Multipliers of the critical standard deviation, separated by commas.
+    /// The weights' scale σ_w (W ~ N(0, σ_w²/n)), separated by commas.
     #[arg(
         long,
         value_delimiter = ',',
-        default_values_t = [0.9, 0.95, 1.0, 1.05, 1.1]
+        default_values_t = [0.5, 1.0, 1.2, 1.4, 1.6, 2.0, 3.0, 4.0]
     )]
-    pub multipliers: Vec<f64>,
+    pub sigma_w: Vec<f64>,
 
-    /// The nonlinearity: ReLU (critical σ = √(2/n), He) or tanh (critical σ = 1/√n, Xavier).
-    #[arg(long, value_enum, default_value_t = Activation::Relu)]
-    pub activation: Activation,
+    /// The biases' standard deviation σ_b (b ~ N(0, σ_b²)).
+    #[arg(long, default_value_t = 0.3)]
+    pub sigma_b: f64,
 
     /// The chart --format svg draws.
-    #[arg(long, value_enum, default_value_t = ChaosChart::Spread)]
+    #[arg(long, value_enum, default_value_t = ChaosChart::Gain)]
     pub chart: ChaosChart,
 }
 
 /// The charts of `demo chaos`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ChaosChart {
-    /// Min, median and max of ‖∂L/∂W₁‖ across seeds against the multiplier.
-    Spread,
-    /// One line per seed (the first eight seeds).
-    Seeds,
+    /// The gradient's gain per layer against σ_w, measured and √χ₁.
+    Gain,
+    /// ‖z_k − z′_k‖ per layer, one line per σ_w.
+    Separation,
 }
 
 /// Runs the demo and renders it in `format`.
 pub fn run(args: &ChaosArgs, format: Format, seed: u64) -> Result<String, CliError> {
-    if let Some(m) = args
-        .multipliers
+    if let Some(w) = args
+        .sigma_w
         .iter()
-        .find(|m| !(m.is_finite() && **m > 0.0))
+        .find(|w| !(w.is_finite() && **w > 0.0 && **w <= 10.0))
     {
         return Err(CliError::Usage(format!(
-            "--multipliers must be positive numbers, got {m}"
+            "--sigma-w must be numbers in (0, 10], got {w}"
+        )));
+    }
+    if !(args.sigma_b.is_finite() && (0.0..=10.0).contains(&args.sigma_b)) {
+        return Err(CliError::Usage(format!(
+            "--sigma-b must be a number in [0, 10], got {}",
+            args.sigma_b
         )));
     }
     let report = measure::measure(args, seed);
     let chart = match args.chart {
-        ChaosChart::Spread => 0,
-        ChaosChart::Seeds => 1,
+        ChaosChart::Gain => 0,
+        ChaosChart::Separation => 1,
     };
     let claims = report.claims();
     render(
@@ -87,11 +96,4 @@ pub fn run(args: &ChaosArgs, format: Format, seed: u64) -> Result<String, CliErr
         Some(chart),
         &claims,
     )
-}
-
-fn scheme(activation: Activation) -> Scheme {
-    match activation {
-        Activation::Relu => Scheme::He,
-        Activation::Tanh => Scheme::Xavier,
-    }
 }

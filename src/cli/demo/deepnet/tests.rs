@@ -129,3 +129,23 @@ fn f32_and_f64_draw_the_same_network() {
     }
     assert_eq!((a.dtype, b.dtype), ("f32", "f64"));
 }
+
+/// Glorot & Bengio's standard init is U[−1/√n, 1/√n] (He's uniform with gain 1/√3): every
+/// weight within 1/√64 = 0.125, the extremes near it, the spread 1/√(3·64) = 0.0722 that
+/// `Scheme::std` reports (within 2% over 4096 draws), and biases 0.
+#[test]
+fn standard_scheme_is_uniform_within_one_over_root_n() {
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let init = Scheme::Standard.init(1.0);
+    let w = init.sample::<f64>(&[64, 64], &mut rng).to_vec();
+    let a = 0.125;
+    assert!(w.iter().all(|x| x.abs() <= a * (1.0 + 1e-12)));
+    assert!(w.iter().any(|x| x.abs() > 0.99 * a));
+    let std = (w.iter().map(|x| x * x).sum::<f64>() / w.len() as f64).sqrt();
+    assert!(
+        (std / Scheme::Standard.std(64, 1.0) - 1.0).abs() < 0.02,
+        "{std}"
+    );
+    assert_eq!(init.bias(64), Init::Constant(0.0));
+}

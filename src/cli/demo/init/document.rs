@@ -11,7 +11,7 @@ impl InitReport {
     pub(super) fn document(&self) -> Document {
         let (l, n, b) = (self.depth, self.width, self.batch);
         let mut doc = Document::new(format!(
-            "Initialisation: a {l}-layer MLP of width {n}, four ways to draw its weights, with \
+            "Initialisation: a {l}-layer MLP of width {n}, five ways to draw its weights, with \
              tanh and with ReLU"
         ));
         doc.paragraph(
@@ -25,8 +25,8 @@ impl InitReport {
              {b} inputs h_0 = x ~ N(0, 1) (seed {seed}), f = tanh or ReLU. Loss L = mean(h_{l}), \
              so ∂L/∂h_{l} = 1/({b}·{n}) in every entry and ‖∂L/∂h_{l}‖ = {top}: every change of \
              the norm below it is made by the layers. One traced backward pass per network, in \
-             f64 (f32 at the end); ‖∂L/∂h_k‖ is read from the tracer's per-layer ledger. W_k ~ \
-             N(0, σ²) with {rules}.",
+             f64 (f32 at the end); ‖∂L/∂h_k‖ is read from the tracer's per-layer ledger. W_k is \
+             drawn as follows (n = {n}): {rules}.",
             seed = self.seed,
             top = fmt3(self.runs[0].f64.grad_norms[l]),
             rules = Scheme::ALL
@@ -46,6 +46,19 @@ impl InitReport {
             "summary: ‖∂L/∂h_0‖ / ‖∂L/∂h_{l}‖ is the product of the {l} layers' gains"
         ));
         doc.table(self.summary_table());
+        doc.heading(format!(
+            "Glorot & Bengio's two variances, layer 1 against layer {l}, beside mean field"
+        ));
+        doc.paragraph(format!(
+            "Glorot & Bengio (2010) and He et al. (2015) ask the variance of the \
+             back-propagated gradient (and He et al. of the activations) to stay the same from \
+             layer to layer. Measured: Var(h_{l})/Var(h_1) and the gradient's mean square \
+             ‖∂L/∂h_0‖²/‖∂L/∂h_{l}‖² (the entries' count is the same at every layer). Mean \
+             field, for infinitely wide layers with v = n·σ²: q_1 = v, q_(k+1) = \
+             v·E[f(√q_k·z)²]; each layer multiplies the gradient's mean square by \
+             v·E[f′(√q_k·z)²]; for ReLU E[f′²] = 1/2, so He's v = 2 keeps both."
+        ));
+        doc.table(self.variance_table());
         for activation in [Activation::Tanh, Activation::Relu] {
             doc.heading(format!(
                 "‖∂L/∂h_k‖ at each layer of the {} networks, from the output (k = {l}) back to \
@@ -104,6 +117,38 @@ impl InitReport {
                 fmt3(r.predicted_gain(self.width)),
                 band(lo, hi),
                 r.verdict().to_string(),
+            ]);
+        }
+        t
+    }
+
+    fn variance_table(&self) -> Table {
+        let l = self.depth;
+        let mut t = Table::new(&[
+            "configuration",
+            "n·σ²",
+            &format!("Var(h_{l})/Var(h_1)"),
+            "mean field",
+            &format!("‖∂L/∂h_0‖²/‖∂L/∂h_{l}‖²"),
+            "mean field",
+        ]);
+        for c in 1..6 {
+            t = t.right_align(c);
+        }
+        for r in &self.runs {
+            let p = self.prediction(r);
+            let s = &r.f64.act_std;
+            t.row(vec![
+                r.label(),
+                fmt3(self.width as f64 * r.weight_std.powi(2)),
+                if s[1] > 0.0 {
+                    fmt3((s[l] / s[1]).powi(2))
+                } else {
+                    "—".to_string()
+                },
+                fmt3((p.act_std[l - 1] / p.act_std[0]).powi(2)),
+                fmt3(r.f64.total_gain().powi(2)),
+                fmt3(p.grad_ratio.powi(2)),
             ]);
         }
         t

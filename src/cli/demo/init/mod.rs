@@ -1,17 +1,20 @@
-//! `chaintrace demo init`: one deep MLP, four ways to draw its weights (N(0,1), too small,
-//! Xavier, He), with tanh and with ReLU: per-layer gradient norms from the tracer's ledger,
-//! the activations' spread per layer, and what f32 makes of the same networks.
+//! `chaintrace demo init`: one deep MLP, five ways to draw its weights (N(0,1), too small,
+//! Glorot & Bengio's "standard" U[−1/√n, 1/√n], Xavier, He), with tanh and with ReLU:
+//! per-layer gradient norms from the tracer's ledger, the activations' spread per layer, the
+//! mean-field prediction of both, and what f32 makes of the same networks.
 //!
 //! The files: this one holds the flags, the numbers the demo measures (its JSON output) and
 //! [`run`]; `reading.rs` says what one configuration's numbers mean (its verdict, its predicted
-//! gain, what f32 made of it); `document.rs` lays out the report and its tables,
-//! `conclusions.rs` writes what the numbers show, and `charts.rs` draws the charts.
+//! gain, what f32 made of it); `theory.rs` predicts it (mean field); `document.rs` lays out
+//! the report and its tables, `conclusions.rs` writes what the numbers show, `claims.rs` the
+//! verdicts, and `charts.rs` draws the charts.
 
 mod charts;
 mod claims;
 mod conclusions;
 mod document;
 mod reading;
+mod theory;
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -85,6 +88,14 @@ impl InitReport {
             .iter()
             .find(|r| r.init == init && r.activation == activation)
             .expect("every configuration ran")
+    }
+}
+
+impl InitReport {
+    /// The mean-field prediction for `run`'s network (n·σ² from its weights' σ).
+    fn prediction(&self, run: &InitRun) -> theory::Prediction {
+        let v = self.width as f64 * run.weight_std.powi(2);
+        theory::predict(run.activation, v, self.depth)
     }
 }
 
