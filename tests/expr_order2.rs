@@ -196,6 +196,38 @@ fn a_non_finite_entry_is_named() {
 }
 
 #[test]
+fn a_closed_form_too_large_to_build_is_null_and_its_value_is_still_given() {
+    // f = tanh applied 60 times to x: the second derivative's closed form outgrows
+    // symbolic::MAX_EXPR_NODES. By the recurrence y_k = tanh(y_{k−1}):
+    // y_k′ = (1 − y_k²)·y_{k−1}′ and y_k″ = (1 − y_k²)·y_{k−1}″ − 2·y_k·(1 − y_k²)·y_{k−1}′².
+    let depth = 60;
+    let source = format!("{}x{}", "tanh(".repeat(depth), ")".repeat(depth));
+    let (mut y, mut d1, mut d2) = (0.5f64, 1.0f64, 0.0f64);
+    for _ in 0..depth {
+        let (prev, prev1) = (y, d1);
+        y = prev.tanh();
+        let s = 1.0 - y * y;
+        d1 = s * prev1;
+        d2 = s * d2 - 2.0 * y * s * prev1 * prev1;
+    }
+    let json = hessian_json(&source, "x=0.5");
+    let entry = &json["hessian"][0];
+    assert!(entry["closed_form"].is_null(), "{entry}");
+    assert!(close(entry["value"].as_f64().unwrap(), d2, 1e-12));
+    assert!(close(
+        json["gradient"][0]["value"].as_f64().unwrap(),
+        d1,
+        1e-12
+    ));
+    let (code, out, _) = chaintrace(&["expr", &source, "--at", "x=0.5", "--order", "2"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("  ∂²f/∂x²  (too large to show)  -0.148054\n"),
+        "{out}"
+    );
+}
+
+#[test]
 fn other_orders_and_graph_formats_are_refused_in_one_line() {
     for order in ["0", "3", "10"] {
         rejects(
