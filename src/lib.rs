@@ -70,3 +70,8 @@ pub struct ReadmeDoctests;
 #[doc = include_str!("../docs/tutorial.md")]
 #[cfg(doctest)]
 pub struct Tutorial;
+
+/// The Rust code blocks of docs/higher-order.md, compiled and run as doctests.
+#[doc = include_str!("../docs/higher-order.md")]
+#[cfg(doctest)]
+pub struct HigherOrderGuide;

@@ -1,6 +1,7 @@
-//! The docs are run. Every ```console block of README.md, docs/tutorial.md and
-//! docs/exploding-gradients.md (`$ chaintrace …` and the output under it) runs the binary and
-//! compares its output with the block, so a shown output cannot drift from the real one.
+//! The docs are run. Every ```console block of README.md, docs/tutorial.md,
+//! docs/exploding-gradients.md and docs/higher-order.md (`$ chaintrace …` and the output under
+//! it) runs the binary and compares its output with the block, so a shown output cannot drift
+//! from the real one.
 //!
 //! The blocks use trycmd's syntax: a line `...` stands for any number of lines the doc leaves
 //! out, and `[..]` for the rest of a line. On a mismatch the test prints a diff of the block
@@ -16,5 +17,6 @@ fn every_command_shown_in_the_docs_prints_what_the_docs_show() {
         )
         .case("README.md")
         .case("docs/tutorial.md")
-        .case("docs/exploding-gradients.md");
+        .case("docs/exploding-gradients.md")
+        .case("docs/higher-order.md");
 }

@@ -39,7 +39,7 @@ fn unknown_function_lists_the_known_ones() {
     rejects(
         &["expr", "tan(x)", "--at", "x=1"],
         "error at column 1: unknown function `tan` (known: tanh, sigmoid, relu, exp, ln, log, \
-         sqrt, abs, square)\n  tan(x)\n  ^^^\n",
+         sqrt, abs, square, sin, cos)\n  tan(x)\n  ^^^\n",
     );
 }
 

@@ -52,7 +52,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ExprArgs {
     /// The formula: numbers, variables, + - * / ^, parentheses, and
-    /// tanh sigmoid relu exp ln log sqrt abs square.
+    /// tanh sigmoid relu exp ln log sqrt abs square sin cos.
     pub expression: String,
 
     /// Values of the variables, NAME=VALUE separated by commas (repeatable).
@@ -62,6 +62,11 @@ pub struct ExprArgs {
     /// Variables to show the closed-form gradient for, separated by commas [default: all].
     #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
     pub wrt: Vec<String>,
+
+    /// 1: the gradient, step by step. 2: the gradient and the Hessian, every ∂²f/∂a∂b with its
+    /// closed form and value, and where the first row comes from (text, md or json).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub order: u32,
 }
 
 /// The demonstrations.

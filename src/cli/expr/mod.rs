@@ -1,13 +1,16 @@
-//! `chaintrace expr "tanh(w*x + b)" --at w=1.5,x=2,b=0.1 [--wrt w,x]`.
+//! `chaintrace expr "tanh(w*x + b)" --at w=1.5,x=2,b=0.1 [--wrt w,x] [--order 2]`.
 //!
 //! The expression is built on a tape and traced once ([`Var::backward_traced`]); the text
-//! walk-through (`walkthrough.rs`) and every other format read that trace.
+//! walk-through (`walkthrough.rs`) and every other format read that trace. With `--order 2`,
+//! `hessian.rs` adds the second derivatives, from the gradient [`chaintrace::grad`] records.
 
+mod hessian;
 mod walkthrough;
 
 use std::collections::BTreeMap;
 
 use chaintrace::expr_lang::{self, Built, ParseError, Program, quote};
+use chaintrace::ops::{COS, SIN};
 use chaintrace::report::{GradientLine, HtmlTrace, fmt_num};
 use chaintrace::{Gradients, Trace, TraceOptions, Var};
 
@@ -18,12 +21,13 @@ use super::output::render_trace;
 /// Parses, builds and traces the expression, and renders the trace in `format`: text is the
 /// step-by-step walk-through, the other formats the trace's own.
 pub fn run(args: &ExprArgs, format: Format) -> Result<String, CliError> {
+    hessian::check_order(args.order, format)?;
     let source = args.expression.as_str();
     let expression_error = |error: ParseError| CliError::Expression {
         error,
         source: source.to_string(),
     };
-    let program = expr_lang::parse(source).map_err(expression_error)?;
+    let program = parser().parse(source).map_err(expression_error)?;
     let values = bindings(&args.at)?;
     if let Some((name, span)) = program
         .variables()
@@ -47,15 +51,27 @@ pub fn run(args: &ExprArgs, format: Format) -> Result<String, CliError> {
     let tape = chaintrace::Tape::<f64>::new();
     let built = program.build(&tape, &values).map_err(expression_error)?;
     let wrt = chosen(&built, &args.wrt)?;
-    let (grads, trace) = built
-        .output
-        .try_backward_traced(TraceOptions::default())
-        .map_err(|e| CliError::Failed(e.to_string()))?;
     let output = output_name(&program);
     let heading = Heading {
         title: format!("{output} = {}", source.trim()),
         context: context(&program, &values),
     };
+    if args.order == 2 {
+        let names = wrt.iter().map(|v| leaf_name(*v)).collect();
+        let request = hessian::Request {
+            expression: source,
+            output,
+            row_name: fresh_name(&program, &["g", "G", "grad"]),
+            heading: &heading,
+            values: &values,
+            names,
+        };
+        return hessian::run(&request, built.output, &wrt, format);
+    }
+    let (grads, trace) = built
+        .output
+        .try_backward_traced(TraceOptions::default())
+        .map_err(|e| CliError::Failed(e.to_string()))?;
     let gradients = closed_forms(&trace, &grads, &wrt);
     if format == Format::Text {
         return Ok(walkthrough::render(&trace, output, &heading, &gradients));
@@ -82,7 +98,7 @@ struct Heading {
 fn closed_forms(trace: &Trace, grads: &Gradients<f64>, wrt: &[Var<'_, f64>]) -> Vec<GradientLine> {
     wrt.iter()
         .map(|v| GradientLine {
-            wrt: v.name().unwrap_or_else(|| format!("v{}", v.id().index())),
+            wrt: leaf_name(*v),
             formula: trace
                 .try_symbolic_gradient(*v)
                 .map(|e| e.to_string())
@@ -90,6 +106,19 @@ fn closed_forms(trace: &Trace, grads: &Gradients<f64>, wrt: &[Var<'_, f64>]) -> 
             value: grads.wrt(*v).and_then(|g| g.item()).unwrap_or(0.0),
         })
         .collect()
+}
+
+/// A leaf's name (`v3` after its node id when it has none).
+fn leaf_name(v: Var<'_, f64>) -> String {
+    v.name().unwrap_or_else(|| format!("v{}", v.id().index()))
+}
+
+/// The expression language with the functions the library's parser leaves to registration:
+/// `sin` and `cos` (built-in ops, but not among the language's own functions).
+fn parser() -> expr_lang::Parser {
+    expr_lang::Parser::new()
+        .with_function(&SIN)
+        .with_function(&COS)
 }
 
 /// `w=1.5,x=2` (possibly over several `--at`) as a map, with an error naming the bad item.
@@ -178,9 +207,15 @@ fn variable_list(names: &[&str]) -> String {
 
 /// `f`, unless the expression has a variable of that name.
 fn output_name(program: &Program) -> &'static str {
+    fresh_name(program, &["f", "y", "F", "out"])
+}
+
+/// The first of `candidates` that is not a variable of the expression (else `output`).
+fn fresh_name(program: &Program, candidates: &[&'static str]) -> &'static str {
     let variables = program.variables();
-    ["f", "y", "F", "out"]
-        .into_iter()
+    candidates
+        .iter()
+        .copied()
         .find(|c| !variables.iter().any(|(v, _)| v == c))
         .unwrap_or("output")
 }

@@ -5,7 +5,7 @@ use chaintrace::Trace;
 use chaintrace::report::{
     GradientLine, Table, anomaly_notes, chain_rule_line, fmt_num, local_derivative_line,
 };
-use chaintrace::trace::{Event, Summary};
+use chaintrace::trace::{Event, NodeRecord, Summary};
 
 use super::Heading;
 
@@ -18,7 +18,7 @@ pub(super) fn render(
 ) -> String {
     let mut out = format!("{}\n{}\n\n", heading.title, heading.context);
     out += "forward pass, in tape order\n";
-    out += &forward_table(trace).to_text("  ");
+    out += &forward_table(trace, |_| true).to_text("  ");
     if let Some(node) = trace.node(trace.output()) {
         out += &format!(
             "{output} = {} = {}\n",
@@ -38,14 +38,16 @@ pub(super) fn render(
     out
 }
 
-fn value(s: &Summary) -> String {
+pub(super) fn value(s: &Summary) -> String {
     match s {
         Summary::Scalar(x) => fmt_num(*x),
         Summary::Tensor(t) => format!("‖{}‖", fmt_num(t.norm)),
     }
 }
 
-fn forward_table(trace: &Trace) -> Table {
+/// The nodes `keep` accepts, in tape order, each with its formula and value (and its layer,
+/// when the trace has more than the top level).
+pub(super) fn forward_table(trace: &Trace, keep: impl Fn(&NodeRecord<'_>) -> bool) -> Table {
     let layered = trace.nodes().iter().any(|n| n.layer() != 0);
     let headers: &[&str] = if layered {
         &["node", "formula", "value", "layer"]
@@ -53,7 +55,7 @@ fn forward_table(trace: &Trace) -> Table {
         &["node", "formula", "value"]
     };
     let mut table = Table::new(headers).right_align(2);
-    for n in trace.nodes() {
+    for n in trace.nodes().iter().filter(|n| keep(n)) {
         let formula = match (n.op(), n.formula()) {
             ("leaf", _) => "leaf".to_string(),
             ("const", _) => "constant".to_string(),
@@ -70,7 +72,9 @@ fn forward_table(trace: &Trace) -> Table {
     table
 }
 
-fn steps(trace: &Trace, output: &str) -> String {
+/// The chain-rule multiplications of the backward pass, in sweep order, with `output` the
+/// differentiated quantity's name.
+pub(super) fn steps(trace: &Trace, output: &str) -> String {
     let events = trace.events();
     let Some(last) = trace.node(trace.output()) else {
         return String::new();
