@@ -61,7 +61,8 @@ fn second_derivative_of_a_layer_is_traced_under_grad_slash_layer() {
             .collect()
     };
     // The gradient's own multiplications: through the product with w, the seed, 1 − (·), and
-    // the square of tanh; each local derivative is the op's rule, printed as for any graph.
+    // the square of tanh, recorded as y·y (two edges into y, each times the other factor);
+    // each local derivative is the op's rule, printed as for any graph.
     assert_eq!(
         layered("grad/hidden"),
         [
@@ -70,7 +71,8 @@ fn second_derivative_of_a_layer_is_traced_under_grad_slash_layer() {
             ("mul", "1"),
             ("add", "1"),
             ("mul", "−1"),
-            ("powf(2)", "2·u₃"),
+            ("mul", "u₃"),
+            ("mul", "u₃"),
         ]
     );
     // Then the forward graph's, in the layer they were recorded in.

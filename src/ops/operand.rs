@@ -130,7 +130,11 @@ impl<T: Float> Operand<T> for Tensor<T> {
         self.zip(rhs, |a, b| a - b)
     }
     fn times(&self, rhs: &Self) -> Self {
-        self.zip(rhs, |a, b| a * b)
+        // A scalar factor (a loss's upstream gradient) in one plain pass, not a broadcast.
+        match rhs.as_scalar() {
+            Some(c) if self.as_scalar().is_none() => self.map(|a| a * c),
+            _ => self.zip(rhs, |a, b| a * b),
+        }
     }
     fn divided(&self, rhs: &Self) -> Self {
         self.zip(rhs, |a, b| a / b)
