@@ -47,7 +47,7 @@ pub mod tensor;
 pub mod trace;
 
 pub use error::{Error, Result};
-pub use tape::{Gradients, NodeId, Tape, Var};
+pub use tape::{Gradients, NodeId, Tape, Var, grad};
 pub use tensor::{Float, Tensor};
 pub use trace::{Trace, TraceOptions};
 

@@ -13,7 +13,7 @@
 
 use std::ops as std_ops;
 
-use super::{Op, times};
+use super::{Op, Operand};
 use crate::error::Result;
 use crate::symbolic::Expr;
 use crate::tape::Var;
@@ -30,9 +30,7 @@ impl<T: Float> Op<T> for Add {
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
         x[0].zip_map(x[1], "add", |a, b| a + b)
     }
-    fn vjp(&self, _slot: usize, _x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        g.clone()
-    }
+    vjp_from_rule!();
     fn scalar(&self, x: &[T]) -> Option<T> {
         Some(x[0] + x[1])
     }
@@ -58,9 +56,7 @@ impl<T: Float> Op<T> for Sub {
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
         x[0].zip_map(x[1], "sub", |a, b| a - b)
     }
-    fn vjp(&self, slot: usize, _x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        if slot == 0 { g.clone() } else { -g }
-    }
+    vjp_from_rule!();
     fn scalar(&self, x: &[T]) -> Option<T> {
         Some(x[0] - x[1])
     }
@@ -86,9 +82,7 @@ impl<T: Float> Op<T> for Mul {
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
         x[0].zip_map(x[1], "mul", |a, b| a * b)
     }
-    fn vjp(&self, slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        times(g, x[1 - slot])
-    }
+    vjp_from_rule!();
     fn scalar(&self, x: &[T]) -> Option<T> {
         Some(x[0] * x[1])
     }
@@ -114,16 +108,7 @@ impl<T: Float> Op<T> for Div {
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
         x[0].zip_map(x[1], "div", |a, b| a / b)
     }
-    fn vjp(&self, slot: usize, x: &[&Tensor<T>], y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        if slot == 0 {
-            // ∂(a/b)/∂a = 1/b, multiplied in like every other local derivative (rather than
-            // dividing by b), so scalar and tensor graphs agree bit for bit
-            times(g, &x[1].map(|b| b.recip()))
-        } else {
-            // ∂(a/b)/∂b = −a/b² = −y/b
-            times(g, &y.zip(x[1], |y, b| -y / b))
-        }
-    }
+    vjp_from_rule!();
     fn scalar(&self, x: &[T]) -> Option<T> {
         Some(x[0] / x[1])
     }
@@ -153,9 +138,7 @@ impl<T: Float> Op<T> for Neg {
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
         Ok(x[0].map(|a| -a))
     }
-    fn vjp(&self, _slot: usize, _x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        -g
-    }
+    vjp_from_rule!();
     fn scalar(&self, x: &[T]) -> Option<T> {
         Some(-x[0])
     }
@@ -167,6 +150,46 @@ impl<T: Float> Op<T> for Neg {
     }
     fn local_derivative(&self, _slot: usize, _x: &[Expr]) -> Expr {
         Expr::constant(-1.0)
+    }
+}
+
+// The vector-Jacobian products, each written once for tensors and vars (`Operand`); each
+// returns the gradient in the broadcast output shape.
+
+impl Add {
+    fn rule<T: Float, V: Operand<T>>(&self, _: usize, _: &[&V], _: &V, g: &V) -> V {
+        g.clone()
+    }
+}
+
+impl Sub {
+    fn rule<T: Float, V: Operand<T>>(&self, slot: usize, _: &[&V], _: &V, g: &V) -> V {
+        if slot == 0 { g.clone() } else { g.negated() }
+    }
+}
+
+impl Mul {
+    fn rule<T: Float, V: Operand<T>>(&self, slot: usize, x: &[&V], _: &V, g: &V) -> V {
+        g.times(x[1 - slot])
+    }
+}
+
+impl Div {
+    fn rule<T: Float, V: Operand<T>>(&self, slot: usize, x: &[&V], y: &V, g: &V) -> V {
+        if slot == 0 {
+            // ∂(a/b)/∂a = 1/b, multiplied in like every other local derivative (rather than
+            // dividing by b), so scalar and tensor graphs agree bit for bit
+            g.times(&x[1].recip())
+        } else {
+            // ∂(a/b)/∂b = −a/b² = −y/b
+            g.times(&y.negated().divided(x[1]))
+        }
+    }
+}
+
+impl Neg {
+    fn rule<T: Float, V: Operand<T>>(&self, _: usize, _: &[&V], _: &V, g: &V) -> V {
+        g.negated()
     }
 }
 

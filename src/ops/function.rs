@@ -88,6 +88,27 @@ impl ElementwiseFn {
         f32s.downcast_ref().or_else(|| f64s.downcast_ref())
     }
 
+    /// `f` over a whole tensor (its fused loop).
+    pub(crate) fn map_tensor<T: Float>(&self, x: &Tensor<T>) -> Tensor<T> {
+        match self.kernels::<T>() {
+            Some(k) => (k.map)(x),
+            None => x.map(|u| self.value(u)),
+        }
+    }
+
+    /// `∂L/∂u = g · f′(u)` over whole tensors (its fused loop), `y = f(u)`.
+    pub(crate) fn vjp_tensor<T: Float>(
+        &self,
+        g: &Tensor<T>,
+        u: &Tensor<T>,
+        y: &Tensor<T>,
+    ) -> Tensor<T> {
+        match self.kernels::<T>() {
+            Some(k) => (k.vjp)(g, u, y),
+            None => times(g, &u.zip(y, |u, y| self.derivative(u, y))),
+        }
+    }
+
     /// Whether `name` is this function's name, one of its aliases or its spelling.
     pub fn is_called(&self, name: &str) -> bool {
         self.name == name || self.spelling == name || self.aliases.contains(&name)
@@ -123,16 +144,21 @@ impl<T: Float> Op<T> for ElementwiseOp {
         self.0.name
     }
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
-        Ok(match self.0.kernels::<T>() {
-            Some(k) => (k.map)(x[0]),
-            None => x[0].map(|u| self.0.value(u)),
-        })
+        Ok(self.0.map_tensor(x[0]))
     }
     fn vjp(&self, _slot: usize, x: &[&Tensor<T>], y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        match self.0.kernels::<T>() {
-            Some(k) => (k.vjp)(g, x[0], y),
-            None => times(g, &x[0].zip(y, |u, y| self.0.derivative(u, y))),
-        }
+        self.0.vjp_tensor(g, x[0], y)
+    }
+    /// `g · f′(u)` with `f′` the declared derivative formula recorded as ops (see
+    /// `symbolic/lower.rs`): the formula the tracer prints is the one differentiated again.
+    fn vjp_graph<'t>(
+        &self,
+        _slot: usize,
+        x: &[Var<'t, T>],
+        y: Var<'t, T>,
+        g: Var<'t, T>,
+    ) -> Result<Var<'t, T>> {
+        Ok(g * crate::symbolic::derivative_on_tape(self.0, x[0], y)?)
     }
     fn scalar(&self, x: &[T]) -> Option<T> {
         Some(self.0.value(x[0]))

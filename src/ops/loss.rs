@@ -5,7 +5,7 @@
 
 use ndarray::{ArrayD, Axis};
 
-use super::Op;
+use super::{EXP, Op, Operand};
 use crate::error::{Error, Result};
 use crate::symbolic::Expr;
 use crate::tape::Var;
@@ -57,13 +57,7 @@ impl<T: Float> Op<T> for Softmax {
         let z = x[0].view().to_owned();
         Ok(Tensor::from_array(log_softmax_array(&z, axis).mapv(T::exp)))
     }
-    fn vjp(&self, _slot: usize, _x: &[&Tensor<T>], y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        let axis = Axis(y.ndim() - 1);
-        let (s, g) = (y.view(), g.view());
-        let gs = &g * &s;
-        let dot = sum_keep(&gs, axis);
-        Tensor::from_array(&s * &(&g - &dot))
-    }
+    vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
         Expr::call1("softmax", x[0].clone())
     }
@@ -92,13 +86,7 @@ impl<T: Float> Op<T> for LogSoftmax {
             axis,
         )))
     }
-    fn vjp(&self, _slot: usize, _x: &[&Tensor<T>], y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        let axis = Axis(y.ndim() - 1);
-        let g = g.view().to_owned();
-        let total = sum_keep(&g, axis);
-        let s = y.view().mapv(T::exp);
-        Tensor::from_array(g - s * total)
-    }
+    vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
         Expr::call1("log_softmax", x[0].clone())
     }
@@ -172,16 +160,7 @@ impl<T: Float> Op<T> for CrossEntropy {
         let total: T = self.0.iter().enumerate().map(|(i, &t)| logp[[i, t]]).sum();
         Ok(Tensor::scalar(-total / n))
     }
-    fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        let rows = self.rows(x[0]).expect("checked in forward");
-        let mut d = log_softmax_array(&rows, Axis(1)).mapv(T::exp);
-        for (i, &t) in self.0.iter().enumerate() {
-            d[[i, t]] -= T::one();
-        }
-        let scale = g.item().expect("cross-entropy is a scalar") / T::from_f64(self.0.len() as f64);
-        let d = d.mapv(|v| v * scale);
-        Tensor::from_array(d.into_shape_with_order(x[0].shape()).expect("same size"))
-    }
+    vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
         Expr::call("cross_entropy", vec![x[0].clone(), Expr::sym("t")])
     }
@@ -220,18 +199,54 @@ impl<T: Float> Op<T> for Mse {
         let sq = x[0].zip(x[1], |a, b| (a - b) * (a - b));
         Ok(Tensor::scalar(sq.sum() / n))
     }
-    fn vjp(&self, slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        let g = g.item().expect("mse is a scalar");
-        let k = T::from_f64(2.0) * g / T::from_f64(x[0].len() as f64);
-        let sign = if slot == 0 { T::one() } else { -T::one() };
-        x[0].zip(x[1], |a, b| sign * k * (a - b))
-    }
+    vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
         Expr::call("mse", vec![x[0].clone(), x[1].clone()])
     }
     fn local_derivative(&self, slot: usize, x: &[Expr]) -> Expr {
         let sign = if slot == 0 { 2.0 } else { -2.0 };
         Expr::constant(sign) * (x[0].clone() - x[1].clone()) * Expr::sym("n").powf(-1.0)
+    }
+}
+
+// The VJPs, written once for tensors and vars; none forms the softmax Jacobian.
+
+impl Softmax {
+    /// `s ⊙ (g − Σ g⊙s)` along the last axis, `s` the output.
+    fn rule<T: Float, V: Operand<T>>(&self, _: usize, _: &[&V], s: &V, g: &V) -> V {
+        s.times(&g.minus(&g.times(s).sum_last_keep()))
+    }
+}
+
+impl LogSoftmax {
+    /// `g − exp(y)·Σg` along the last axis, `y` the output (so `exp(y)` is the softmax).
+    fn rule<T: Float, V: Operand<T>>(&self, _: usize, _: &[&V], y: &V, g: &V) -> V {
+        g.minus(&y.apply(&EXP).times(&g.sum_last_keep()))
+    }
+}
+
+impl CrossEntropy {
+    /// `(softmax(z) − onehot(t)) · g/n`.
+    fn rule<T: Float, V: Operand<T>>(&self, _: usize, x: &[&V], _: &V, g: &V) -> V {
+        let dims = x[0].dims();
+        let classes = dims[dims.len() - 1];
+        let mut onehot = vec![T::zero(); dims.iter().product()];
+        for (i, &t) in self.0.iter().enumerate() {
+            onehot[i * classes + t] = T::one();
+        }
+        let onehot = x[0].constant(Tensor::from_vec(onehot, &dims));
+        let n = T::from_f64(self.0.len() as f64);
+        let d = x[0].softmax_last().minus(&onehot);
+        d.times(&g.scaled(n.recip()))
+    }
+}
+
+impl Mse {
+    /// `±(a − b) · 2g/n`.
+    fn rule<T: Float, V: Operand<T>>(&self, slot: usize, x: &[&V], _: &V, g: &V) -> V {
+        let n = T::from_f64(x[0].dims().iter().product::<usize>() as f64);
+        let d = x[0].minus(x[1]).times(&g.scaled(T::from_f64(2.0) / n));
+        if slot == 0 { d } else { d.negated() }
     }
 }
 

@@ -7,7 +7,7 @@
 
 use ndarray::{ArrayView2, Ix2};
 
-use super::Op;
+use super::{Op, Operand};
 use crate::error::{Error, Result};
 use crate::symbolic::Expr;
 use crate::tape::Var;
@@ -64,13 +64,7 @@ impl<T: Float> Op<T> for MatMul {
         check_operands::<T>(x[0].shape(), x[1].shape(), Layout::AB)?;
         Ok(product(matrix(x[0]), matrix(x[1])))
     }
-    fn vjp(&self, slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        if slot == 0 {
-            product(matrix(g), matrix(x[1]).t())
-        } else {
-            product(matrix(x[0]).t(), matrix(g))
-        }
-    }
+    vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
         x[0].clone().matmul(x[1].clone())
     }
@@ -102,13 +96,7 @@ impl<T: Float> Op<T> for MatMulT {
         check_operands::<T>(x[0].shape(), x[1].shape(), Layout::ABt)?;
         Ok(product(matrix(x[0]), matrix(x[1]).t()))
     }
-    fn vjp(&self, slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        if slot == 0 {
-            product(matrix(g), matrix(x[1]))
-        } else {
-            product(matrix(g).t(), matrix(x[0]))
-        }
-    }
+    vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
         x[0].clone().matmul(x[1].clone().transpose())
     }
@@ -125,6 +113,24 @@ impl<T: Float> Op<T> for MatMulT {
         } else {
             g.clone().transpose().matmul(x[0].clone())
         }
+    }
+}
+
+impl MatMul {
+    /// `∂L/∂A = G·Bᵀ`, `∂L/∂B = Aᵀ·G`, written once for tensors and vars.
+    fn rule<T: Float, V: Operand<T>>(&self, slot: usize, x: &[&V], _: &V, g: &V) -> V {
+        if slot == 0 {
+            g.mm_t(x[1])
+        } else {
+            x[0].t_mm(g)
+        }
+    }
+}
+
+impl MatMulT {
+    /// `∂L/∂A = G·B`, `∂L/∂B = Gᵀ·A` (for `Y = A·Bᵀ`), written once for tensors and vars.
+    fn rule<T: Float, V: Operand<T>>(&self, slot: usize, x: &[&V], _: &V, g: &V) -> V {
+        if slot == 0 { g.mm(x[1]) } else { g.t_mm(x[0]) }
     }
 }
 

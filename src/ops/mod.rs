@@ -13,17 +13,48 @@
 //! the tape can be replayed (by the tracer, or for higher-order gradients) without the op
 //! keeping hidden state.
 
+/// Implements [`Op::vjp`] and [`Op::vjp_graph`] from the op's one rule, an inherent
+/// `fn rule<T: Float, V: Operand<T>>(&self, slot, inputs: &[&V], output: &V, grad: &V) -> V`:
+/// the same function runs on tensors for `backward` and on vars for `grad`.
+macro_rules! vjp_from_rule {
+    () => {
+        fn vjp(
+            &self,
+            slot: usize,
+            x: &[&crate::tensor::Tensor<T>],
+            y: &crate::tensor::Tensor<T>,
+            g: &crate::tensor::Tensor<T>,
+        ) -> crate::tensor::Tensor<T> {
+            self.rule(slot, x, y, g)
+        }
+        fn vjp_graph<'t>(
+            &self,
+            slot: usize,
+            x: &[crate::tape::Var<'t, T>],
+            y: crate::tape::Var<'t, T>,
+            g: crate::tape::Var<'t, T>,
+        ) -> crate::error::Result<crate::tape::Var<'t, T>> {
+            let x: Vec<&crate::tape::Var<'t, T>> = x.iter().collect();
+            Ok(self.rule(slot, &x, &y, &g))
+        }
+    };
+}
+
+mod adjoint;
 mod arith;
 mod declare;
 mod function;
 mod kernels;
 mod loss;
 mod matmul;
+mod operand;
+mod operand_var;
 mod powf;
 mod reduce;
 mod shape;
 mod unary;
 
+pub use adjoint::{BroadcastTo, Detach, Pad, Place, SumTo};
 pub use arith::{Add, Div, Mul, Neg, Sub};
 pub(crate) use function::builtin_function;
 pub use function::{ElementwiseFn, ElementwiseOp};
@@ -31,18 +62,20 @@ pub use function::{ElementwiseFn, ElementwiseOp};
 pub use kernels::{Kernels, elementwise_vjp};
 pub use loss::{CrossEntropy, LogSoftmax, Mse, Softmax};
 pub use matmul::{MatMul, MatMulT};
+pub use operand::Operand;
 pub use powf::Powf;
 pub use reduce::{Mean, MeanAxis, Sum, SumAxis};
 pub use shape::{Concat, Reshape, Select, Slice, Transpose};
 pub use unary::{
-    ABS, Abs, BUILTIN_FUNCTIONS, EXP, Exp, LN, Ln, RELU, Relu, SIGMOID, SIGN, SQRT, SQUARE, STEP,
-    Sigmoid, Sqrt, Square, TANH, Tanh,
+    ABS, Abs, BUILTIN_FUNCTIONS, COS, Cos, EXP, Exp, LN, Ln, RELU, Relu, SIGMOID, SIGN, SIN, SQRT,
+    SQUARE, STEP, Sigmoid, Sin, Sqrt, Square, TANH, Tanh,
 };
 
 use std::fmt;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::symbolic::Expr;
+use crate::tape::Var;
 use crate::tensor::{Float, Tensor};
 
 /// An operation the tape can record and differentiate.
@@ -103,6 +136,34 @@ pub trait Op<T: Float>: fmt::Debug + 'static {
         output: &Tensor<T>,
         grad: &Tensor<T>,
     ) -> Tensor<T>;
+
+    /// The vector-Jacobian product recorded on the tape, as ops on vars: what
+    /// [`grad`](crate::grad) calls, so that a gradient can be differentiated again.
+    ///
+    /// Write it from the same code as [`Op::vjp`]: a function generic over [`Operand`] that
+    /// both call (see [`Operand`]'s example), so the numeric and the recorded rule are one.
+    /// The ops of the crate all do; the default returns an error naming the op, so a custom op
+    /// without it still works with `backward` and fails clearly in `grad`.
+    ///
+    /// # Errors
+    /// The default: [`Error::Invalid`] naming the op.
+    fn vjp_graph<'t>(
+        &self,
+        slot: usize,
+        inputs: &[Var<'t, T>],
+        output: Var<'t, T>,
+        grad: Var<'t, T>,
+    ) -> Result<Var<'t, T>> {
+        let _ = (slot, inputs, output, grad);
+        Err(Error::invalid(
+            "grad",
+            format!(
+                "the op `{}` has no recorded vector-Jacobian product (Op::vjp_graph), so it \
+                 cannot be differentiated twice",
+                self.label()
+            ),
+        ))
+    }
 
     /// The forward value on scalar inputs, when the op has a scalar form: the fast path that
     /// keeps scalar graphs (the teaching case, a million-node chain) cheap to record.

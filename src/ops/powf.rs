@@ -1,7 +1,7 @@
 //! `u^p` for a constant exponent: an elementwise op with a parameter, so a plain [`Op`] rather
 //! than an [`ElementwiseFn`](super::ElementwiseFn) declaration.
 
-use super::{Op, times};
+use super::{Op, Operand};
 use crate::error::Result;
 use crate::symbolic::Expr;
 use crate::tape::Var;
@@ -38,10 +38,7 @@ impl<T: Float> Op<T> for Powf {
         let p = T::from_f64(self.0);
         Ok(x[0].map(|u| u.powf(p)))
     }
-    fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        let p = T::from_f64(self.0);
-        times(g, &x[0].map(|u| p * u.powf(p - T::one())))
-    }
+    vjp_from_rule!();
     fn scalar(&self, x: &[T]) -> Option<T> {
         Some(x[0].powf(T::from_f64(self.0)))
     }
@@ -54,6 +51,14 @@ impl<T: Float> Op<T> for Powf {
     }
     fn local_derivative(&self, _slot: usize, x: &[Expr]) -> Expr {
         c(self.0) * x[0].clone().powf(self.0 - 1.0)
+    }
+}
+
+impl Powf {
+    /// `∂L/∂u = g · p·u^(p−1)`, written once for tensors and vars.
+    fn rule<T: Float, V: Operand<T>>(&self, _: usize, x: &[&V], _: &V, g: &V) -> V {
+        let p = T::from_f64(self.0);
+        g.times(&x[0].powi_scaled((p - T::one()).as_f64(), p))
     }
 }
 

@@ -5,21 +5,11 @@
 
 use ndarray::Axis;
 
-use super::Op;
+use super::{Op, Operand};
 use crate::error::{Error, Result};
 use crate::symbolic::Expr;
 use crate::tape::Var;
 use crate::tensor::{Float, Tensor};
-
-/// Broadcasts `g` (the reduced gradient) back over an input of shape `shape`, scaled by
-/// `scale`. `axis` is the axis that was removed, if one was.
-fn spread<T: Float>(g: &Tensor<T>, shape: &[usize], axis: Option<usize>, scale: T) -> Tensor<T> {
-    let g = match axis {
-        Some(a) => Tensor::from_array(g.view().to_owned().insert_axis(Axis(a))),
-        None => g.clone(),
-    };
-    Tensor::zeros(shape).zip(&g, |_, g| g * scale)
-}
 
 fn check_axis<T: Float>(op: &'static str, x: &Tensor<T>, axis: usize) -> Result<()> {
     if axis < x.ndim() {
@@ -81,9 +71,7 @@ impl<T: Float> Op<T> for Sum {
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
         Ok(Tensor::scalar(x[0].sum()))
     }
-    fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        spread(g, x[0].shape(), None, T::one())
-    }
+    vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
         Expr::call1("sum", x[0].clone())
     }
@@ -104,9 +92,7 @@ impl<T: Float> Op<T> for Mean {
         check_not_empty("mean", x[0].shape(), &[], x[0].len(), "the tensor")?;
         Ok(Tensor::scalar(x[0].sum() / count(x[0].len())))
     }
-    fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        spread(g, x[0].shape(), None, T::one() / count(x[0].len()))
-    }
+    vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
         Expr::call1("mean", x[0].clone())
     }
@@ -130,9 +116,7 @@ impl<T: Float> Op<T> for SumAxis {
         check_axis("sum_axis", x[0], self.0)?;
         sum_along(x[0], self.0)
     }
-    fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        spread(g, x[0].shape(), Some(self.0), T::one())
-    }
+    vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
         Expr::call(format!("sum_axis{}", self.0), vec![x[0].clone()])
     }
@@ -160,15 +144,41 @@ impl<T: Float> Op<T> for MeanAxis {
         let n = count::<T>(len);
         Ok(sum_along(x[0], self.0)?.map(|s| s / n))
     }
-    fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        let n = count::<T>(x[0].shape()[self.0]);
-        spread(g, x[0].shape(), Some(self.0), T::one() / n)
-    }
+    vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
         Expr::call(format!("mean_axis{}", self.0), vec![x[0].clone()])
     }
     fn local_derivative(&self, _slot: usize, _x: &[Expr]) -> Expr {
         Expr::sym("n").powf(-1.0)
+    }
+}
+
+// Each reduction's VJP spreads the gradient back over the reduced elements (times 1/n for a
+// mean), written once for tensors and vars.
+
+impl Sum {
+    fn rule<T: Float, V: Operand<T>>(&self, _: usize, x: &[&V], _: &V, g: &V) -> V {
+        g.spread(&x[0].dims(), None, T::one())
+    }
+}
+
+impl Mean {
+    fn rule<T: Float, V: Operand<T>>(&self, _: usize, x: &[&V], _: &V, g: &V) -> V {
+        let dims = x[0].dims();
+        g.spread(&dims, None, T::one() / count(dims.iter().product()))
+    }
+}
+
+impl SumAxis {
+    fn rule<T: Float, V: Operand<T>>(&self, _: usize, x: &[&V], _: &V, g: &V) -> V {
+        g.spread(&x[0].dims(), Some(self.0), T::one())
+    }
+}
+
+impl MeanAxis {
+    fn rule<T: Float, V: Operand<T>>(&self, _: usize, x: &[&V], _: &V, g: &V) -> V {
+        let dims = x[0].dims();
+        g.spread(&dims, Some(self.0), T::one() / count(dims[self.0]))
     }
 }
 

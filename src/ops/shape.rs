@@ -4,9 +4,9 @@
 //! gradient back: transpose it back, reshape it back, cut it into the concatenated pieces, or
 //! place it into zeros where the selected part came from.
 
-use ndarray::{ArrayD, Axis, Slice as NdSlice};
+use ndarray::{Axis, Slice as NdSlice};
 
-use super::Op;
+use super::{Op, Operand};
 use crate::error::{Error, Result};
 use crate::symbolic::Expr;
 use crate::tape::Var;
@@ -23,9 +23,7 @@ impl<T: Float> Op<T> for Transpose {
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
         Ok(transposed(x[0]))
     }
-    fn vjp(&self, _slot: usize, _x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        transposed(g)
-    }
+    vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
         x[0].clone().transpose()
     }
@@ -58,9 +56,7 @@ impl<T: Float> Op<T> for Reshape {
         Tensor::try_from_vec(x[0].to_vec(), &self.0)
             .map_err(|_| Error::shape("reshape", x[0].shape(), &self.0, "element counts differ"))
     }
-    fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        Tensor::from_vec(g.to_vec(), x[0].shape())
-    }
+    vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
         Expr::call1("reshape", x[0].clone())
     }
@@ -116,15 +112,7 @@ impl<T: Float> Op<T> for Concat {
         let joined = ndarray::concatenate(Axis(self.0), &views).expect("shapes checked");
         Ok(Tensor::from_array(joined))
     }
-    fn vjp(&self, slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        let start: usize = x[..slot].iter().map(|t| t.shape()[self.0]).sum();
-        let end = start + x[slot].shape()[self.0];
-        let piece = g
-            .view()
-            .slice_axis(Axis(self.0), NdSlice::from(start..end))
-            .to_owned();
-        Tensor::from_array(piece)
-    }
+    vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
         Expr::call("concat", x.to_vec())
     }
@@ -172,12 +160,7 @@ impl<T: Float> Op<T> for Slice {
             x[0].view().slice_axis(Axis(self.axis), range).to_owned(),
         ))
     }
-    fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        let mut out = ArrayD::zeros(x[0].shape());
-        let range = NdSlice::from(self.start..self.end);
-        out.slice_axis_mut(Axis(self.axis), range).assign(&g.view());
-        Tensor::from_array(out)
-    }
+    vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
         Expr::call(self.label_expr(), vec![x[0].clone()])
     }
@@ -227,12 +210,7 @@ impl<T: Float> Op<T> for Select {
                 .to_owned(),
         ))
     }
-    fn vjp(&self, _slot: usize, x: &[&Tensor<T>], _y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-        let mut out = ArrayD::zeros(x[0].shape());
-        out.index_axis_mut(Axis(self.axis), self.index)
-            .assign(&g.view());
-        Tensor::from_array(out)
-    }
+    vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
         Expr::call(
             format!("select[{}:{}]", self.axis, self.index),
@@ -247,6 +225,41 @@ impl<T: Float> Op<T> for Select {
             format!("place[{}:{}]", self.axis, self.index),
             vec![g.clone()],
         )
+    }
+}
+
+// Each VJP moves the gradient back where the elements came from, written once for tensors
+// and vars.
+
+impl Transpose {
+    fn rule<T: Float, V: Operand<T>>(&self, _: usize, _: &[&V], _: &V, g: &V) -> V {
+        g.reversed_axes()
+    }
+}
+
+impl Reshape {
+    fn rule<T: Float, V: Operand<T>>(&self, _: usize, x: &[&V], _: &V, g: &V) -> V {
+        g.reshaped(&x[0].dims())
+    }
+}
+
+impl Concat {
+    /// Input `slot`'s piece of the gradient.
+    fn rule<T: Float, V: Operand<T>>(&self, slot: usize, x: &[&V], _: &V, g: &V) -> V {
+        let start: usize = x[..slot].iter().map(|t| t.dims()[self.0]).sum();
+        g.sliced(self.0, start, start + x[slot].dims()[self.0])
+    }
+}
+
+impl Slice {
+    fn rule<T: Float, V: Operand<T>>(&self, _: usize, x: &[&V], _: &V, g: &V) -> V {
+        g.padded(&x[0].dims(), self.axis, self.start)
+    }
+}
+
+impl Select {
+    fn rule<T: Float, V: Operand<T>>(&self, _: usize, x: &[&V], _: &V, g: &V) -> V {
+        g.placed(&x[0].dims(), self.axis, self.index)
     }
 }
 

@@ -55,6 +55,24 @@ crate::elementwise_fn! {
 }
 
 crate::elementwise_fn! {
+    /// Sine; `d sin(u)/du = cos(u)`.
+    pub static SIN = "sin";
+    latex: r"\sin",
+    value: |u| u.sin(),
+    derivative: |u, _y| u.cos(),
+    derivative_formula: |u| Expr::call1("cos", u),
+}
+
+crate::elementwise_fn! {
+    /// Cosine; `d cos(u)/du = −sin(u)`.
+    pub static COS = "cos";
+    latex: r"\cos",
+    value: |u| u.cos(),
+    derivative: |u, _y| -u.sin(),
+    derivative_formula: |u| -Expr::call1("sin", u),
+}
+
+crate::elementwise_fn! {
     /// Natural logarithm (NaN for u < 0, −∞ at 0), also called `log`; `d ln(u)/du = 1/u`.
     pub static LN = "ln";
     aliases: ["log"],
@@ -121,8 +139,8 @@ crate::elementwise_fn! {
 /// Every built-in elementwise function: what [`Expr::eval`], the renderers and the tests read.
 /// The first eight are the expression language's functions and have a `Var` method each;
 /// [`STEP`] and [`SIGN`] appear in derivative formulas.
-pub const BUILTIN_FUNCTIONS: [&ElementwiseFn; 10] = [
-    &TANH, &SIGMOID, &RELU, &EXP, &LN, &SQRT, &ABS, &SQUARE, &STEP, &SIGN,
+pub const BUILTIN_FUNCTIONS: [&ElementwiseFn; 12] = [
+    &TANH, &SIGMOID, &RELU, &EXP, &LN, &SQRT, &ABS, &SQUARE, &STEP, &SIGN, &SIN, &COS,
 ];
 
 /// A unit struct for a built-in function (kept for code that names the op by type), and the
@@ -144,6 +162,15 @@ macro_rules! builtin_op {
             }
             fn vjp(&self, s: usize, x: &[&Tensor<T>], y: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
                 ElementwiseOp(&$F).vjp(s, x, y, g)
+            }
+            fn vjp_graph<'t>(
+                &self,
+                s: usize,
+                x: &[Var<'t, T>],
+                y: Var<'t, T>,
+                g: Var<'t, T>,
+            ) -> Result<Var<'t, T>> {
+                ElementwiseOp(&$F).vjp_graph(s, x, y, g)
             }
             fn scalar(&self, x: &[T]) -> Option<T> {
                 Some($F.value(x[0]))
@@ -185,6 +212,14 @@ builtin_op!(
 builtin_op!(
     /// Natural exponential; its derivative is itself.
     Exp, exp, EXP
+);
+builtin_op!(
+    /// Sine; `d sin(u)/du = cos(u)`.
+    Sin, sin, SIN
+);
+builtin_op!(
+    /// Cosine; `d cos(u)/du = −sin(u)`.
+    Cos, cos, COS
 );
 builtin_op!(
     /// Natural logarithm (NaN for u < 0, −∞ at 0); `d ln(u)/du = 1/u`.

@@ -103,6 +103,7 @@
 mod eval;
 mod gradient;
 mod insert;
+mod lower;
 mod order;
 mod render;
 mod simplify;
@@ -115,6 +116,7 @@ pub use gradient::{
     MAX_EXPR_DEPTH, MAX_EXPR_NODES, MAX_SYMBOLIC_NODES, MAX_TOTAL_NODES, forward_expressions,
     gradient,
 };
+pub(crate) use lower::derivative_on_tape;
 
 use ordered_float::OrderedFloat;
 use std::fmt;

@@ -42,11 +42,18 @@ impl Layers {
         } else {
             format!("{parent}/{name}")
         };
-        let next = LayerId(self.names.len() as u32);
-        let id = *self.index.entry(path.clone()).or_insert(next);
-        if id == next {
-            self.names.push(path);
-        }
+        let id = self.intern(&path);
         self.open.push(id);
+    }
+
+    /// The id of the layer at the full path `path`, adding it if it is new.
+    pub(super) fn intern(&mut self, path: &str) -> LayerId {
+        if let Some(&id) = self.index.get(path) {
+            return id;
+        }
+        let id = LayerId(self.names.len() as u32);
+        self.index.insert(path.to_string(), id);
+        self.names.push(path.to_string());
+        id
     }
 }

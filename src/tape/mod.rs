@@ -9,8 +9,10 @@
 
 mod accumulate;
 mod backward;
+mod grad;
 mod gradients;
 mod graph;
+mod hook_effect;
 mod id;
 mod identity;
 mod inputs;
@@ -21,10 +23,12 @@ mod node_ops;
 mod node_span;
 mod node_view;
 mod observer;
+mod scopes;
 mod shape;
 mod var;
 
 pub(crate) use backward::sweep;
+pub use grad::grad;
 pub use gradients::Gradients;
 pub use graph::{Edge, EdgeKind, Graph};
 pub use id::{LayerId, NodeId};
@@ -77,6 +81,8 @@ pub struct Tape<T: Float> {
     /// The innermost open layer, copied out of `layers` so recording a node reads one cell.
     current_layer: Cell<LayerId>,
     hooks: RefCell<HookTable<T>>,
+    /// Inside [`Tape::no_grad`]: ops recorded now carry no gradient.
+    no_grad: Cell<bool>,
     /// This recording's identity, which its gradients and traces keep (see `identity.rs`).
     identity: TapeIdentity,
 }
@@ -95,6 +101,7 @@ impl<T: Float> Tape<T> {
             layers: RefCell::new(Layers::new()),
             current_layer: Cell::new(LayerId(0)),
             hooks: RefCell::new(HookTable::default()),
+            no_grad: Cell::new(false),
             identity: TapeIdentity::new(),
         }
     }
@@ -134,30 +141,6 @@ impl<T: Float> Tape<T> {
     /// A named constant (shown by name in traces and formulas).
     pub fn named_constant(&self, name: &str, value: impl Into<Tensor<T>>) -> Var<'_, T> {
         self.push_leaf(true, Some(name), value.into())
-    }
-
-    /// Runs `build` with every node it records tagged with layer `name`, nested inside any
-    /// layer already open (`"block3/linear"`). Re-entering a name reuses its layer. A name
-    /// that repeats the enclosing layer's last segment and a `.` drops it: `"block3.linear"`
-    /// inside `block3` is the layer `"block3/linear"` (parameter names keep their PyTorch
-    /// spelling, `block3.linear.weight`).
-    pub fn layer<R>(&self, name: &str, build: impl FnOnce() -> R) -> R {
-        /// Closes the scope even when `build` panics (a caught shape error must not leave
-        /// later nodes nested in this layer).
-        struct Close<'a>(&'a RefCell<Layers>, &'a Cell<LayerId>);
-        impl Drop for Close<'_> {
-            fn drop(&mut self) {
-                let mut layers = self.0.borrow_mut();
-                layers.open.pop();
-                self.1.set(layers.current());
-            }
-        }
-        let mut layers = self.layers.borrow_mut();
-        layers.enter(name);
-        self.current_layer.set(layers.current());
-        drop(layers);
-        let _close = Close(&self.layers, &self.current_layer);
-        build()
     }
 
     /// Builds `x + f(x)`, marking the identity edge from `x` as a residual (skip) edge, so the
@@ -237,9 +220,10 @@ impl<T: Float> Tape<T> {
             _ => &nodes.spilled[placed[0] as usize..],
         };
         let rows = &nodes.rows;
-        let requires_grad = ids
-            .iter()
-            .any(|&i| rows[i as usize].has(flags::REQUIRES_GRAD));
+        let requires_grad = !self.no_grad.get()
+            && ids
+                .iter()
+                .any(|&i| rows[i as usize].has(flags::REQUIRES_GRAD));
         let scalar = ScalarValues::gather(rows, ids)
             .and_then(|x| ScalarNode::record(&op, x.as_slice(), requires_grad));
         let (value, derivatives) = match scalar {
@@ -325,16 +309,6 @@ impl<T: Float> Tape<T> {
     /// If called while the tape is recording (from inside an op's forward).
     pub fn nodes(&self) -> Ref<'_, Nodes<T>> {
         self.nodes.borrow()
-    }
-
-    /// The full path of a layer (`""` for the top level).
-    pub fn layer_name(&self, layer: LayerId) -> String {
-        self.layers.borrow().names[layer.0 as usize].clone()
-    }
-
-    /// Every layer path recorded so far, indexed by [`LayerId`].
-    pub fn layer_names(&self) -> Vec<String> {
-        self.layers.borrow().names.clone()
     }
 
     /// The var handle of a recorded node.

@@ -174,6 +174,13 @@ impl<T: Float> Nodes<T> {
         row.has(flags::OP).then(|| self.ops.get(row.op))
     }
 
+    /// A shared handle to the op of node `i` (for an op node), which stays usable while the
+    /// tape records more nodes.
+    pub(super) fn shared_op(&self, i: usize) -> Option<std::rc::Rc<dyn Op<T>>> {
+        let row = &self.rows[i];
+        row.has(flags::OP).then(|| self.ops.shared(row.op))
+    }
+
     /// Where `vars`' indices go in a new row: inline for one or two, else in `spilled`.
     #[inline]
     pub(super) fn place_inputs(&mut self, vars: &[Var<'_, T>]) -> ([u32; 2], u8, u8) {
