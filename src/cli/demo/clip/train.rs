@@ -11,7 +11,7 @@ use chaintrace::{Tape, TraceOptions};
 
 use super::{ClipArgs, Failure, Run, Step};
 use crate::cli::CliError;
-use crate::cli::demo::curvature::hessian::curvature_along;
+use crate::cli::demo::curvature::hessian::{dot, hvp_finite_differences};
 use crate::cli::demo::curvature::model::{NetLoss, flat};
 use crate::cli::progress::Progress;
 
@@ -84,7 +84,10 @@ pub(super) fn train(
             data,
         };
         let curvature = if grad_norm.is_finite() && step_grads.len() == store.num_elements() {
-            curvature_along(&along, &flat(&store), &step_grads).unwrap_or(f64::NAN)
+            // λ_d = dᵀ(∇L(w + εd) − ∇L(w − εd)) / (2ε‖d‖²), d along the step.
+            hvp_finite_differences(&along, &flat(&store), &step_grads).map_or(f64::NAN, |hd| {
+                dot(&step_grads, &hd) / dot(&step_grads, &step_grads)
+            })
         } else {
             f64::NAN
         };

@@ -134,19 +134,44 @@ impl CurvatureReport {
         let exact = |r: &Reading| {
             r.agree.1 > 0 && r.agree.0 as f64 >= AGREEMENT * r.agree.1 as f64 && r.below_edge == 0
         };
-        let sharpening = a.first < large.edge()
-            && a.hover
-                .is_some_and(|(mean, _, _)| (mean / large.edge() - 1.0).abs() <= HOVER);
-        let calm = b.rises.is_empty() && b.largest < small.edge();
         let quadratic = self.quadratic.as_predicted();
-        let verdict =
-            if quadratic && exact(&a) && exact(&b) && sharpening && calm && !a.rises.is_empty() {
-                Verdict::Shown
-            } else if !quadratic || (a.agree.0 as f64) < 0.5 * a.agree.1 as f64 {
-                Verdict::Refuted
-            } else {
-                Verdict::Partly
-            };
+        let mut missing = Vec::new();
+        if !quadratic {
+            missing.push("the quadratic's factors are not |1 − lr·λ|".to_string());
+        }
+        if a.rises.is_empty() {
+            missing.push(format!(
+                "at lr {} the loss never rose, so no overshoot was seen",
+                num(large.lr)
+            ));
+        }
+        if !(exact(&a) && exact(&b)) {
+            missing.push("the rises do not follow lr·λ > 2 step by step".into());
+        }
+        if a.first >= large.edge() {
+            missing.push("λ_max starts above 2/lr, so no progressive sharpening is seen".into());
+        } else if !a
+            .hover
+            .is_some_and(|(mean, _, _)| (mean / large.edge() - 1.0).abs() <= HOVER)
+        {
+            missing.push(format!(
+                "λ_max does not hover within {}% of 2/lr",
+                num(100.0 * HOVER)
+            ));
+        }
+        if !(b.rises.is_empty() && b.largest < small.edge()) {
+            missing.push(format!(
+                "at lr {} λ_max reached 2/lr or the loss rose",
+                num(small.lr)
+            ));
+        }
+        let verdict = if missing.is_empty() {
+            Verdict::Shown
+        } else if !quadratic || (a.agree.0 as f64) < 0.5 * a.agree.1 as f64 {
+            Verdict::Refuted
+        } else {
+            Verdict::Partly
+        };
         let edge = match (a.crossing, a.hover) {
             (Some(step), Some((mean, lo, hi))) => format!(
                 "λ_max goes from {} at step 0 to 2/lr = {} at step {step} and then averages \
@@ -164,12 +189,22 @@ impl CurvatureReport {
                 num(large.edge())
             ),
         };
-        let evidence = format!(
+        let (smallest_rising, largest_falling) = a.grad_sizes;
+        let sizes = if !a.rises.is_empty() && smallest_rising < largest_falling {
+            format!(
+                "; the gradient's size does not decide: a step with ‖g‖ = {} raised the loss, \
+                 one with ‖g‖ = {} did not",
+                num(smallest_rising),
+                num(largest_falling)
+            )
+        } else {
+            String::new()
+        };
+        let mut evidence = format!(
             "{}; on the tanh network at lr {} {edge}; the loss rose at {} of {} steps and \
-             lr·λ along the step exceeded 2 at {}, the two agreeing at {} of {} steps, and no \
-             loss rose where lr·λ_max ≤ 2{}; at lr {} (2/lr = {}) λ_max stays at most {} and \
-             the loss rose at {} steps; the gradient's size does not decide: a step with ‖g‖ = \
-             {} raised the loss, one with ‖g‖ = {} did not",
+             lr·λ along the step exceeded 2 at {}, the two agreeing at {} of {} steps, and {} \
+             loss rose where lr·λ_max ≤ 2; at lr {} (2/lr = {}) λ_max stays at most {} and \
+             the loss rose at {} steps{sizes}",
             self.quadratic.evidence(),
             num(large.lr),
             a.rises.len(),
@@ -177,18 +212,19 @@ impl CurvatureReport {
             a.predicted,
             a.agree.0,
             a.agree.1,
-            if a.below_edge > 0 {
-                format!(" — except at {} steps", a.below_edge)
+            if a.below_edge == 0 {
+                "no".to_string()
             } else {
-                String::new()
+                format!("at {} steps a", a.below_edge)
             },
             num(small.lr),
             num(small.edge()),
             num(b.largest),
             b.rises.len(),
-            num(a.grad_sizes.0),
-            num(a.grad_sizes.1),
         );
+        if !missing.is_empty() {
+            evidence += &format!("; but {}", missing.join("; "));
+        }
         vec![Claim::new(
             "overshoot",
             verdict,

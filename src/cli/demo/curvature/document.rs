@@ -33,8 +33,9 @@ pub(super) fn document(r: &CurvatureReport) -> Result<Document, CliError> {
          form; power iteration on Hessian-vector products (the same code that measures the \
          network below) finds {}. Gradient descent starts at w = ({}, {}), where the gradient \
          is ({}, {}): the flat direction has {} times the gradient of the sharp one. Each \
-         learning rate runs {} steps; the factor per step is |w_i(T)/w_i(0)|^(1/T), beside \
-         its closed form |1 − lr·λ_i|.",
+         learning rate runs T = {} steps from the loss {}; the factor per step is \
+         |w_i(T)/w_i(0)|^(1/T), beside its closed form |1 − lr·λ_i|, and the loss after the \
+         T steps.",
         num(FLAT),
         num(SHARP),
         num(FLAT),
@@ -46,7 +47,8 @@ pub(super) fn document(r: &CurvatureReport) -> Result<Document, CliError> {
         num(q.start_gradient[0]),
         num(q.start_gradient[1]),
         num(q.start_gradient[0] / q.start_gradient[1]),
-        STEPS
+        STEPS,
+        num(q.runs[0].loss_start)
     ));
     doc.table(quadratic_table(r));
     doc.paragraph(quadratic_reading(r));
@@ -58,9 +60,10 @@ pub(super) fn document(r: &CurvatureReport) -> Result<Document, CliError> {
          squared error, with plain full-batch gradient descent for {} steps, twice from the \
          same weights: at lr {} (2/lr = {}) and at lr {} (2/lr = {}). At every step the \
          curvature along the step, gᵀHg/‖g‖², is measured from one Hessian-vector product, \
-         and every {} steps λ_max by power iteration (warm-started from the last \
-         eigenvector; {} and {} Hessian-vector products in all). Each product is a central \
-         finite difference of two gradients.",
+         and {} λ_max by power iteration (warm-started from the last \
+         eigenvector; {} and {} Hessian-vector products in all). Each product is exact: the \
+         gradient recorded on the tape and differentiated again (chaintrace::grad); at step 0 \
+         it agrees with a central finite difference of two gradients to {} (relative).",
         large.params,
         r.samples,
         r.seed,
@@ -69,9 +72,14 @@ pub(super) fn document(r: &CurvatureReport) -> Result<Document, CliError> {
         num(large.edge()),
         num(r.runs[1].lr),
         num(r.runs[1].edge()),
-        r.every,
+        if r.every == 1 {
+            "so is".to_string()
+        } else {
+            format!("every {} steps", r.every)
+        },
         large.products,
         r.runs[1].products,
+        fmt_gap(large.hvp_check),
         w = r.width
     ));
     doc.table(steps_table(r));
@@ -92,11 +100,10 @@ fn quadratic_table(r: &CurvatureReport) -> Table {
         "|1 − lr·λ₁|",
         "sharp: factor",
         "|1 − lr·λ₂|",
-        "loss at start",
-        "after",
+        "loss after",
         "outcome",
     ]);
-    for c in 0..8 {
+    for c in 0..7 {
         table = table.right_align(c);
     }
     for run in &r.quadratic.runs {
@@ -116,7 +123,6 @@ fn quadratic_table(r: &CurvatureReport) -> Table {
             num(run.predicted[0]),
             num(run.factors[1]),
             num(run.predicted[1]),
-            num(run.loss_start),
             num(run.loss_end),
             outcome.into(),
         ]);

@@ -6,15 +6,15 @@
 //! parameters one after the other in the objective's order.
 //!
 //! Every second-order number goes through [`hvp`], the one place that says how `H·v` is
-//! computed: by central finite differences of two gradients,
-//! `H·v ≈ (∇L(w + εv) − ∇L(w − εv)) / (2ε)`, with `ε` a relative step `1e-5·max(1, ‖w‖)/‖v‖`
-//! (the truncation error is O(ε²) times the third derivative, the rounding error about
-//! `1e-16·‖∇L‖/ε`: both near 1e-9 relative here).
+//! computed: exactly, by differentiating the gradient again ([`chaintrace::grad`] records the
+//! gradients `g` on the tape as vars; `grad(g·v)` is `H·v`, Pearlmutter's trick). One product
+//! costs one forward pass and two recorded backward passes, against two full gradients for
+//! the central finite difference [`hvp_finite_differences`], which the tests keep as a check.
 //!
 //! This file uses only the library (`chaintrace::…`), so the tests include it as it is
 //! (tests/demo_curvature.rs) and check it against a Hessian built column by column.
 
-use chaintrace::{Error, Result, Tape, Tensor, Var};
+use chaintrace::{Error, Result, Tape, Tensor, Var, grad};
 
 /// A loss of some parameters, recorded on a tape on demand.
 pub trait Objective {
@@ -83,12 +83,53 @@ pub fn gradient(obj: &impl Objective, w: &[f64]) -> Result<(f64, Vec<f64>)> {
     Ok((value, flat))
 }
 
-/// The Hessian of the loss at `w` times `v`, by central differences of the gradient (the
-/// module's note says why this ε).
+/// The Hessian of the loss at `w` times `v`, exactly: the gradients `g = ∇L` recorded as vars,
+/// then the gradient of `g·v`, which is `H·v` (`v` a constant).
+///
+/// # Errors
+/// What recording the loss and its gradients returns; [`Error::Invalid`] for a point or a
+/// direction of the wrong length, or a non-finite direction.
+pub fn hvp(obj: &impl Objective, w: &[f64], v: &[f64]) -> Result<Vec<f64>> {
+    if v.len() != w.len() || !v.iter().all(|x| x.is_finite()) {
+        return Err(Error::invalid(
+            "curvature",
+            "a Hessian-vector product needs a finite direction of one number per parameter",
+        ));
+    }
+    let tape = Tape::new();
+    let params = leaves(obj, &tape, w)?;
+    let loss = obj.loss(&tape, &params)?;
+    let grads = grad(loss, &params)?;
+    let mut at = 0;
+    let mut g_dot_v: Option<Var<'_, f64>> = None;
+    for (g, shape) in grads.iter().zip(obj.shapes()) {
+        let n: usize = shape.iter().product();
+        let direction = tape.constant(Tensor::from_vec(v[at..at + n].to_vec(), &shape));
+        at += n;
+        let term = g.try_mul(direction)?.sum();
+        g_dot_v = Some(match g_dot_v {
+            Some(sum) => sum.try_add(term)?,
+            None => term,
+        });
+    }
+    let Some(g_dot_v) = g_dot_v else {
+        return Ok(Vec::new());
+    };
+    let mut flat = Vec::with_capacity(w.len());
+    for hv in grad(g_dot_v, &params)? {
+        flat.extend(hv.value().to_vec());
+    }
+    Ok(flat)
+}
+
+/// The Hessian of the loss at `w` times `v` by central differences of two gradients,
+/// `(∇L(w + εv) − ∇L(w − εv)) / (2ε)`, with a relative step `ε = 1e-5·max(1, ‖w‖)/‖v‖`: the
+/// truncation error is O(ε²) times the third derivative, the rounding error about
+/// `1e-16·‖∇L‖/ε`, both near 1e-9 relative. The check of [`hvp`].
 ///
 /// # Errors
 /// What [`gradient`] returns; [`Error::Invalid`] for a zero or non-finite `v`.
-pub fn hvp(obj: &impl Objective, w: &[f64], v: &[f64]) -> Result<Vec<f64>> {
+pub fn hvp_finite_differences(obj: &impl Objective, w: &[f64], v: &[f64]) -> Result<Vec<f64>> {
     let norm_v = norm(v);
     if !(norm_v.is_finite() && norm_v > 0.0) {
         return Err(Error::invalid(

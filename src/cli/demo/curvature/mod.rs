@@ -49,11 +49,11 @@ pub struct CurvatureArgs {
     pub samples: u32,
 
     /// The learning rate of the first run (large: its 2/lr is reached).
-    #[arg(long, default_value_t = 0.17)]
+    #[arg(long, default_value_t = 0.17, allow_negative_numbers = true)]
     pub lr: f64,
 
     /// The learning rate of the second run (small: its 2/lr is not reached).
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     pub small_lr: f64,
 
     /// Full-batch gradient-descent steps of each run.
@@ -92,6 +92,9 @@ struct NetRun {
     steps: Vec<NetStep>,
     /// Hessian-vector products the power iterations used.
     products: usize,
+    /// At step 0, along the top eigenvector: `‖H·v − H·v (finite differences)‖ / ‖H·v‖`.
+    #[serde(with = "serde_number")]
+    hvp_check: f64,
 }
 
 /// One step: the loss and gradient before it, and the curvatures there.

@@ -4,7 +4,7 @@
 
 use chaintrace::data::Regression;
 
-use super::hessian::{curvature_along, gradient, norm, top_eigen};
+use super::hessian::{curvature_along, gradient, hvp, hvp_finite_differences, norm, top_eigen};
 use super::model::{NetLoss, flat, tanh_mlp};
 use super::{CurvatureArgs, NetRun, NetStep};
 use crate::cli::CliError;
@@ -40,6 +40,7 @@ pub(super) fn train(
         params: w.len(),
         steps: Vec::new(),
         products: 0,
+        hvp_check: f64::NAN,
     };
     for step in 0..args.steps as usize {
         progress.tick();
@@ -59,6 +60,9 @@ pub(super) fn train(
         let lambda_max = if step % args.every as usize == 0 {
             let top = top_eigen(&obj, &w, &direction, TOLERANCE, MAX_PRODUCTS).map_err(failed)?;
             direction = top.vector;
+            if step == 0 {
+                run.hvp_check = hvp_gap(&obj, &w, &direction).map_err(failed)?;
+            }
             run.products += top.products;
             Some(top.value)
         } else {
@@ -77,4 +81,13 @@ pub(super) fn train(
     }
     progress.advance(args.steps as usize - run.steps.len());
     Ok(run)
+}
+
+/// `‖H·v − H·v (finite differences)‖ / ‖H·v‖`: how closely the exact product and the central
+/// difference of two gradients agree.
+fn hvp_gap(obj: &NetLoss<'_>, w: &[f64], v: &[f64]) -> chaintrace::Result<f64> {
+    let exact = hvp(obj, w, v)?;
+    let estimate = hvp_finite_differences(obj, w, v)?;
+    let diff: Vec<f64> = exact.iter().zip(&estimate).map(|(a, b)| a - b).collect();
+    Ok(norm(&diff) / norm(&exact))
 }
