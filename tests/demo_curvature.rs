@@ -245,3 +245,45 @@ fn bad_learning_rates_are_refused() {
         assert!(err.contains("must be a positive number"), "{err}");
     }
 }
+
+#[test]
+fn every_format_renders_and_dot_is_refused() {
+    let small = ["demo", "curvature", "--width", "4", "--steps", "20"];
+    for (format, start) in [
+        (
+            "text",
+            "Curvature: a gradient step overshoots when lr·λ > 2\n",
+        ),
+        ("md", "# Curvature"),
+        ("json", "{"),
+        ("svg", "<svg"),
+        ("html", "<!DOCTYPE html>"),
+    ] {
+        let (code, out, err) = binary::chaintrace(&[&small[..], &["--format", format]].concat());
+        assert_eq!((code, err.as_str()), (0, ""), "{format}");
+        assert!(out.starts_with(start), "{format}: {}", &out[..40]);
+        if format != "json" && format != "svg" {
+            assert!(out.contains("overshoot"), "{format} ends with the verdict");
+        }
+    }
+    let (code, out, _) = binary::chaintrace(&[&small[..], &["--format", "dot"]].concat());
+    assert_eq!((code, out.as_str()), (2, ""));
+}
+
+#[test]
+fn degenerate_sizes_run_and_print_no_nan() {
+    // One hidden unit and two points: the run still measures, and says nothing undefined.
+    let args = [
+        "demo",
+        "curvature",
+        "--width",
+        "1",
+        "--samples",
+        "2",
+        "--steps",
+        "3",
+    ];
+    let (code, out, err) = binary::chaintrace(&args);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert!(!out.contains("NaN"), "{out}");
+}
