@@ -40,13 +40,14 @@ fn jacobi_eigenvalues(mut a: Vec<Vec<f64>>) -> Vec<f64> {
                 let t = if theta == 0.0 { 1.0 } else { t };
                 let c = 1.0 / (t * t + 1.0).sqrt();
                 let s = t * c;
-                for k in 0..n {
-                    let (akp, akq) = (a[k][p], a[k][q]);
-                    a[k][p] = c * akp - s * akq;
-                    a[k][q] = s * akp + c * akq;
+                // A ← Jᵀ·A·J: first the columns p and q, then the rows.
+                for row in a.iter_mut() {
+                    let (akp, akq) = (row[p], row[q]);
+                    row[p] = c * akp - s * akq;
+                    row[q] = s * akp + c * akq;
                 }
-                for k in 0..n {
-                    let (apk, aqk) = (a[p][k], a[q][k]);
+                let (row_p, row_q) = (a[p].clone(), a[q].clone());
+                for (k, (apk, aqk)) in row_p.into_iter().zip(row_q).enumerate() {
                     a[p][k] = c * apk - s * aqk;
                     a[q][k] = s * apk + c * aqk;
                 }
@@ -286,4 +287,22 @@ fn degenerate_sizes_run_and_print_no_nan() {
     let (code, out, err) = binary::chaintrace(&args);
     assert_eq!((code, err.as_str()), (0, ""));
     assert!(!out.contains("NaN"), "{out}");
+}
+
+/// A small run's text, read line by line when accepted.
+#[test]
+fn small_run_text_snapshot() {
+    let args = [
+        "demo",
+        "curvature",
+        "--width",
+        "4",
+        "--samples",
+        "16",
+        "--steps",
+        "30",
+    ];
+    let (code, out, err) = binary::chaintrace(&args);
+    assert_eq!((code, err.as_str()), (0, ""));
+    insta::assert_snapshot!("demo_curvature_small", out);
 }

@@ -150,6 +150,8 @@ impl CurvatureReport {
         }
         if a.first >= large.edge() {
             missing.push("λ_max starts above 2/lr, so no progressive sharpening is seen".into());
+        } else if a.crossing.is_none() {
+            missing.push("λ_max never reached 2/lr, so the edge of stability is not seen".into());
         } else if !a
             .hover
             .is_some_and(|(mean, _, _)| (mean / large.edge() - 1.0).abs() <= HOVER)
