@@ -99,19 +99,30 @@ fn chain_claims_product_and_the_articles_number() {
 }
 
 #[test]
-fn clip_claims_clipping_shown_overshoot_partly() {
+fn clip_claims_clipping_and_overshoot_shown() {
     let r = json("demo clip --steps 8");
     assert_eq!(
         verdicts(&r),
-        pairs(&[("clipping", "shown"), ("overshoot", "partly")])
+        pairs(&[("clipping", "shown"), ("overshoot", "shown")])
     );
     let e = evidence(&r, "clipping");
     let clipped = r["runs"][1]["steps"].as_array().unwrap();
     mentions(e, num(&clipped.last().unwrap()["loss"]));
     mentions(e, num(&r["best_line_loss"]));
     mentions(e, num(&r["runs"][0]["failure"]["step"]));
+    // The unclipped run first rises at step 0 (2.45 → 1215): the curvature along that step,
+    // by central differences of the gradient, is λ = 514, and lr·λ = 0.05 · 514 = 25.7 > 2.
     let plain = r["runs"][0]["steps"].as_array().unwrap();
-    mentions(evidence(&r, "overshoot"), num(&plain[1]["loss"]));
+    let o = evidence(&r, "overshoot");
+    mentions(o, num(&plain[1]["loss"]));
+    let lambda = num(&plain[0]["curvature"]);
+    assert!((lambda / 514.15 - 1.0).abs() < 1e-3, "{lambda}");
+    mentions(o, lambda);
+    mentions(o, num(&r["lr"]) * lambda);
+    assert!(num(&r["lr"]) * lambda > 2.0);
+    // The zig-zag of --max-norm 1: every rise is a step with lr·scale·λ > 2, and back.
+    let one = json("demo clip --steps 20 --max-norm 1");
+    assert!(evidence(&one, "overshoot").contains("agree at 21 of 21 steps"));
 }
 
 /// The last window's mean training loss of each trained cell, in the order RNN, LSTM, GRU.

@@ -80,6 +80,8 @@ pub enum Scenario {
     Rnn(super::demo::rnn::RnnArgs),
     /// Training with and without gradient clipping: overshoot, NaN, and convergence.
     Clip(super::demo::clip::ClipArgs),
+    /// Overshooting as curvature: lr·λ > 2 on a quadratic, and λ_max rising to 2/lr in training.
+    Curvature(super::demo::curvature::CurvatureArgs),
     /// A deep plain network against the same with residual edges, and paths by length.
     Residual(super::demo::residual::ResidualArgs),
     /// A deep, badly initialised network with and without batch normalisation.

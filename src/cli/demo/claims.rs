@@ -40,6 +40,9 @@ pub mod anchors {
     pub const HOCHREITER_1997: &str = "Hochreiter & Schmidhuber 1997, Long short-term memory; \
                                        Jozefowicz, Zaremba & Sutskever 2015, An empirical \
                                        exploration of recurrent network architectures";
+    /// Full-batch gradient descent drives the sharpness λ_max up to 2/lr, where it hovers.
+    pub const COHEN_2021: &str = "Cohen, Kaur, Li, Kolter & Talwalkar 2021, Gradient descent \
+                                  on neural networks typically occurs at the edge of stability";
     /// The gradient of deep batch-normalised networks at initialisation.
     pub const YANG_2019: &str = "Yang et al. 2019, A mean field theory of batch normalization";
 }

@@ -5,6 +5,7 @@ mod chain;
 pub mod chaos;
 mod claims;
 pub(super) mod clip;
+pub(super) mod curvature;
 mod deepnet;
 pub mod init;
 mod present;
@@ -25,5 +26,6 @@ pub fn run(scenario: &Scenario, format: Format, seed: u64) -> Result<String, Cli
         Scenario::Chaos(args) => chaos::run(args, format, seed),
         Scenario::Rnn(args) => rnn::run(args, format, seed),
         Scenario::Clip(args) => clip::run(args, format, seed),
+        Scenario::Curvature(args) => curvature::run(args, format, seed),
     }
 }

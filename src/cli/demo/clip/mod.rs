@@ -118,6 +118,11 @@ struct Step {
     /// `max_norm / (‖g‖ + 1e-6)` when that is below 1, else 1.
     #[serde(with = "serde_number")]
     scale: f64,
+    /// The curvature of the loss along the step, `gᵀ·H·g / ‖g‖²`, by central differences of
+    /// the gradient along g (NaN when the gradient is not finite). The step raises the loss of
+    /// a quadratic exactly when `lr · scale · curvature > 2`.
+    #[serde(with = "serde_number")]
+    curvature: f64,
 }
 
 /// The first step whose loss or gradient is not finite, with the tracer's report of it.
@@ -232,6 +237,7 @@ mod tests {
             loss,
             grad_norm: 1.0,
             scale: 1.0,
+            curvature: 1.0,
         };
         let run = Run {
             max_norm: None,

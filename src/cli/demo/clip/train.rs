@@ -11,6 +11,8 @@ use chaintrace::{Tape, TraceOptions};
 
 use super::{ClipArgs, Failure, Run, Step};
 use crate::cli::CliError;
+use crate::cli::demo::curvature::hessian::{dot, hvp_finite_differences};
+use crate::cli::demo::curvature::model::{NetLoss, flat};
 use crate::cli::progress::Progress;
 
 /// `depth` linear layers, `1 → width → … → width → 1`, weights N(0, gain²/fan_in), biases 0.
@@ -72,11 +74,29 @@ pub(super) fn train(
             None => global_grad_norm(&grads, &vars), // the unclipped run: measured only
         };
         let factor = threshold / (grad_norm + 1e-6);
+        let step_grads: Vec<f64> = vars
+            .iter()
+            .flat_map(|v| grads.wrt(*v).map_or_else(Vec::new, |g| g.to_vec()))
+            .collect();
+        let along = NetLoss {
+            store: &store,
+            net: &net,
+            data,
+        };
+        let curvature = if grad_norm.is_finite() && step_grads.len() == store.num_elements() {
+            // λ_d = dᵀ(∇L(w + εd) − ∇L(w − εd)) / (2ε‖d‖²), d along the step.
+            hvp_finite_differences(&along, &flat(&store), &step_grads).map_or(f64::NAN, |hd| {
+                dot(&step_grads, &hd) / dot(&step_grads, &step_grads)
+            })
+        } else {
+            f64::NAN
+        };
         run.steps.push(Step {
             step,
             loss: loss_value,
             grad_norm,
             scale: if factor < 1.0 { factor } else { 1.0 },
+            curvature,
         });
         if !loss_value.is_finite() || !grad_norm.is_finite() {
             // Trace the failing step again with its graph, so the report can say what each
