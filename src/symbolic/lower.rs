@@ -74,8 +74,8 @@ fn lower_node<'t, T: Float>(
             (Lowered::Number(a), Lowered::Number(p)) => Lowered::Number(a.powf(p)),
             // Small whole powers as products: `1 − tanh²` lowers to `1 − y·y`, whose own
             // derivative is then a product too, not a call to `pow` per element.
-            (Lowered::Var(a), Lowered::Number(p)) if p == 1.0 => Lowered::Var(a),
-            (Lowered::Var(a), Lowered::Number(p)) if p == 2.0 => Lowered::Var(a * a),
+            (Lowered::Var(a), Lowered::Number(1.0)) => Lowered::Var(a),
+            (Lowered::Var(a), Lowered::Number(2.0)) => Lowered::Var(a * a),
             (Lowered::Var(a), Lowered::Number(p)) => Lowered::Var(a.powf(p)),
             (base, Lowered::Var(p)) => {
                 let base = var_of(base, u);

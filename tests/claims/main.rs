@@ -4,7 +4,10 @@
 
 use serde_json::Value;
 
+#[path = "../binary/mod.rs"]
 mod binary;
+mod chaos;
+mod rnn;
 use binary::chaintrace;
 
 /// Runs a demo with `--format json` and returns the report.
@@ -126,92 +129,6 @@ fn clip_claims_clipping_and_overshoot_shown() {
 }
 
 /// The last window's mean training loss of each trained cell, in the order RNN, LSTM, GRU.
-fn final_losses(r: &Value) -> Vec<f64> {
-    r["trained"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| num(&t["windows"].as_array().unwrap().last().unwrap()["loss"]))
-        .collect()
-}
-
-#[test]
-fn rnn_default_run_shows_both_regimes_and_the_gated_cells_learning() {
-    // The default run: T = 50; the RNN's drawn W_hh ×0.5, ×1 and ×4; then 1200 steps of Adam
-    // on the adding problem for each cell (H = 16, the LSTM's forget-gate bias +1).
-    let r = json("demo rnn");
-    assert_eq!(verdicts(&r), pairs(&[("rnn", "shown"), ("gates", "shown")]));
-    let regimes = r["regimes"].as_array().unwrap();
-    let scales: Vec<f64> = regimes.iter().map(|g| num(&g["scale"])).collect();
-    assert_eq!(scales, [0.5, 1.0, 4.0]);
-    let e = evidence(&r, "rnn");
-    for g in regimes {
-        let (sigma, per_step) = (num(&g["largest_singular_value"]), num(&g["per_step"]));
-        // Pascanu et al. (2013): with |tanh′| ≤ γ = 1 no step multiplies by more than σ_max.
-        assert!(per_step <= sigma, "{per_step} > {sigma}");
-        mentions(e, sigma);
-        mentions(e, per_step);
-        mentions(e, num(&g["ratio"]));
-    }
-    // ×0.5: σ_max < 1, sufficient for vanishing, and it vanishes (below the ledger's 1e-3).
-    assert!(num(&regimes[0]["largest_singular_value"]) < 1.0);
-    assert!(num(&regimes[0]["ratio"]) < 1e-3);
-    // ×4: σ_max > 1, necessary for exploding, and it explodes (above 1e3).
-    assert!(num(&regimes[2]["largest_singular_value"]) > 1.0);
-    assert!(num(&regimes[2]["ratio"]) > 1e3);
-    // ×1: σ_max = 1.08 > 1, yet it vanishes: the condition for explosion is only necessary.
-    assert!(num(&regimes[1]["largest_singular_value"]) > 1.0);
-    assert!(num(&regimes[1]["per_step"]) < 1.0);
-    assert!(e.contains("only necessary"));
-
-    // The adding problem's baseline, always predicting 1: Var(u₁ + u₂) = 1/6.
-    let baseline = 1.0 / 6.0;
-    let losses = final_losses(&r);
-    // Shown means the LSTM and the GRU end below a quarter of it and the RNN above 3/4.
-    assert!(losses[0] > 0.75 * baseline, "RNN {}", losses[0]);
-    assert!(losses[1] < 0.25 * baseline, "LSTM {}", losses[1]);
-    assert!(losses[2] < 0.25 * baseline, "GRU {}", losses[2]);
-    let g = evidence(&r, "gates");
-    for loss in losses {
-        mentions(g, loss);
-    }
-    mentions(g, baseline);
-    assert_eq!(r["training"]["forget_bias"], 1.0);
-    // ‖∂L/∂h₁‖ at the start and the end of training, for each cell.
-    for t in r["trained"].as_array().unwrap() {
-        let w = t["windows"].as_array().unwrap();
-        mentions(g, num(&w[0]["grad_h1"]));
-        mentions(g, num(&w[w.len() - 1]["grad_h1"]));
-    }
-}
-
-#[test]
-fn rnn_claims_are_partly_with_one_regime_and_no_training() {
-    // Only W_hh ×0.5 (vanishing), and nothing trained: neither claim is settled.
-    let r = json("demo rnn --steps 8 --hidden 4 --batch 2 --scales 0.5 --train-steps 0");
-    assert_eq!(
-        verdicts(&r),
-        pairs(&[("rnn", "partly"), ("gates", "partly")])
-    );
-    assert!(evidence(&r, "rnn").contains("vanishing only"));
-    let g = evidence(&r, "gates");
-    assert!(g.contains("nothing is trained"));
-    for cell in 0..3 {
-        mentions(g, num(&r["runs"][cell]["per_step"]));
-    }
-    // Trained briefly at T = 8, the verdict follows the losses, whatever they are.
-    let r = json("demo rnn --steps 8 --hidden 4 --batch 2 --train-steps 30");
-    let losses = final_losses(&r);
-    let learned = losses[1] < 1.0 / 24.0 && losses[2] < 1.0 / 24.0;
-    let stuck = losses[0] > 0.125;
-    let gates = &verdicts(&r)[1];
-    assert_eq!(
-        gates.1 == "shown",
-        learned && stuck,
-        "{losses:?}: {gates:?}"
-    );
-}
-
 #[test]
 fn init_claims_follow_the_measured_gains_and_spreads() {
     let r = json("demo init --depth 6 --width 8 --batch 4 --seed 1");
@@ -317,59 +234,6 @@ fn batchnorm_claim_is_refuted_by_yangs_gain() {
         e,
         num(&r["batchnorm"]["grad_norms"][0]) / num(&r["batchnorm"]["grad_norms"][50]),
     );
-}
-
-fn nums(v: &Value) -> Vec<f64> {
-    v.as_array().expect("an array").iter().map(num).collect()
-}
-
-/// The chaos verdict recomputed from the numbers (Poole et al. 2016): every σ_w's gain per
-/// layer (geometric mean over seeds) within 5% of √χ₁; every measured separation growth (the
-/// median over seeds) within 5% of √χ₁; ordered pairs (√χ₁ < 0.95) end closer than 1e-6,
-/// chaotic ones (√χ₁ > 1.05) farther; the most chaotic ends with 1 − cos ≥ 0.1. And χ₁ at
-/// σ_w = 4, σ_b = 0.3 against an independent integration (numpy, Simpson's rule on 200,001
-/// points): 2.367261.
-#[test]
-fn chaos_claim_is_shown_by_the_transition() {
-    let r = json("demo chaos --depth 50 --width 64 --batch 4 --seeds 2 --sigma-w 0.5,1,4");
-    let runs = r["runs"].as_array().unwrap();
-    let mut decorrelation = 0.0;
-    for run in runs {
-        let root = num(&run["chi1"]).sqrt();
-        let gains = nums(&run["gains"]);
-        let gain = (gains.iter().map(|g| g.ln()).sum::<f64>() / gains.len() as f64).exp();
-        assert!(
-            (gain / root - 1.0).abs() <= 0.05,
-            "gain {gain} against {root}"
-        );
-        let mut growths: Vec<f64> = nums(&run["growths"]);
-        growths.sort_by(f64::total_cmp);
-        let m = growths.len();
-        let growth = (growths[(m - 1) / 2] + growths[m / 2]) / 2.0;
-        assert!(
-            (growth / root - 1.0).abs() <= 0.05,
-            "growth {growth} against {root}"
-        );
-        let d = nums(&run["distance"]);
-        if root < 0.95 {
-            assert!(d[50] < d[0]);
-        } else {
-            assert!(root > 1.05 && d[50] > d[0]);
-        }
-        decorrelation = num(&run["decorrelation"]);
-    }
-    assert!(decorrelation >= 0.1, "{decorrelation}");
-    assert!((num(&runs[2]["chi1"]) / 2.367_261 - 1.0).abs() < 1e-6);
-    assert_eq!(verdicts(&r), pairs(&[("chaos", "shown")]));
-    let e = evidence(&r, "chaos");
-    mentions(e, num(&r["critical_sigma_w"]));
-    mentions(e, num(&runs[2]["chi1"]));
-    mentions(e, decorrelation);
-    mentions(e, num(&runs[0]["chi1"]));
-    // Without a chaotic σ_w the transition is not shown.
-    let ordered = json("demo chaos --depth 20 --width 32 --batch 2 --seeds 2 --sigma-w 0.5,1");
-    assert_eq!(verdicts(&ordered), pairs(&[("chaos", "partly")]));
-    assert!(evidence(&ordered, "chaos").contains("no σ_w in the sweep is chaotic"));
 }
 
 #[test]
