@@ -80,11 +80,14 @@ fn second_derivative_of_a_layer_is_traced_under_grad_slash_layer() {
         layered("hidden"),
         [("tanh", "1 − tanh(u₂)²"), ("mul", "x"), ("mul", "w")]
     );
-    // The values: the edge u₁₁ ← w is 1 − tanh², the square's local derivative 2·tanh(w·x).
+    // The values: the edge u₁₁ ← w is 1 − tanh²; the square y·y sends t = tanh(w·x) along
+    // each of its two edges into y.
     assert!(close(s[1].3, 1.0 - t * t));
-    assert!(close(s[5].3, 2.0 * t));
-    // Product along the only path from d to x: w · 1 · 1 · (−1) · 2t · (1 − t²) · w.
-    let along: f64 = [0, 2, 3, 4, 5, 6, 8].iter().map(|&k| s[k].3).product();
+    assert!(close(s[5].3, t) && close(s[6].3, t));
+    // Two paths from d to x, through either factor of y·y, summed where they meet at y:
+    // w · 1 · 1 · (−1) · (t + t) · (1 − t²) · w.
+    let to_y: f64 = [0, 2, 3, 4].iter().map(|&k| s[k].3).product();
+    let along = to_y * (s[5].3 + s[6].3) * s[7].3 * s[9].3;
     assert!(close(along, expected));
 
     // The closed form the trace gives is the second derivative too.

@@ -3,7 +3,7 @@
 //! | file | what |
 //! |---|---|
 //! | `args.rs` | the clap declarations |
-//! | `expr.rs` | `chaintrace expr`: a formula's backward pass, step by step |
+//! | `expr/` | `chaintrace expr`: a formula's backward pass, step by step, and its Hessian (`--order 2`) |
 //! | `demo/` | `chaintrace demo <scenario>`, one file per scenario |
 //! | `trace.rs` | `chaintrace trace FILE.json`: re-render a saved trace |
 //! | `output.rs` | formats and where the output goes |

@@ -68,8 +68,8 @@ fn lower_node<'t, T: Float>(
         Expr::Const(c) => Lowered::Number(c.0),
         Expr::Sym(name) if name == INPUT => Lowered::Var(u),
         Expr::Sym(name) => return Err(unsupported(format!("the symbol `{name}`"))),
-        Expr::Sum(_) => fold_pairs(args, |a, b| a + b, |a, b| a + b, |v, c| v + c),
-        Expr::Product(_) => fold_pairs(args, |a, b| a * b, |a, b| a * b, |v, c| v * c),
+        Expr::Sum(_) => fold_pairs(args, 0.0, |a, b| a + b, |a, b| a + b, |v, c| v + c),
+        Expr::Product(_) => fold_pairs(args, 1.0, |a, b| a * b, |a, b| a * b, |v, c| v * c),
         Expr::Pow(..) => match (args[0], args[1]) {
             (Lowered::Number(a), Lowered::Number(p)) => Lowered::Number(a.powf(p)),
             // Small whole powers as products: `1 − tanh²` lowers to `1 − y·y`, whose own
@@ -117,15 +117,19 @@ fn var_of<'t, T: Float>(x: Lowered<'t, T>, like: Var<'t, T>) -> Var<'t, T> {
 }
 
 /// Combines the terms of a sum or the factors of a product left to right, keeping numbers
-/// as numbers for as long as they meet only numbers.
+/// as numbers for as long as they meet only numbers; `empty` is the value of none.
 fn fold_pairs<'t, T: Float>(
     args: &[Lowered<'t, T>],
+    empty: f64,
     numbers: impl Fn(f64, f64) -> f64,
     vars: impl Fn(Var<'t, T>, Var<'t, T>) -> Var<'t, T>,
     mixed: impl Fn(Var<'t, T>, T) -> Var<'t, T>,
 ) -> Lowered<'t, T> {
-    let mut acc = args[0];
-    for &next in &args[1..] {
+    let Some((&first, rest)) = args.split_first() else {
+        return Lowered::Number(empty); // an empty sum (0) or product (1)
+    };
+    let mut acc = first;
+    for &next in rest {
         acc = match (acc, next) {
             (Lowered::Number(a), Lowered::Number(b)) => Lowered::Number(numbers(a, b)),
             (Lowered::Var(a), Lowered::Var(b)) => Lowered::Var(vars(a, b)),
