@@ -2,6 +2,7 @@
 //! product, shape ops, reductions, softmax and the losses. Shared strategies and the check:
 //! tests/ops_common.
 
+use chaintrace::ops::{BroadcastTo, Pad, Place, SumTo};
 use chaintrace::{Tensor, Var};
 use proptest::prelude::*;
 
@@ -104,6 +105,28 @@ proptest! {
     #[test]
     fn slice((x, axis, start, end) in slice_args()) {
         check(&[x], move |_, v| v[0].slice(axis, start, end))?;
+    }
+
+    /// The adjoints `grad` records: each undoes an op above, so its inputs come from there.
+    #[test]
+    fn sum_to_and_broadcast((x, axis) in tensor_and_axis()) {
+        let mut reduced = x.shape().to_vec();
+        reduced[axis] = 1;
+        let full = x.shape().to_vec();
+        check(std::slice::from_ref(&x), move |t, v| t.apply(SumTo(reduced.clone()), &[v[0]]))?;
+        let small = x.sum_axes(&[axis], true);
+        check(&[small], move |t, v| t.apply(BroadcastTo(full.clone()), &[v[0]]))?;
+    }
+
+    #[test]
+    fn pad_and_place((x, axis, start, end) in slice_args()) {
+        let piece = x.view().slice_axis(ndarray::Axis(axis), (start..end).into()).to_owned();
+        let shape = x.shape().to_vec();
+        let pad = Pad { shape: shape.clone(), axis, start };
+        check(&[Tensor::from_array(piece)], move |t, v| t.apply(pad.clone(), &[v[0]]))?;
+        let lane = x.view().index_axis(ndarray::Axis(axis), start).to_owned();
+        let place = Place { shape, axis, index: start };
+        check(&[Tensor::from_array(lane)], move |t, v| t.apply(place.clone(), &[v[0]]))?;
     }
 
     #[test]

@@ -5,8 +5,6 @@
 //! Also `Y = A·Bᵀ` ([`MatMulT`]), the product a layer with PyTorch's weight layout `[out, in]`
 //! computes, on a transposed view of `B`: no transposed copy is made, forward or backward.
 
-use ndarray::{ArrayView2, Ix2};
-
 use super::{Op, Operand};
 use crate::error::{Error, Result};
 use crate::symbolic::Expr;
@@ -16,16 +14,6 @@ use crate::tensor::{Float, Tensor, checked_len};
 /// `A·B` for `A` of shape `[m, k]` and `B` of shape `[k, n]`.
 #[derive(Debug, Clone, Copy)]
 pub struct MatMul;
-
-fn matrix<T: Float>(t: &Tensor<T>) -> ArrayView2<'_, T> {
-    t.view()
-        .into_dimensionality::<Ix2>()
-        .expect("matmul operands are checked to be 2-D")
-}
-
-fn product<T: Float>(a: ArrayView2<'_, T>, b: ArrayView2<'_, T>) -> Tensor<T> {
-    Tensor::from_array(a.dot(&b).into_dyn())
-}
 
 /// Which product the operands are for: `A·B` or `A·Bᵀ` (B stored as `[n, k]`).
 #[derive(Clone, Copy)]
@@ -62,7 +50,7 @@ impl<T: Float> Op<T> for MatMul {
     }
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
         check_operands::<T>(x[0].shape(), x[1].shape(), Layout::AB)?;
-        Ok(product(matrix(x[0]), matrix(x[1])))
+        Ok(x[0].mm(x[1]))
     }
     vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
@@ -94,7 +82,7 @@ impl<T: Float> Op<T> for MatMulT {
     }
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
         check_operands::<T>(x[0].shape(), x[1].shape(), Layout::ABt)?;
-        Ok(product(matrix(x[0]), matrix(x[1]).t()))
+        Ok(x[0].mm_t(x[1]))
     }
     vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {

@@ -4,7 +4,7 @@
 //! gradient back: transpose it back, reshape it back, cut it into the concatenated pieces, or
 //! place it into zeros where the selected part came from.
 
-use ndarray::{Axis, Slice as NdSlice};
+use ndarray::Axis;
 
 use super::{Op, Operand};
 use crate::error::{Error, Result};
@@ -21,7 +21,7 @@ impl<T: Float> Op<T> for Transpose {
         "transpose"
     }
     fn forward(&self, x: &[&Tensor<T>]) -> Result<Tensor<T>> {
-        Ok(transposed(x[0]))
+        Ok(x[0].reversed_axes())
     }
     vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
@@ -33,11 +33,6 @@ impl<T: Float> Op<T> for Transpose {
     fn vjp_symbolic(&self, _slot: usize, _x: &[Expr], g: &Expr) -> Expr {
         g.clone().transpose()
     }
-}
-
-fn transposed<T: Float>(t: &Tensor<T>) -> Tensor<T> {
-    let a = t.view().reversed_axes();
-    Tensor::from_array(a.as_standard_layout().into_owned())
 }
 
 /// Gives the elements a new shape with the same number of elements (row-major order).
@@ -155,10 +150,7 @@ impl<T: Float> Op<T> for Slice {
                 ),
             ));
         }
-        let range = NdSlice::from(self.start..self.end);
-        Ok(Tensor::from_array(
-            x[0].view().slice_axis(Axis(self.axis), range).to_owned(),
-        ))
+        Ok(x[0].sliced(self.axis, self.start, self.end))
     }
     vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
@@ -204,11 +196,7 @@ impl<T: Float> Op<T> for Select {
                 format!("index {} does not exist on axis {}", self.index, self.axis),
             ));
         }
-        Ok(Tensor::from_array(
-            x[0].view()
-                .index_axis(Axis(self.axis), self.index)
-                .to_owned(),
-        ))
+        Ok(x[0].selected(self.axis, self.index))
     }
     vjp_from_rule!();
     fn symbolic(&self, x: &[Expr]) -> Expr {
