@@ -64,8 +64,9 @@ pub fn page(trace: &HtmlTrace) -> String {
     html + "</body>\n</html>\n"
 }
 
-/// The page for a [`Document`]: its paragraphs, tables and charts in order, each section
-/// (from one heading to the next) in a box of its own.
+/// The page for a [`Document`]: its paragraphs and tables in order, each section (from one
+/// heading to the next) in a box of its own, and its charts together just before the first
+/// table, so the pictures are seen before the long tables that back them.
 ///
 /// # Example
 /// ```
@@ -85,12 +86,27 @@ pub fn document_page(doc: &Document) -> String {
     html += "<body>\n";
     html += &header(&doc.title, &[]);
     html += "<main>\n";
+    let charts: Vec<Chart> = doc.charts().cloned().collect();
+    let charts_at = charts_position(doc);
+    let mut charts_drawn = charts.is_empty();
     let mut open = false;
-    let mut charts: Vec<Chart> = Vec::new();
-    for block in &doc.blocks {
-        if !matches!(block, Block::Chart(_)) && !charts.is_empty() {
+    for (i, block) in doc.blocks.iter().enumerate() {
+        if Some(i) == charts_at && !charts_drawn {
+            if open && matches!(block, Block::Heading(_)) {
+                html += "</section>\n";
+                open = false;
+            }
+            if !open {
+                html += "<section>\n";
+            }
             html += &chart_row(&charts);
-            charts.clear();
+            if !open {
+                html += "</section>\n";
+            }
+            charts_drawn = true;
+        }
+        if matches!(block, Block::Chart(_)) {
+            continue;
         }
         if matches!(block, Block::Heading(_)) || !open {
             if open {
@@ -103,16 +119,32 @@ pub fn document_page(doc: &Document) -> String {
             Block::Heading(h) => html += &format!("<h2 class=\"as-written\">{}</h2>\n", escape(h)),
             Block::Paragraph(p) => html += &format!("<p>{}</p>\n", escape(p)),
             Block::Table(t) => html += &table_html(t),
-            Block::Chart(c) => charts.push(c.clone()),
+            Block::Chart(_) => {}
         }
     }
-    if !charts.is_empty() {
+    if !charts_drawn {
+        if !open {
+            html += "<section>\n";
+            open = true;
+        }
         html += &chart_row(&charts);
     }
     if open {
         html += "</section>\n";
     }
     html + "</main>\n</body>\n</html>\n"
+}
+
+/// Where a document's charts go on its page: before the heading of the section that holds the
+/// first table, or before that table when no heading precedes it; `None` (the end of the page)
+/// without tables. A page of long tables would otherwise put its pictures thousands of pixels
+/// down.
+fn charts_position(doc: &Document) -> Option<usize> {
+    let first_table = doc.blocks.iter().position(|b| matches!(b, Block::Table(_)))?;
+    let heading = doc.blocks[..first_table]
+        .iter()
+        .rposition(|b| matches!(b, Block::Heading(_)));
+    Some(heading.unwrap_or(first_table))
 }
 
 fn head(title: &str) -> String {

@@ -36,7 +36,10 @@ use crate::error::{Error, Result};
 use axes::{minor_lines, padded, whole_decades};
 use draw::draw;
 
-/// A named line: `(x, y)` points in drawing order.
+/// A named line: `(x, y)` points in drawing order. Lines take the palette's colours by
+/// position; a series with no points at all is a placeholder that draws nothing and has no
+/// legend entry, so a chart can leave a line out and keep the others' colours as on a chart
+/// beside it. (A series whose points are all NaN or infinite is listed in the legend.)
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
     /// The legend entry.

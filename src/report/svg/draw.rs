@@ -69,6 +69,10 @@ where
     }
     for (i, s) in series.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
+        if s.points.is_empty() {
+            // A placeholder: nothing drawn, no legend entry, its colour kept by position.
+            continue;
+        }
         for (k, segment) in segments(&s.points).iter().enumerate() {
             let drawn = plot
                 .draw_series(LineSeries::new(

@@ -1,10 +1,10 @@
 //! The chart of `demo rnn`: each cell's gradient norm through time, with the RNN's if every
 //! step multiplied it by the spectral radius.
 
-use chaintrace::report::Chart;
+use chaintrace::report::{Chart, fmt_num};
 use chaintrace::report::svg::{Series, time_norms};
 
-use super::RnnReport;
+use super::{RecurrentInit, RnnReport};
 use crate::cli::CliError;
 
 pub(super) fn chart(r: &RnnReport) -> Result<Chart, CliError> {
@@ -28,7 +28,18 @@ pub(super) fn chart(r: &RnnReport) -> Result<Chart, CliError> {
             .enumerate()
             .map(|(i, g)| ((i + 1) as f64, g)),
     ));
-    let title = format!("‖∂L/∂h_t‖ through {} time steps (adding problem)", r.steps);
+    let init = match r.init {
+        RecurrentInit::Torch => "PyTorch init",
+        RecurrentInit::Orthogonal => "orthogonal init",
+    };
+    // The setting is in the title: the same chart at another --scale or --gate-bias looks
+    // much the same and means something else.
+    let title = format!(
+        "‖∂L/∂h_t‖ over {} steps, untrained: {init}, W_hh ×{}, gate bias {:+}",
+        r.steps,
+        fmt_num(r.scale),
+        r.gate_bias
+    );
     let svg = time_norms(&title, &series).map_err(|e| CliError::Failed(e.to_string()))?;
     Ok(Chart {
         title: "Gradient norm at each time step, log scale".to_string(),
