@@ -86,7 +86,7 @@ pub enum Scenario {
     Residual(super::demo::residual::ResidualArgs),
     /// A deep, badly initialised network with and without batch normalisation.
     Batchnorm(super::demo::batchnorm::BatchnormArgs),
-    /// Sensitivity: many seeds at small differences of the initial variance, 100 layers.
+    /// Order to chaos in deep tanh nets: the gradient gain per layer beside mean-field √χ₁.
     Chaos(super::demo::chaos::ChaosArgs),
 }
 
@@ -117,7 +117,8 @@ pub enum Format {
     Json,
     /// Graphviz DOT of the computation graph.
     Dot,
-    /// An SVG picture: the graph, or a demo's chart.
+    /// An SVG picture: the computation graph with values and gradients (a layered trace's
+    /// gradient per layer), or a demo's chart.
     Svg,
     /// One self-contained HTML page with a step-through of the backward pass.
     Html,

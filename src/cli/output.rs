@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chaintrace::Trace;
 use chaintrace::escape::text::escape_controls;
+use chaintrace::report::graph_svg::{MAX_DRAWN_NODES, graph_with_gradients};
 use chaintrace::report::{Document, HtmlTrace, html, svg};
 
 use super::CliError;
@@ -70,9 +71,9 @@ fn temporary_beside(path: &Path) -> PathBuf {
     }
 }
 
-/// A trace in any format: text, Markdown, JSON and DOT are the trace's own renderers, SVG a
-/// chart of its gradient magnitudes ([`svg::trace_chart`]), HTML the step-through page built
-/// from `page` (called only for HTML).
+/// A trace in any format: text, Markdown, JSON and DOT are the trace's own renderers, SVG its
+/// graph or per-layer chart ([`trace_picture`]), HTML the step-through page built from `page`
+/// (called only for SVG and HTML).
 pub fn render_trace(
     trace: &Trace,
     output: &str,
@@ -84,11 +85,28 @@ pub fn render_trace(
         Format::Md => trace.to_markdown(),
         Format::Json => trace.to_json(),
         Format::Dot => trace.to_dot(),
-        Format::Svg => {
-            svg::trace_chart(trace, output).map_err(|e| CliError::Usage(e.to_string()))?
-        }
+        Format::Svg => trace_picture(trace, output, page)?,
         Format::Html => html::page(&page()),
     })
+}
+
+/// The SVG of a trace: a layered trace's gradient norm per layer ([`svg::trace_chart`]: the
+/// layers are the story), otherwise the computation graph with every node's value and final
+/// gradient ([`graph_with_gradients`]), or the chart again when the graph is too large to draw.
+fn trace_picture(
+    trace: &Trace,
+    output: &str,
+    page: impl FnOnce() -> HtmlTrace,
+) -> Result<String, CliError> {
+    let chart = || svg::trace_chart(trace, output).map_err(|e| CliError::Usage(e.to_string()));
+    let nodes = trace.nodes().len();
+    if trace.ledger().rows.len() >= 2 || nodes == 0 || nodes > MAX_DRAWN_NODES {
+        return chart();
+    }
+    match graph_with_gradients(&page()) {
+        Some(graph) => Ok(graph),
+        None => chart(),
+    }
 }
 
 /// A demonstration's report in `format`: text and Markdown from its [`Document`], JSON from

@@ -31,8 +31,36 @@ struct Placed {
     width: f64,
 }
 
-/// The graph as a standalone SVG document, or `None` above [`MAX_DRAWN_NODES`] nodes.
+/// The graph as a standalone SVG document, or `None` above [`MAX_DRAWN_NODES`] nodes. Each
+/// node's gradient line is left empty for the page's stepper to fill in.
 pub fn graph_svg(trace: &HtmlTrace) -> Option<String> {
+    draw(trace, Gradients::Hidden)
+}
+
+/// The graph as [`graph_svg`] draws it, with every node's final gradient written under its
+/// value: the picture `--format svg` gives of a small trace, readable without the page.
+///
+/// ```
+/// use chaintrace::report::{HtmlTrace, graph_svg::graph_with_gradients};
+/// use chaintrace::{Tape, TraceOptions};
+/// let tape = Tape::<f64>::new();
+/// let (w, x) = (tape.var("w", 1.5), tape.var("x", 2.0));
+/// let (_, trace) = (w * x).tanh().backward_traced(TraceOptions::default());
+/// let svg = graph_with_gradients(&HtmlTrace::from_trace(&trace, "f")).unwrap();
+/// assert!(svg.contains("∂f/∂w = 0.0197"));
+/// ```
+pub fn graph_with_gradients(trace: &HtmlTrace) -> Option<String> {
+    draw(trace, Gradients::Shown)
+}
+
+/// Whether the drawing writes the final gradients or leaves them to the stepper.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Gradients {
+    Hidden,
+    Shown,
+}
+
+fn draw(trace: &HtmlTrace, gradients: Gradients) -> Option<String> {
     if trace.nodes.is_empty() || trace.nodes.len() > MAX_DRAWN_NODES {
         return None;
     }
@@ -74,7 +102,7 @@ pub fn graph_svg(trace: &HtmlTrace) -> Option<String> {
         );
     }
     for (n, p) in trace.nodes.iter().zip(&placed) {
-        svg += &node_svg(n, p, &trace.output);
+        svg += &node_svg(n, p, &trace.output, gradients);
     }
     svg += "</svg>\n";
     Some(svg)
@@ -250,8 +278,12 @@ fn layer_boxes(trace: &HtmlTrace, placed: &[Placed]) -> String {
     out
 }
 
-fn node_svg(n: &GraphNode, p: &Placed, output: &str) -> String {
-    let [title, value, _] = label_lines(n, output);
+fn node_svg(n: &GraphNode, p: &Placed, output: &str, gradients: Gradients) -> String {
+    let [title, value, grad] = label_lines(n, output);
+    let grad = match gradients {
+        Gradients::Shown => grad,
+        Gradients::Hidden => String::new(),
+    };
     let role = match n.role {
         NodeRole::Leaf => "leaf",
         NodeRole::Constant => "constant",
@@ -264,7 +296,7 @@ fn node_svg(n: &GraphNode, p: &Placed, output: &str) -> String {
          <rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" rx=\"5\"/>\
          <text x=\"{tx:.1}\" y=\"{y1:.1}\">{title}</text>\
          <text class=\"value\" x=\"{tx:.1}\" y=\"{y2:.1}\">{value}</text>\
-         <text class=\"grad\" id=\"grad-{id}\" x=\"{tx:.1}\" y=\"{y3:.1}\"></text></g>\n",
+         <text class=\"grad\" id=\"grad-{id}\" x=\"{tx:.1}\" y=\"{y3:.1}\">{grad}</text></g>\n",
         id = n.id,
         layer = escape(&n.layer),
         tip = escape(&format!("{} ({}) in layer `{}`", n.name, n.op, n.layer)),
@@ -278,5 +310,6 @@ fn node_svg(n: &GraphNode, p: &Placed, output: &str) -> String {
         y3 = line(3.0),
         title = escape(&title),
         value = escape(&value),
+        grad = escape(&grad),
     )
 }
