@@ -48,6 +48,7 @@ mod ledger;
 mod lengths;
 mod limits;
 mod names;
+mod number;
 mod options;
 mod paths;
 mod record;
@@ -59,6 +60,7 @@ mod table;
 pub use anomaly::{Anomalies, BackwardAnomaly, ForwardAnomaly, Operand};
 pub use event::{Event, EventLabels};
 pub use ledger::{LayerRow, Ledger, LedgerNode};
+pub use number::{fmt_num, fmt_sig};
 pub use lengths::{LengthPart, LengthSplit};
 pub use limits::{
     MAX_INPUT_BYTES, MAX_NAME_BYTES, MAX_RENDERED_PATH_LEAVES, MAX_RENDERED_PATH_NODES,

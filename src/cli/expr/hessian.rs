@@ -11,11 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use clap::ValueEnum;
 use serde::Serialize;
 
-use chaintrace::report::{Table, fmt_num};
+use chaintrace::report::{Table, fmt_num, walkthrough};
 use chaintrace::{Error, Trace, TraceOptions, Var, grad, symbolic};
 
 use super::super::args::Format;
-use super::{CliError, Heading, walkthrough};
+use super::{CliError, Heading};
 
 /// Refuses an order other than 1 or 2, and a format the Hessian has no rendering in, before
 /// anything is built.
@@ -293,7 +293,12 @@ fn origin(request: &Request<'_>, name: &str, trace: &Trace) -> String {
             walkthrough::value(&node.value())
         );
     }
-    out += &walkthrough::steps(trace, row);
+    let (heading, table) = walkthrough::steps(trace, row);
+    out += &heading;
+    out.push('\n');
+    if let Some(table) = table {
+        out += &table.to_text("  ");
+    }
     out
 }
 

@@ -1,25 +1,25 @@
 //! `chaintrace expr "tanh(w*x + b)" --at w=1.5,x=2,b=0.1 [--wrt w,x] [--order 2]`.
 //!
-//! The expression is built on a tape and traced once ([`Var::backward_traced`]); the text
-//! walk-through (`walkthrough.rs`) and every other format read that trace. With `--order 2`,
+//! The expression is built on a tape and traced once ([`Var::backward_traced`]); the
+//! walk-through ([`chaintrace::report::Walkthrough`], text and Markdown) and every other format
+//! read that trace. With `--order 2`,
 //! `hessian.rs` adds the second derivatives, from the gradient [`chaintrace::grad`] records.
 
 mod hessian;
-mod walkthrough;
 
 use std::collections::BTreeMap;
 
 use chaintrace::expr_lang::{self, Built, ParseError, Program, quote};
 use chaintrace::ops::{COS, SIN};
-use chaintrace::report::{GradientLine, HtmlTrace, fmt_num};
+use chaintrace::report::{GradientLine, HtmlTrace, Walkthrough, fmt_num};
 use chaintrace::{Gradients, Trace, TraceOptions, Var};
 
 use super::CliError;
 use super::args::{ExprArgs, Format};
 use super::output::render_trace;
 
-/// Parses, builds and traces the expression, and renders the trace in `format`: text is the
-/// step-by-step walk-through, the other formats the trace's own.
+/// Parses, builds and traces the expression, and renders the trace in `format`: text and
+/// Markdown are the step-by-step walk-through, the other formats the trace's own.
 pub fn run(args: &ExprArgs, format: Format) -> Result<String, CliError> {
     hessian::check_order(args.order, format)?;
     let source = args.expression.as_str();
@@ -73,8 +73,15 @@ pub fn run(args: &ExprArgs, format: Format) -> Result<String, CliError> {
         .try_backward_traced(TraceOptions::default())
         .map_err(|e| CliError::Failed(e.to_string()))?;
     let gradients = closed_forms(&trace, &grads, &wrt);
-    if format == Format::Text {
-        return Ok(walkthrough::render(&trace, output, &heading, &gradients));
+    if matches!(format, Format::Text | Format::Md) {
+        let mut walk = Walkthrough::new(&trace, output);
+        walk.title = heading.title;
+        walk.context = heading.context;
+        walk.gradients = gradients;
+        return Ok(match format {
+            Format::Md => walk.to_markdown(),
+            _ => walk.to_text(),
+        });
     }
     render_trace(&trace, output, format, || {
         let mut page = HtmlTrace::from_trace(&trace, output);

@@ -146,7 +146,7 @@ impl Trace {
 
 impl Trace {
     /// One line per hook that fired at `node` (or on its input edge `edge`): `hook ClipNorm(1)
-    /// ×1.3170e-1`.
+    /// ×0.131704`.
     fn hook_notes(&self, node: NodeId, edge: Option<(usize, NodeId)>) -> String {
         let mut notes = String::new();
         for firing in self.hooks() {

@@ -49,7 +49,7 @@ fn row(trace: &Trace, i: usize, firing: &HookFiring) -> Vec<String> {
         ctx.layer.clone()
     };
     vec![
-        i.to_string(),
+        (i + 1).to_string(),
         firing.hook.clone(),
         place(trace, firing),
         layer,

@@ -1,9 +1,10 @@
 //! The renderers: terminal text, Markdown and Graphviz DOT (JSON is in `json.rs`).
 //!
 //! Output is deterministic: everything is read from the trace's vectors in order, and every
-//! number is written as `{:.4e}` (four decimals in scientific notation: `6.3762e8`,
-//! `-4.0000e0`), with `NaN`, `inf` and `-inf` spelled out and `-0` written as `0`. Text and
-//! Markdown share one set of tables, built here.
+//! number is written as [`fmt_num`](super::fmt_num) writes it everywhere (six significant
+//! digits: `6.37622e8`, `0.00808487`, `-4`), with `NaN`, `inf` and `-inf` spelled out and `-0`
+//! written as `0`. Steps are numbered from 1. Text and Markdown share one set of tables, built
+//! here.
 
 mod anomalies;
 mod dot;
@@ -15,14 +16,9 @@ mod text;
 
 use super::summary::Summary;
 
-/// A number in the renderers' fixed format.
+/// A number in the one format of every renderer and report ([`fmt_num`](super::fmt_num)).
 pub(crate) fn num(x: f64) -> String {
-    match () {
-        _ if x.is_nan() => "NaN".to_string(),
-        _ if x == f64::INFINITY => "inf".to_string(),
-        _ if x == f64::NEG_INFINITY => "-inf".to_string(),
-        _ => format!("{:.4e}", x + 0.0),
-    }
+    super::fmt_num(x)
 }
 
 /// An optional number; `—` for none.

@@ -93,7 +93,7 @@ pub(super) fn name(trace: &Trace, id: crate::tape::NodeId) -> String {
 fn events(trace: &Trace) -> Table {
     let tensors = !trace.is_scalar();
     let mut columns = vec![
-        ("#", Right),
+        ("step", Right),
         ("y", Left),
         ("x", Left),
         ("slot", Right),
@@ -135,7 +135,7 @@ fn event_row(i: usize, e: Event, tensors: bool) -> Vec<String> {
         labels.layer
     };
     let mut row = vec![
-        i.to_string(),
+        (i + 1).to_string(),
         labels.output.into_owned(),
         labels.input.into_owned(),
         e.slot().to_string(),

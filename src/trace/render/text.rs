@@ -9,8 +9,9 @@ use crate::trace::Trace;
 impl Trace {
     /// The trace as plain text for a terminal: a header, then the events, the ledger, the
     /// largest paths, the path-length split and the anomalies, each an aligned table.
-    /// Deterministic: every number is written `{:.4e}` (`6.3762e8`, `-4.0000e0`), with `NaN`,
-    /// `inf`, `-inf` spelled out and `-0` written as `0`.
+    /// Deterministic: every number is written as [`fmt_num`](crate::trace::fmt_num) writes it
+    /// (`6.37622e8`, `0.00808487`, `-4`), with `NaN`, `inf`, `-inf` spelled out and `-0`
+    /// written as `0`; steps are numbered from 1.
     /// Control characters from the trace's texts are written escaped (`\u{1b}`).
     pub fn to_text(&self) -> String {
         let mut out = String::new();
