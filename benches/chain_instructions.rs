@@ -3,14 +3,17 @@
 //! `valgrind --tool=callgrind` counts only the work (immune to the machine's load).
 //!
 //! `cargo build --release --bench chain_instructions`, then run
-//! `target/release/deps/chain_instructions-* {engine|floor} L` under callgrind for two values of
-//! `L`: the difference of the totals divided by the difference of the levels (times the 3
-//! repetitions) is the count per level, without the start-up cost. docs/performance.md has the
-//! exact commands and figures. Under a plain `cargo bench` it only prints its usage.
+//! `target/release/deps/chain_instructions-* {engine|reuse|floor} L [STEPS]` under callgrind for
+//! two values of `L`: the difference of the totals divided by the difference of the levels
+//! (times the steps, 3 by default) is the count per level, without the start-up cost. `reuse`
+//! is `engine` with the gradient store handed back each step (`Var::backward_into`), as a
+//! training loop keeps it; under `/usr/bin/time -v` at two step counts it gives the page faults
+//! per step. docs/performance.md has the exact commands and figures. Under a plain
+//! `cargo bench` it only prints its usage.
 
 use std::hint::black_box;
 
-use chaintrace::{NodeId, Tape};
+use chaintrace::{Gradients, NodeId, Tape};
 
 /// The same weights as `scalar_chain.rs`.
 fn weight(i: usize) -> f64 {
@@ -72,25 +75,39 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(which), Some(levels)) = (args.get(1), args.get(2).and_then(|l| l.parse().ok()))
     else {
-        eprintln!("usage: chain_instructions engine|floor LEVELS");
+        eprintln!("usage: chain_instructions engine|reuse|floor LEVELS [STEPS]");
         return;
     };
+    let steps = args
+        .get(3)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(REPETITIONS);
     match which.as_str() {
         "engine" => {
             let mut tape = Tape::<f64>::new();
-            for _ in 0..REPETITIONS {
+            for _ in 0..steps {
                 tape.reset();
                 let out = engine_chain(&tape, levels);
                 black_box(tape.var_at(out).backward());
             }
         }
+        "reuse" => {
+            let mut tape = Tape::<f64>::new();
+            let mut grads = Gradients::default();
+            for _ in 0..steps {
+                tape.reset();
+                let out = engine_chain(&tape, levels);
+                tape.var_at(out).backward_into(&mut grads);
+                black_box(&grads);
+            }
+        }
         "floor" => {
             let mut nodes = Vec::new();
-            for _ in 0..REPETITIONS {
+            for _ in 0..steps {
                 nodes.clear();
                 black_box(floor_chain(&mut nodes, levels));
             }
         }
-        other => eprintln!("unknown side {other}: engine or floor"),
+        other => eprintln!("unknown side {other}: engine, reuse or floor"),
     }
 }

@@ -14,7 +14,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use chaintrace::{NodeId, Tape};
+use chaintrace::{Gradients, NodeId, Tape};
 use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
@@ -238,6 +238,17 @@ fn reset_tape(c: &mut Criterion) {
                 tape.reset();
                 let out = engine_chain(&tape, l, weights);
                 black_box(tape.var_at(out).backward());
+            })
+        });
+        // The gradient store handed back each step too (`Var::backward_into`), as a training
+        // loop keeps it: no fresh mapping of the slots, so no page faults per step.
+        let mut grads = Gradients::default();
+        group.bench_with_input(BenchmarkId::new("engine_reuse", l), &l, |b, &l| {
+            b.iter(|| {
+                tape.reset();
+                let out = engine_chain(&tape, l, weights);
+                tape.var_at(out).backward_into(&mut grads);
+                black_box(&grads);
             })
         });
         group.finish();

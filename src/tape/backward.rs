@@ -24,6 +24,18 @@ pub(crate) fn sweep<T: Float>(
     output: NodeId,
     observer: &mut impl SweepObserver<T>,
 ) -> Result<Gradients<T>> {
+    sweep_into(tape, output, observer, Vec::new())
+}
+
+/// [`sweep`] with the gradient slots in `grads`, an earlier store's buffer: cleared and sized
+/// to the output here, so a training loop that hands back its last store reuses the memory
+/// instead of mapping (and page-faulting in) a fresh one every step.
+pub(crate) fn sweep_into<T: Float>(
+    tape: &Tape<T>,
+    output: NodeId,
+    observer: &mut impl SweepObserver<T>,
+    mut grads: Vec<Option<Tensor<T>>>,
+) -> Result<Gradients<T>> {
     let nodes = tape.nodes();
     let hooks = HookRunner::new(tape, nodes.up_to(output), output)?;
     // Nothing looks at single contributions: scalar ones go straight into their slots.
@@ -34,7 +46,8 @@ pub(crate) fn sweep<T: Float>(
         hooks,
         observer,
     };
-    let mut grads: Vec<Option<Tensor<T>>> = (0..=output.0).map(|_| None).collect();
+    grads.clear();
+    grads.resize_with(output.0 + 1, || None);
     grads[output.0] = Some(Tensor::ones(nodes.rows[output.0].value.shape()));
     if unwatched {
         each_node(&mut grads, |i, slot, earlier| match slot {

@@ -29,6 +29,17 @@ pub struct Gradients<T: Float> {
     tape: TapeIdentity,
 }
 
+/// An empty store that belongs to no tape (every lookup is `None`): the store a training loop
+/// starts with and hands to [`Var::backward_into`] each step.
+impl<T: Float> Default for Gradients<T> {
+    fn default() -> Self {
+        Gradients {
+            grads: Vec::new(),
+            tape: TapeIdentity::new(),
+        }
+    }
+}
+
 impl<T: Float> Gradients<T> {
     /// The store of a sweep over `tape`: one slot per node up to the output.
     pub(crate) fn new(tape: &Tape<T>, grads: Vec<Option<Tensor<T>>>) -> Self {
@@ -36,6 +47,11 @@ impl<T: Float> Gradients<T> {
             grads,
             tape: tape.identity().clone(),
         }
+    }
+
+    /// The slots' memory, for the next sweep to reuse ([`Var::backward_into`]).
+    pub(crate) fn into_buffer(self) -> Vec<Option<Tensor<T>>> {
+        self.grads
     }
 
     /// `∂output/∂var`: `Some` for any leaf or intermediate node on a path to the output,
@@ -150,3 +166,30 @@ impl<T: Float> Gradients<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A training loop's store: once its slots fit the tape, later sweeps write into the same
+    /// memory (a shorter tape too), so a reset tape maps no new pages for its gradients.
+    #[test]
+    fn backward_into_reuses_the_slots() {
+        let mut tape = Tape::<f64>::new();
+        let mut store = Gradients::default();
+        let mut chain = |levels: usize| {
+            tape.reset();
+            let mut y = tape.var("x", 1.0);
+            for _ in 0..levels {
+                y = tape.var("w", 1.0001) * y;
+            }
+            y.backward_into(&mut store);
+            (store.grads.as_ptr(), store.grads.len())
+        };
+        let (first, len) = chain(1000);
+        assert_eq!(len, 2001);
+        assert_eq!(chain(1000), (first, 2001));
+        assert_eq!(chain(10), (first, 21), "a shorter chain fits too");
+    }
+}
+

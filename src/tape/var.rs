@@ -139,6 +139,40 @@ impl<'t, T: Float> Var<'t, T> {
         super::backward::sweep(self.tape, self.id, &mut ())
     }
 
+    /// [`Var::backward`] into `store`, reusing its memory: the gradients of an earlier step
+    /// are dropped and `store` holds this sweep's. In a training loop on a [reset](Tape::reset)
+    /// tape this keeps the gradient slots allocated across steps, as the tape keeps its nodes.
+    ///
+    /// # Panics
+    /// As [`Var::backward`].
+    ///
+    /// # Example
+    /// ```
+    /// use chaintrace::{Gradients, Tape};
+    /// let mut tape = Tape::<f64>::new();
+    /// let mut grads = Gradients::default(); // empty: belongs to no tape
+    /// for step in 0..3 {
+    ///     tape.reset();
+    ///     let x = tape.var("x", f64::from(step));
+    ///     x.square().backward_into(&mut grads);
+    ///     assert_eq!(grads.scalar(x).unwrap(), 2.0 * f64::from(step));
+    /// }
+    /// ```
+    pub fn backward_into(self, store: &mut Gradients<T>) {
+        self.try_backward_into(store)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Var::backward_into`], returning a hook's error instead of panicking.
+    ///
+    /// # Errors
+    /// As [`Var::try_backward`]; `store` is then left empty.
+    pub fn try_backward_into(self, store: &mut Gradients<T>) -> crate::Result<()> {
+        let buffer = std::mem::take(store).into_buffer();
+        *store = super::backward::sweep_into(self.tape, self.id, &mut (), buffer)?;
+        Ok(())
+    }
+
     /// Records `op` with this var as its only input (for unary ops).
     pub(crate) fn unary(self, op: impl crate::ops::Op<T>) -> Self {
         self.tape.apply(op, &[self])
