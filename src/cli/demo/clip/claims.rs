@@ -120,7 +120,7 @@ impl ClipReport {
         let thrown = long >= THROWN * short && far.loss >= THROWN * near.loss;
         let text = format!(
             "at Pascanu et al.'s cliff (one sigmoid unit, {} steps, w = {}), {} before the wall \
-             at b = {} ‖∇L‖ = {}, ×{} the flat part's {}; one SGD step at lr {} moves {} and \
+             at b = {}, ‖∇L‖ = {}, ×{} the flat part's {}; one SGD step at lr {} moves {} and \
              lands at loss {} (from {}); clipped at {} it moves {} and lands at loss {}: {}",
             c.steps,
             num(c.w),
