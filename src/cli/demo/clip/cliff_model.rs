@@ -138,7 +138,7 @@ mod tests {
 
     /// The engine's gradient against central differences, `(L(p + h) − L(p − h))/(2h)`, on
     /// the flat part and 10⁻⁴ before the wall, where ‖∇L‖ is a thousand times larger (there
-    /// the loss bends sharply, so the step is small: h = 1e-7, truncation ~h²·L‴).
+    /// the loss bends sharply, so the step is small: h = 1e-8, truncation ~h²·L‴).
     #[test]
     fn the_gradient_is_the_central_difference() {
         let wall_b = wall().unwrap();
