@@ -7,6 +7,7 @@ use serde_json::Value;
 #[path = "../binary/mod.rs"]
 mod binary;
 mod chaos;
+mod cliff;
 mod rnn;
 use binary::chaintrace;
 

@@ -39,6 +39,7 @@ where
     let root = SVGBackend::with_string(svg, chart.size).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let (x_lo, x_hi) = (x.start, x.end);
+    let x_span = x_hi - x_lo;
     let mut plot = ChartBuilder::on(&root)
         .caption(&chart.title, ("sans-serif", 18))
         .margin(14)
@@ -46,15 +47,16 @@ where
         .y_label_area_size(72)
         .build_cartesian_2d(x, y)
         .map_err(|e| err(&e))?;
+    let y_span = plot.y_range().end - plot.y_range().start;
     plot.configure_mesh()
         .x_desc(&chart.x_label)
         .y_desc(&chart.y_label)
-        .x_label_formatter(&|v| fmt_num(*v))
+        .x_label_formatter(&|v| fmt_num(tick(*v, x_span)))
         .y_label_formatter(&|v| {
             if chart.log_y {
                 fmt_power(10f64.powf(*v))
             } else {
-                fmt_num(*v)
+                fmt_num(tick(*v, y_span))
             }
         })
         .light_line_style(RGBColor(238, 238, 238))
@@ -185,6 +187,12 @@ where
     best.0
 }
 
+/// A tick's value, with the rounding error of plotters' tick arithmetic removed at zero: a
+/// tick at −0.2 + 2·0.1 is 0, not −2.77556e-17 (anything within 1e-9 of the axis' span).
+fn tick(v: f64, span: f64) -> f64 {
+    if v.abs() <= 1e-9 * span.abs() { 0.0 } else { v }
+}
+
 /// The runs of finite points, so a line breaks where a value cannot be drawn (on a log axis a
 /// zero or negative value has no logarithm). A series with nothing drawable still gets one
 /// empty run, which keeps its legend entry.
@@ -206,6 +214,18 @@ fn segments(points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An axis from −0.28 to 0.53 has its middle tick at plotters' −0.2 + 2·0.1 = −2.8e-17:
+    /// it reads 0.
+    #[test]
+    fn a_tick_at_zero_reads_zero() {
+        let line = Series::new("s", [(-0.25, 1.0), (0.5, 2.0)]);
+        let svg = super::super::line_chart(&LineChart::new("t", "x", "y"), &[line]).unwrap();
+        assert!(svg.contains("\n0\n</text>"), "{svg}");
+        assert!(!svg.contains("e-17"), "{svg}");
+        assert_eq!(tick(-2.77556e-17, 0.81), 0.0);
+        assert_eq!(tick(0.1, 0.81), 0.1);
+    }
 
     #[test]
     fn lines_break_at_undrawable_points() {

@@ -1,8 +1,19 @@
 //! The claims `demo clip` settles: clipping fixes the explosion (`clipping`), and the step
-//! overshoots the minimum (`overshoot`) because it is too long for the curvature along it.
+//! overshoots the minimum (`overshoot`) because it is too long for the curvature along it,
+//! or, at Pascanu et al.'s cliff, because the gradient itself is huge.
 
 use super::{ClipReport, Run, num};
 use crate::cli::demo::claims::{Claim, Verdict, anchors};
+
+/// The overshoot's anchors: the curvature bound, and the cliff.
+const OVERSHOOT_ANCHORS: &str = "Cohen, Kaur, Li, Kolter & Talwalkar 2021, Gradient descent \
+                                 on neural networks typically occurs at the edge of stability; \
+                                 Pascanu, Mikolov & Bengio 2013, On the difficulty of training \
+                                 recurrent neural networks";
+
+/// The cliff's unclipped step is thrown when it is this many times longer than the clipped
+/// one and lands at a loss this many times higher.
+pub(super) const THROWN: f64 = 100.0;
 
 impl Run {
     /// The loss before the first step.
@@ -68,19 +79,86 @@ impl ClipReport {
             ),
             anchors::PASCANU_2013,
         )];
-        if let Some(claim) = self.overshoot() {
-            claims.push(claim);
-        }
+        claims.push(self.overshoot());
         claims
     }
 }
 
 impl ClipReport {
+    /// The overshoot, both halves: the curvature bound at the training run's first rise
+    /// ([`Self::curvature_evidence`]) and the cliff ([`Self::cliff_evidence`]). Refuted when
+    /// the loss rose although `lr·λ ≤ 2`; otherwise shown when the cliff's unclipped step is
+    /// thrown, partly when it is not.
+    fn overshoot(&self) -> Claim {
+        let curvature = self.curvature_evidence();
+        let (thrown, cliff) = self.cliff_evidence();
+        let verdict = match (curvature.as_ref().map(|c| c.0), thrown) {
+            (Some(Verdict::Refuted), _) => Verdict::Refuted,
+            (_, true) => Verdict::Shown,
+            (_, false) => Verdict::Partly,
+        };
+        let curvature = curvature.map_or_else(
+            || "without clipping the loss never rose".to_string(),
+            |c| c.1,
+        );
+        Claim::new(
+            "overshoot",
+            verdict,
+            format!("{curvature}; {cliff}"),
+            OVERSHOOT_ANCHORS,
+        )
+    }
+
+    /// The cliff: whether the unclipped step was thrown (at least [`THROWN`] times longer
+    /// than the clipped one, landing at a loss at least [`THROWN`] times higher), and the
+    /// numbers.
+    fn cliff_evidence(&self) -> (bool, String) {
+        let c = &self.cliff;
+        let (start, flat) = (c.start(), c.flat());
+        let (long, far) = c.runs[0].first_step();
+        let (short, near) = c.runs[1].first_step();
+        let thrown = long >= THROWN * short && far.loss >= THROWN * near.loss;
+        let text = format!(
+            "at Pascanu et al.'s cliff (one sigmoid unit, {} steps, w = {}), {} before the wall \
+             at b = {}, ‖∇L‖ = {}, ×{} the flat part's {}; one SGD step at lr {} moves {} and \
+             lands at loss {} (from {}); clipped at {} it moves {} and lands at loss {}: {}",
+            c.steps,
+            num(c.w),
+            num(start.distance),
+            chaintrace::report::fmt_sig(c.wall_b, 6),
+            num(start.grad_norm),
+            num(start.grad_norm / flat.grad_norm),
+            num(flat.grad_norm),
+            num(self.lr),
+            num(long),
+            num(far.loss),
+            num(start.loss),
+            num(self.max_norm),
+            num(short),
+            num(near.loss),
+            if thrown {
+                format!(
+                    "the unclipped step is thrown, ×{} as long, to a loss ×{} as high",
+                    num(long / short),
+                    num(far.loss / near.loss)
+                )
+            } else {
+                format!(
+                    "the unclipped step is not thrown (not both {}× as long and {}× as high \
+                     a loss as the clipped one)",
+                    num(THROWN),
+                    num(THROWN)
+                )
+            }
+        );
+        (thrown, text)
+    }
+
     /// The overshoot at the unclipped run's first rise: shown when `lr·λ > 2` there, λ the
     /// curvature along the step (central differences of the gradient along it), refuted when
     /// the loss rose although `lr·λ ≤ 2`. The evidence adds how often, over every finite step
     /// of both runs, "the loss rose" and "lr·scale·λ > 2" agree.
-    fn overshoot(&self) -> Option<Claim> {
+    fn curvature_evidence(&self) -> Option<(Verdict, String)> {
         let plain = &self.runs[0];
         let (step, before, after) = plain.first_rise()?;
         let taken = &plain.steps[step];
@@ -117,8 +195,7 @@ impl ClipReport {
                 2 * self.depth
             ),
         };
-        Some(Claim::new(
-            "overshoot",
+        Some((
             verdict,
             format!(
                 "without clipping the loss first rises at step {step}, {} → {}, after a step \
@@ -135,7 +212,6 @@ impl ClipReport {
                 num(product),
                 if product > 2.0 { ">" } else { "≤" },
             ),
-            anchors::COHEN_2021,
         ))
     }
 }

@@ -5,6 +5,7 @@ use chaintrace::report::{Document, fmt_sig};
 use chaintrace::trace::LayerRow;
 
 use super::charts::{loss_chart, norm_chart};
+use super::cliff_doc::cliff_section;
 use super::tables::{ledger_table, outcome_table, steps_table};
 use super::{ClipReport, Run, num};
 use crate::cli::CliError;
@@ -59,6 +60,7 @@ pub(super) fn document(r: &ClipReport) -> Result<Document, CliError> {
     }
     doc.chart(loss_chart(r)?);
     doc.chart(norm_chart(r)?);
+    cliff_section(&mut doc, r)?;
     Ok(doc)
 }
 

@@ -11,12 +11,21 @@
 //! `lr · max_norm` and the same run converges. The step where the first non-finite number
 //! appears is located by the tracer's anomaly report.
 //!
+//! Then the overshoot as Pascanu, Mikolov & Bengio (2013) drew it: one recurrent unit whose
+//! loss surface has a wall, where one unclipped step from the top is thrown hundreds of units
+//! away and the clipped step stays.
+//!
 //! The files: this one holds the flags, the numbers the demo measures (its JSON output) and
 //! [`run`]; `train.rs` builds the network and trains it; `document.rs` writes the report's
-//! prose, `tables.rs` its tables and `charts.rs` its charts.
+//! prose, `tables.rs` its tables and `charts.rs` its charts; `cliff.rs` is the one-unit model,
+//! its wall and the steps from it, `cliff_doc.rs` and `cliff_chart.rs` its prose and charts.
 
 mod charts;
 mod claims;
+mod cliff;
+mod cliff_chart;
+mod cliff_doc;
+mod cliff_model;
 mod document;
 mod tables;
 mod train;
@@ -94,6 +103,8 @@ struct ClipReport {
     /// The first step's per-layer ledger (the same in both runs).
     first_step_ledger: Vec<LayerRow>,
     runs: Vec<Run>,
+    /// Pascanu et al.'s cliff: one step at `lr` with and without clipping at `max_norm`.
+    cliff: cliff::Cliff,
 }
 
 /// One training run.
@@ -216,6 +227,7 @@ pub fn run(args: &ClipArgs, format: Format, seed: u64) -> Result<String, CliErro
         best_line_loss: best_line_loss(&data),
         first_step_ledger: ledger,
         runs,
+        cliff: cliff::cliff(args.lr, args.max_norm)?,
     };
     let doc = document(&report)?;
     render("clip", format, &report, &doc, None, &report.claims())
