@@ -28,15 +28,31 @@ fn a_saved_trace_renders_again_identically() {
     let file = file.to_str().unwrap();
     let (code, out, _) = chaintrace(&[&args[..], &["--format", "json", "--out", file]].concat());
     assert_eq!((code, out.as_str()), (0, ""));
-    // Every format but the expression's own walk-through renders from the trace alone, so
-    // the saved trace gives the same output as the expression.
-    for format in ["json", "md", "dot"] {
+    // Every format but the expression's own walk-through (text and Markdown, which add the
+    // expression and its closed forms) renders from the trace alone, so the saved trace gives
+    // the same output as the expression.
+    for format in ["json", "dot"] {
         let (code, direct, _) = chaintrace(&[&args[..], &["--format", format]].concat());
         assert_eq!(code, 0);
         let (code, again, err) = chaintrace(&["trace", file, "--format", format]);
         assert_eq!((code, err.as_str()), (0, ""), "{format}");
         assert_eq!(again, direct, "{format}");
     }
+    // The walk-through as Markdown, what a teacher exports: the sum at `a` shown where the
+    // second path's contribution arrives.
+    let (code, walk, _) = chaintrace(&[&args[..], &["--format", "md"]].concat());
+    assert_eq!(code, 0);
+    assert!(
+        walk.starts_with("# f = sigmoid(a\\*b) + a^2\n\nat a = 0.5, b = -1.5\n"),
+        "{walk}"
+    );
+    assert!(
+        walk.contains(
+            "| 5 | mul | ∂f/∂a = ∂f/∂u₂ · ∂u₂/∂a = 0.217895 × -1.5 = -0.326842 | ∂u₂/∂a = b | \
+             0.673158 |"
+        ),
+        "{walk}"
+    );
     let (code, text, _) = chaintrace(&["trace", file]);
     assert_eq!(code, 0);
     assert!(
