@@ -71,9 +71,9 @@ pub(super) fn small_rnn(scale: f64) -> HtmlTrace {
     let shown: Vec<String> = factors.iter().map(|&f| fmt_sig(f, 3)).collect();
     let largest = factors.iter().map(|f| f.abs()).fold(0.0, f64::max);
     let fate = if gradient.abs() < 1.0 {
-        "smaller than ∂L/∂h₄ = 1: it shrinks"
+        "smaller in size than ∂L/∂h₄ = 1: it shrinks"
     } else {
-        "larger than ∂L/∂h₄ = 1: it grows"
+        "larger in size than ∂L/∂h₄ = 1: it grows"
     };
     let why = if w_value.abs() < 1.0 {
         format!(
@@ -82,8 +82,8 @@ pub(super) fn small_rnn(scale: f64) -> HtmlTrace {
         )
     } else {
         format!(
-            "|w| = {} ≥ 1, so a factor exceeds 1 only where tanh′(a_t) > 1/|w|; the largest \
-             here is {}",
+            "|w| = {} ≥ 1, so a factor exceeds 1 in size only where tanh′(a_t) > 1/|w|; the \
+             largest |w·tanh′(a_t)| here is {}",
             fmt_num(w_value.abs()),
             fmt_sig(largest, 3)
         )
