@@ -111,9 +111,9 @@ impl Document {
     /// use chaintrace::{Tape, TraceOptions};
     /// let tape = Tape::<f64>::new();
     /// let x = tape.var("x", 3.0);
-    /// let (_, trace) = x.square().backward_traced(TraceOptions::default());
+    /// let (_, trace) = (x * x).backward_traced(TraceOptions::default());
     /// let mut small = HtmlTrace::from_trace(&trace, "f");
-    /// small.title = "f = x²".into();
+    /// small.title = "f = x·x".into();
     /// let mut doc = Document::new("Squares");
     /// doc.stepper(small);
     /// assert!(doc.to_text().contains("--format html steps through its 2 chain-rule"));
@@ -199,10 +199,11 @@ impl Document {
 
 /// What the HTML page shows of a stepper, in one line.
 fn stepper_line(trace: &HtmlTrace) -> String {
+    let n = trace.steps.len();
+    let plural = if n == 1 { "" } else { "s" };
     format!(
-        "--format html steps through its {} chain-rule multiplications on the drawn graph (← → \
-         keys).",
-        trace.steps.len()
+        "--format html steps through its {n} chain-rule multiplication{plural} on the drawn \
+         graph (← → keys)."
     )
 }
 

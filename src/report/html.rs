@@ -11,8 +11,8 @@
 //! page reads without JavaScript. A trace recorded without its graph (ledger only) gets the
 //! ledger and charts, and no stepper.
 //!
-//! [`document_page`] shows a [`Document`]: a demonstration's explanations, tables and charts,
-//! and the stepper of a small traced graph beside them.
+//! [`document_page`] shows a [`Document`](super::Document): a demonstration's explanations,
+//! tables and charts, and the stepper of a small traced graph beside them.
 
 mod document_page;
 
