@@ -13,7 +13,10 @@ fn backward_into_gives_backwards_gradients_step_after_step() {
     for step in 0..4 {
         tape.reset();
         let s = f64::from(step);
-        let w = tape.var("w", Tensor::from_vec(vec![0.5 + s, -1.0, 0.25, 2.0], &[2, 2]));
+        let w = tape.var(
+            "w",
+            Tensor::from_vec(vec![0.5 + s, -1.0, 0.25, 2.0], &[2, 2]),
+        );
         let x = tape.var("x", Tensor::from_vec(vec![1.0, -s], &[2, 1]));
         let b = tape.var("b", 0.1 * s);
         let y = (w.matmul(x) + b).tanh().sum();

@@ -1,7 +1,8 @@
 //! The HTML page in a real browser: headless Chromium loads the page `chaintrace expr … --format
 //! html` writes (built from the expression's `Trace`), its script runs, and `--dump-dom` shows
 //! the state the stepper recorded on `<body data-step data-formula>`; then a screenshot; then
-//! keyboard use and the `aria-live` announcements.
+//! keyboard use and the `aria-live` announcements; then the steppers of `demo residual` and
+//! `demo rnn`, drawn among their reports' sections.
 //!
 //! `.ci/run` installs Debian's chromium when it is missing; where there is no chromium the test
 //! prints `SKIPPED: chromium not available` (past cargo's output capture) and passes.
@@ -245,5 +246,122 @@ fn the_stepper_is_driven_by_the_keyboard_and_announces_each_step() {
          u₄ → u₅",
     ];
     assert_eq!(lines, expected, "{log}");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+/// `demo residual`'s page: the stepper of its three scalar blocks sits among the document's
+/// sections, the arrow keys step it and each step is announced. Block 3 (h₂ = u₈, its tanh
+/// u₁₀, the product u₁₁ = w₃·u₁₀, h₃ = u₁₂ = u₈ + u₁₁ = L) is walked first: the skip edge
+/// gives ∂L/∂u₈ = 1 × 1, then the branch adds 0.7 × tanh′(u₈) = 0.7 × 0.0438429 = 0.03069, so
+/// ∂L/∂u₈ sums to 1.03069 = 1 + w₃·tanh′(h₂). The last step, through block 1's tanh, brings
+/// ∂L/∂x to 1.52974. (h₂ = 2.24557, and the other numbers, computed apart in Python.)
+#[test]
+fn the_residual_demo_page_steps_by_keyboard_and_announces_each_step() {
+    let Some(browser) = find_chromium() else {
+        let _ = std::io::stderr().write_all(b"\nSKIPPED: chromium not available\n");
+        return;
+    };
+    let dir = scratch_dir();
+    let page = dir.join("residual.html");
+    let status = Command::new(env!("CARGO_BIN_EXE_chaintrace"))
+        .args([
+            "demo", "residual", "--depth", "2", "--width", "2", "--batch", "1",
+        ])
+        .args(["--format", "html", "--out"])
+        .arg(&page)
+        .status()
+        .expect("chaintrace runs");
+    assert!(status.success());
+    let html = std::fs::read_to_string(&page).expect("the page");
+    let driver = r#"<pre id="keylog"></pre><script>
+(function () {
+  var log = [];
+  var announce = document.getElementById("announce");
+  function note(what) {
+    log.push(what + " | step " + document.body.getAttribute("data-step") + " | live " +
+      announce.getAttribute("aria-live") + " | " + announce.textContent);
+  }
+  function press(key) {
+    document.activeElement.dispatchEvent(new KeyboardEvent("keydown", { key: key, bubbles: true, cancelable: true }));
+    note(key);
+  }
+  document.getElementById("next").focus(); note("focus " + document.activeElement.id);
+  press("ArrowRight"); press("ArrowRight"); press("ArrowRight"); press("ArrowRight");
+  press("ArrowRight"); press("End"); press("Home");
+  document.getElementById("keylog").textContent = log.join("\n");
+})();
+</script>
+</body>"#;
+    let html = html.replacen("</body>", driver, 1);
+    std::fs::write(&page, html).expect("the page is written");
+    let url = format!("file://{}", page.display());
+    let dom = chromium(&browser, &dir, &url, &["--dump-dom"]);
+    let log = pre_text(&dom, "keylog").expect("the driver ran");
+    let lines: Vec<&str> = log.lines().collect();
+    let expected = [
+        "focus next | step 0 | live polite | Step 0 of 15: ∂L/∂u₁₂ = 1",
+        "ArrowRight | step 1 | live polite | Step 1 of 15: ∂L/∂u₈ = ∂L/∂u₁₂ · ∂u₁₂/∂u₈ = 1 × 1 = \
+         1; local derivative ∂u₁₂/∂u₈ = 1; op add in layer block3: edge u₈ → u₁₂",
+        "ArrowRight | step 2 | live polite | Step 2 of 15: ∂L/∂u₁₁ = ∂L/∂u₁₂ · ∂u₁₂/∂u₁₁ = 1 × 1 \
+         = 1; local derivative ∂u₁₂/∂u₁₁ = 1; op add in layer block3: edge u₁₁ → u₁₂",
+        "ArrowRight | step 3 | live polite | Step 3 of 15: ∂L/∂w₃ = ∂L/∂u₁₁ · ∂u₁₁/∂w₃ = 1 × \
+         0.977833 = 0.977833; local derivative ∂u₁₁/∂w₃ = u₁₀; op mul in layer block3: edge w₃ \
+         → u₁₁",
+        "ArrowRight | step 4 | live polite | Step 4 of 15: ∂L/∂u₁₀ = ∂L/∂u₁₁ · ∂u₁₁/∂u₁₀ = 1 × \
+         0.7 = 0.7; local derivative ∂u₁₁/∂u₁₀ = w₃; op mul in layer block3: edge u₁₀ → u₁₁",
+        "ArrowRight | step 5 | live polite | Step 5 of 15: ∂L/∂u₈ = ∂L/∂u₁₀ · ∂u₁₀/∂u₈ = 0.7 × \
+         0.0438429 = 0.03069; local derivative ∂u₁₀/∂u₈ = 1 − tanh(u₈)²; op tanh in layer \
+         block3: edge u₈ → u₁₀; ∂L/∂u₈ sums to 1.03069",
+        "End | step 15 | live polite | Step 15 of 15: ∂L/∂x = ∂L/∂u₂ · ∂u₂/∂x = 0.999118 × \
+         0.419974 = 0.419604; local derivative ∂u₂/∂x = 1 − tanh(x)²; op tanh in layer block1: \
+         edge x → u₂; ∂L/∂x sums to 1.52974",
+        "Home | step 0 | live polite | Step 0 of 15: ∂L/∂u₁₂ = 1",
+    ];
+    assert_eq!(lines, expected, "{log}");
+    // The document's own sections are still there around the stepper.
+    assert!(dom.contains("<h2 class=\"as-written\">summary</h2>"));
+    assert!(dom.contains("<h2 class=\"as-written\">verdicts</h2>"));
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+/// `demo rnn`'s page at `#step=3`: the third multiplication of its one-unit RNN is the one into
+/// the shared weight w at the last time step, ∂L/∂w = ∂L/∂u₁₅ · u₁₃ with ∂L/∂u₁₅ = tanh′(a₄) =
+/// 1 − 0.629539² = 0.603681 and h₃ = u₁₃ = 0.267391; the copy of w drawn beside that step's
+/// product is the one highlighted, not an edge across the graph.
+#[test]
+fn the_rnn_demo_page_highlights_the_shared_weight_beside_its_step() {
+    let Some(browser) = find_chromium() else {
+        let _ = std::io::stderr().write_all(b"\nSKIPPED: chromium not available\n");
+        return;
+    };
+    let dir = scratch_dir();
+    let page = dir.join("rnn.html");
+    let status = Command::new(env!("CARGO_BIN_EXE_chaintrace"))
+        .args([
+            "demo", "rnn", "--steps", "4", "--hidden", "2", "--batch", "2",
+        ])
+        .args([
+            "--scales",
+            "1",
+            "--train-steps",
+            "0",
+            "--format",
+            "html",
+            "--out",
+        ])
+        .arg(&page)
+        .status()
+        .expect("chaintrace runs");
+    assert!(status.success());
+    let url = format!("file://{}#step=3", page.display());
+    let dom = chromium(&browser, &dir, &url, &["--dump-dom"]);
+    let formula = "∂L/∂w = ∂L/∂u₁₅ · ∂u₁₅/∂w = 0.603681 × 0.267391 = 0.161419";
+    assert_eq!(body_attribute(&dom, "data-step").as_deref(), Some("3"));
+    assert_eq!(
+        body_attribute(&dom, "data-formula").as_deref(),
+        Some(formula)
+    );
+    assert!(dom.contains("id=\"position\">step 3 of 15<"));
+    assert_eq!(dom.matches("class=\"node ghost u\"").count(), 1, "{dom}");
     std::fs::remove_dir_all(&dir).expect("clean up");
 }

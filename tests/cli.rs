@@ -141,6 +141,47 @@ fn demo_rnn_renders_in_every_format() {
     );
 }
 
+/// `demo rnn`'s page steps through a one-unit RNN over four steps (15 multiplications: per
+/// step tanh, the sum into w·h_(t−1), w and h_(t−1), none into the constant h_0), whatever
+/// --steps the measured cells run; the shared w is drawn again beside each step's product.
+#[test]
+fn demo_rnn_page_steps_through_a_one_unit_rnn() {
+    let small = [
+        "demo",
+        "rnn",
+        "--steps",
+        "4",
+        "--hidden",
+        "2",
+        "--batch",
+        "2",
+        "--scales",
+        "1",
+        "--train-steps",
+        "0",
+        "--format",
+        "html",
+    ];
+    let (code, page, err) = chaintrace(&small);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert!(page.contains("<body data-step=\"0\" data-steps=\"15\" data-formula=\"∂L/∂u₁₇ = 1\">"));
+    assert!(page.contains("<span id=\"position\">step 0 of 15</span>"));
+    assert_eq!(page.matches("<li id=\"step-").count(), 15);
+    assert_eq!(page.matches("id=\"stepper\"").count(), 1);
+    // w feeds four products; the three more than a column away get a copy beside them.
+    assert_eq!(page.matches("class=\"node ghost\"").count(), 3);
+    // ∂L/∂h₁ = 0.9·tanh′(a₄) · 0.9·tanh′(a₃) · 0.9·tanh′(a₂), computed apart in
+    // src/cli/demo/rnn/stepper.rs's test.
+    assert!(page.contains("A one-unit RNN over 4 steps, step by step: ∂L/∂h₁ = 0.270076"));
+    assert!(page.contains("0.543 × 0.836 × 0.595 = 0.270076"));
+    let at = |s: &str| page.find(s).unwrap_or_else(|| panic!("{s}"));
+    assert!(at("<figure>") < at("A one-unit RNN"), "the chart first");
+    assert!(
+        at("id=\"stepper\"") < at("at every step, from the loss"),
+        "before the long table"
+    );
+}
+
 #[test]
 fn demo_rnn_rejects_bad_options() {
     rejects(

@@ -241,10 +241,48 @@ fn every_format_renders_and_dot_is_refused() {
 #[test]
 fn html_pages_are_self_contained_with_tables_and_charts() {
     let page = run_small("residual", &["--format", "html"]);
-    assert_eq!(page.matches("<svg").count(), 2, "two charts");
+    assert_eq!(
+        page.matches("<svg").count(),
+        3,
+        "two charts, the stepper's graph"
+    );
     assert!(page.contains("<table>") && page.contains("<td class=\"num\">"));
-    // Nothing to fetch: no scripts, no sources, no links (the SVG namespace is only a name).
-    assert!(!page.contains("<script") && !page.contains("src=") && !page.contains("href="));
+    // Nothing to fetch: the stepper's script is inline; no sources, no links (the SVG
+    // namespace is only a name).
+    assert!(!page.contains("src=") && !page.contains("href="));
+    assert_eq!(
+        page.matches("<script").count(),
+        2,
+        "the page model and the stepper's script"
+    );
+}
+
+/// `demo residual`'s page steps through three scalar residual blocks: 15 multiplications
+/// (per block: the skip, the branch, w_k, tanh's input, tanh), with the stepper's controls,
+/// state on <body> and the page model, after the charts and before the long per-block table.
+/// Text and Markdown name the blocks and say what the page shows.
+#[test]
+fn the_residual_page_steps_through_three_scalar_blocks() {
+    let page = run_small("residual", &["--format", "html"]);
+    assert!(page.contains("<body data-step=\"0\" data-steps=\"15\" data-formula=\"∂L/∂u₁₂ = 1\">"));
+    assert!(page.contains("<span id=\"position\">step 0 of 15</span>"));
+    assert_eq!(page.matches("<li id=\"step-").count(), 15);
+    assert!(page.contains("id=\"trace-data\"") && page.contains("id=\"announce\""));
+    // The first step walks the skip edge of block 3 (dashed in the graph): ∂L/∂h₂ × 1.
+    assert!(page.contains("<li id=\"step-1\">∂L/∂u₈ = ∂L/∂u₁₂ · ∂u₁₂/∂u₈ = 1 × 1 = 1"));
+    assert!(page.contains("class=\"edge residual\""));
+    let at = |s: &str| page.find(s).unwrap_or_else(|| panic!("{s}"));
+    let stepper =
+        at("Three scalar residual blocks, step by step: ∂L/∂x = 1.52974 (plain: 0.0905059)");
+    assert!(at("<figure>") < stepper, "charts first");
+    assert!(
+        stepper < at("at each block, from the output"),
+        "before the long table"
+    );
+    let text = run_small("residual", &[]);
+    assert!(text.contains("--format html steps through its 15 chain-rule multiplications"));
+    let markdown = run_small("residual", &["--format", "md"]);
+    assert!(markdown.contains("## Three scalar residual blocks, step by step"));
 }
 
 #[test]

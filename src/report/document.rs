@@ -1,7 +1,12 @@
-//! A report for people as data: a title, then headings, paragraphs, tables and charts in order.
-//! It renders as aligned text for a terminal, as Markdown, or (with
+//! A report for people as data: a title, then headings, paragraphs, tables, charts and
+//! steppers in order. It renders as aligned text for a terminal, as Markdown, or (with
 //! [`html::document_page`](super::html::document_page)) as a self-contained HTML page, so a
 //! demonstration writes its content once and gets every format.
+//!
+//! A [stepper](Document::stepper) is a small traced graph the page steps through, one
+//! chain-rule multiplication at a time, as [`html::page`](super::html::page) does for a whole
+//! trace; text and Markdown give its title, its context lines and one line saying what the
+//! page shows.
 //!
 //! ```
 //! use chaintrace::report::{Document, Table};
@@ -18,7 +23,7 @@
 //! assert!(doc.to_markdown().starts_with("# Two numbers\n\nWhat was run"));
 //! ```
 
-use super::model::Chart;
+use super::model::{Chart, HtmlTrace};
 use super::text::{Table, display_width};
 
 /// The widest a paragraph line gets in [`Document::to_text`].
@@ -44,6 +49,11 @@ pub enum Block {
     Table(Table),
     /// A chart: drawn in HTML, named in text and Markdown.
     Chart(Chart),
+    /// A small traced graph: its graph, steps, gradients and ledger in HTML, with the
+    /// stepper's controls (only the first stepper of a page is interactive: see
+    /// [`html::document_page`](super::html::document_page)); its title, context lines and
+    /// number of steps in text and Markdown.
+    Stepper(Box<HtmlTrace>),
 }
 
 impl Document {
@@ -92,6 +102,37 @@ impl Document {
         self
     }
 
+    /// Appends a stepper: `trace`'s title, context lines, graph and backward pass, stepped
+    /// through in HTML.
+    ///
+    /// # Example
+    /// ```
+    /// use chaintrace::report::{html, Document, HtmlTrace};
+    /// use chaintrace::{Tape, TraceOptions};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.var("x", 3.0);
+    /// let (_, trace) = (x * x).backward_traced(TraceOptions::default());
+    /// let mut small = HtmlTrace::from_trace(&trace, "f");
+    /// small.title = "f = x·x".into();
+    /// let mut doc = Document::new("Squares");
+    /// doc.stepper(small);
+    /// assert!(doc.to_text().contains("--format html steps through its 2 chain-rule"));
+    /// let page = html::document_page(&doc);
+    /// assert!(page.contains("data-steps=\"2\"") && page.contains("<script>"));
+    /// ```
+    pub fn stepper(&mut self, trace: HtmlTrace) -> &mut Self {
+        self.blocks.push(Block::Stepper(Box::new(trace)));
+        self
+    }
+
+    /// The steppers, in order.
+    pub fn steppers(&self) -> impl Iterator<Item = &HtmlTrace> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::Stepper(t) => Some(&**t),
+            _ => None,
+        })
+    }
+
     /// The charts, in order.
     pub fn charts(&self) -> impl Iterator<Item = &Chart> {
         self.blocks.iter().filter_map(|b| match b {
@@ -116,6 +157,13 @@ impl Document {
                 Block::Paragraph(p) => out += &wrap(p, TEXT_WIDTH),
                 Block::Table(t) => out += &t.to_text("  "),
                 Block::Chart(c) => out += &format!("chart: {} (--format svg or html)\n", c.title),
+                Block::Stepper(t) => {
+                    out += &underlined(&t.title, '-');
+                    for line in &t.context {
+                        out += &wrap(line, TEXT_WIDTH);
+                    }
+                    out += &wrap(&stepper_line(t), TEXT_WIDTH);
+                }
             }
         }
         out
@@ -133,10 +181,30 @@ impl Document {
                 Block::Chart(c) => {
                     out += &format!("*Chart: {} (`--format svg` or `html`).*\n", c.title)
                 }
+                Block::Stepper(t) => {
+                    out += &format!("## {}\n\n", t.title);
+                    for line in &t.context {
+                        out += &format!("- {line}\n");
+                    }
+                    out += &format!(
+                        "\n*{}*\n",
+                        stepper_line(t).replace("--format html", "`--format html`")
+                    );
+                }
             }
         }
         out
     }
+}
+
+/// What the HTML page shows of a stepper, in one line.
+fn stepper_line(trace: &HtmlTrace) -> String {
+    let n = trace.steps.len();
+    let plural = if n == 1 { "" } else { "s" };
+    format!(
+        "--format html steps through its {n} chain-rule multiplication{plural} on the drawn \
+         graph (← → keys)."
+    )
 }
 
 fn underlined(text: &str, rule: char) -> String {

@@ -274,15 +274,34 @@ fn graph_nodes(trace: &Trace, edges: &[GraphEdge]) -> Vec<GraphNode> {
         .collect()
 }
 
-/// Drawing columns: an op one past its deepest input; a leaf or constant one before its
-/// first consumer, so inputs sit next to where they are used. Edges are grouped by their op
-/// node in tape order, so one pass in order sees every input's depth before its consumer's.
+/// Drawing columns: an op one past its deepest input, then moved as late as its consumers
+/// allow (so an op of leaves only, such as the input term v·x_t of an RNN's last step, sits
+/// beside its use instead of in the first column); a leaf or constant one before its first
+/// consumer, so inputs sit next to where they are used. Edges are grouped by their op node in
+/// tape order, so one pass in order sees every input's depth before its consumer's, and one
+/// pass in reverse sees every consumer's final depth before its inputs'.
 fn depths(nodes: usize, edges: &[GraphEdge]) -> Vec<usize> {
     let mut depth = vec![0usize; nodes];
     let mut has_inputs = vec![false; nodes];
     for e in edges {
         depth[e.to] = depth[e.to].max(depth[e.from] + 1);
         has_inputs[e.to] = true;
+    }
+    // `latest[i]`: one before the earliest column of i's consumers seen so far.
+    let mut latest = vec![usize::MAX; nodes];
+    let mut end = edges.len();
+    for i in (0..nodes).rev() {
+        let start = edges[..end]
+            .iter()
+            .rposition(|e| e.to != i)
+            .map_or(0, |k| k + 1);
+        if has_inputs[i] && latest[i] != usize::MAX {
+            depth[i] = depth[i].max(latest[i]);
+        }
+        for e in &edges[start..end] {
+            latest[e.from] = latest[e.from].min(depth[i].saturating_sub(1));
+        }
+        end = start;
     }
     let mut first_use = vec![usize::MAX; nodes];
     for e in edges {

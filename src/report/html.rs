@@ -11,13 +11,16 @@
 //! page reads without JavaScript. A trace recorded without its graph (ledger only) gets the
 //! ledger and charts, and no stepper.
 //!
-//! [`document_page`] shows a [`Document`]: a demonstration's explanations, tables and charts.
+//! [`document_page`] shows a [`Document`](super::Document): a demonstration's explanations,
+//! tables and charts, and the stepper of a small traced graph beside them.
 
-use super::document::{Block, Document};
+mod document_page;
+
+pub use document_page::document_page;
+
 use super::fmt_num;
 use super::graph_svg::{MAX_DRAWN_NODES, graph_svg};
 use super::model::{Chart, HtmlTrace};
-use super::text::Table;
 
 pub(super) const STYLE: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("page.js");
@@ -35,116 +38,43 @@ const SCRIPT: &str = include_str!("page.js");
 /// assert!(!page.contains("src=\"http"));
 /// ```
 pub fn page(trace: &HtmlTrace) -> String {
-    let seed = seed_formula(trace);
     let mut html = head(&trace.title);
-    html += &format!(
-        "<body data-step=\"0\" data-steps=\"{}\" data-formula=\"{}\">\n",
-        trace.steps.len(),
-        escape(&seed)
-    );
+    html += &stepper_body(trace);
     html += &header(&trace.title, &trace.context);
     html += "<main>\n";
     html += &notes(trace);
     let stepper_shown = !trace.nodes.is_empty();
     if stepper_shown {
         html += &graph_section(trace);
-        html += &stepper(trace, &seed);
+        html += &stepper(trace, &seed_formula(trace));
     }
     html += &gradients(trace);
     html += &ledger(trace);
     html += &charts(&trace.charts);
     html += "</main>\n";
-    html += &format!(
+    html += &stepper_scripts(trace, stepper_shown);
+    html + "</body>\n</html>\n"
+}
+
+/// `<body>` with the stepper's state at step 0 (mirrored there for `--dump-dom`).
+fn stepper_body(trace: &HtmlTrace) -> String {
+    format!(
+        "<body data-step=\"0\" data-steps=\"{}\" data-formula=\"{}\">\n",
+        trace.steps.len(),
+        escape(&seed_formula(trace))
+    )
+}
+
+/// The page model as JSON, and the stepper's script when a stepper is shown.
+fn stepper_scripts(trace: &HtmlTrace, stepper_shown: bool) -> String {
+    let mut html = format!(
         "<script type=\"application/json\" id=\"trace-data\">{}</script>\n",
         script_safe_json(trace)
     );
     if stepper_shown {
         html += &format!("<script>\n{SCRIPT}</script>\n");
     }
-    html + "</body>\n</html>\n"
-}
-
-/// The page for a [`Document`]: its paragraphs and tables in order, each section (from one
-/// heading to the next) in a box of its own, and its charts together just before the first
-/// table, so the pictures are seen before the long tables that back them.
-///
-/// # Example
-/// ```
-/// use chaintrace::report::{html, Document, Table};
-/// let mut doc = Document::new("A <small> report");
-/// doc.heading("Numbers").paragraph("x² for x = 3:");
-/// let mut t = Table::new(&["x", "x²"]).right_align(1);
-/// t.row(vec!["3".into(), "9".into()]);
-/// doc.table(t);
-/// let page = html::document_page(&doc);
-/// assert!(page.contains("<h1>A &lt;small&gt; report</h1>"));
-/// assert!(page.contains("<td class=\"num\">9</td>"));
-/// assert!(!page.contains("<script"));
-/// ```
-pub fn document_page(doc: &Document) -> String {
-    let mut html = head(&doc.title);
-    html += "<body>\n";
-    html += &header(&doc.title, &[]);
-    html += "<main>\n";
-    let charts: Vec<Chart> = doc.charts().cloned().collect();
-    let charts_at = charts_position(doc);
-    let mut charts_drawn = charts.is_empty();
-    let mut open = false;
-    for (i, block) in doc.blocks.iter().enumerate() {
-        if Some(i) == charts_at && !charts_drawn {
-            if open && matches!(block, Block::Heading(_)) {
-                html += "</section>\n";
-                open = false;
-            }
-            if !open {
-                html += "<section>\n";
-            }
-            html += &chart_row(&charts);
-            if !open {
-                html += "</section>\n";
-            }
-            charts_drawn = true;
-        }
-        if matches!(block, Block::Chart(_)) {
-            continue;
-        }
-        if matches!(block, Block::Heading(_)) || !open {
-            if open {
-                html += "</section>\n";
-            }
-            html += "<section>\n";
-            open = true;
-        }
-        match block {
-            Block::Heading(h) => html += &format!("<h2 class=\"as-written\">{}</h2>\n", escape(h)),
-            Block::Paragraph(p) => html += &format!("<p>{}</p>\n", escape(p)),
-            Block::Table(t) => html += &table_html(t),
-            Block::Chart(_) => {}
-        }
-    }
-    if !charts_drawn {
-        if !open {
-            html += "<section>\n";
-            open = true;
-        }
-        html += &chart_row(&charts);
-    }
-    if open {
-        html += "</section>\n";
-    }
-    html + "</main>\n</body>\n</html>\n"
-}
-
-/// Where a document's charts go on its page: before the heading of the section that holds the
-/// first table, or before that table when no heading precedes it; `None` (the end of the page)
-/// without tables. A page of long tables would otherwise put its pictures thousands of pixels
-/// down.
-fn charts_position(doc: &Document) -> Option<usize> {
-    let first_table = doc.blocks.iter().position(|b| matches!(b, Block::Table(_)))?;
-    let heading = doc.blocks[..first_table]
-        .iter()
-        .rposition(|b| matches!(b, Block::Heading(_)));
-    Some(heading.unwrap_or(first_table))
+    html
 }
 
 fn head(title: &str) -> String {
@@ -153,30 +83,6 @@ fn head(title: &str) -> String {
     html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
     html += &format!("<title>chaintrace: {}</title>\n", escape(title));
     html + &format!("<style>\n{STYLE}</style>\n</head>\n")
-}
-
-/// A [`Table`] as an HTML table, right-aligned columns marked `num`.
-fn table_html(table: &Table) -> String {
-    let class = |c: usize| {
-        if table.is_right_aligned(c) {
-            " class=\"num\""
-        } else {
-            ""
-        }
-    };
-    let mut out = String::from("<div class=\"table-scroll\"><table>\n<tr>");
-    for (c, h) in table.headers().iter().enumerate() {
-        out += &format!("<th{}>{}</th>", class(c), escape(h));
-    }
-    out += "</tr>\n";
-    for row in table.rows() {
-        out += "<tr>";
-        for (c, cell) in row.iter().enumerate() {
-            out += &format!("<td{}>{}</td>", class(c), escape(cell));
-        }
-        out += "</tr>\n";
-    }
-    out + "</table></div>\n"
 }
 
 pub use crate::escape::html::escape;

@@ -44,6 +44,5 @@ pub use walkthrough::Walkthrough;
 /// renderers use it without this module.
 pub use crate::trace::{fmt_num, fmt_sig};
 
-
 #[cfg(test)]
 mod tests;

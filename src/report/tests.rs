@@ -248,3 +248,98 @@ fn a_shared_weight_is_drawn_again_beside_each_far_use() {
     // x feeds one op: never repeated.
     assert!(!svg.contains(&format!("data-node=\"{}\"", x.id().0)));
 }
+
+/// An op whose inputs are all leaves is drawn beside its use, not in the first column: in
+/// y = ((x·x)·x)·x + w·v the product w·v (as early as column 1) is drawn in column 3, one before
+/// the sum in column 4; its leaves follow it.
+#[test]
+fn an_op_of_leaves_is_drawn_beside_its_use() {
+    let tape = Tape::<f64>::new();
+    let x = tape.var("x", 1.0);
+    let cube = x * x * x * x;
+    let (w, v) = (tape.var("w", 2.0), tape.var("v", 3.0));
+    let wv = w * v;
+    let y = cube + wv;
+    let (_, trace) = y.backward_traced(TraceOptions::default());
+    let page = HtmlTrace::from_trace(&trace, "y");
+    let depth = |id: NodeId| page.nodes[id.0].depth;
+    assert_eq!(depth(y.id()), 4);
+    assert_eq!(depth(cube.id()), 3);
+    assert_eq!(depth(wv.id()), 3);
+    assert_eq!((depth(w.id()), depth(v.id())), (2, 2));
+    assert_eq!(depth(x.id()), 0);
+}
+
+/// A small traced page: f = tanh(w·x) at w = 1.5, x = 2, two layers.
+fn small_page(title: &str) -> HtmlTrace {
+    let tape = Tape::<f64>::new();
+    let (w, x) = (tape.var("w", 1.5), tape.var("x", 2.0));
+    let u = tape.layer("one", || w * x);
+    let f = tape.layer("two", || u.tanh());
+    let (_, trace) = f.backward_traced(TraceOptions::default());
+    let mut page = HtmlTrace::from_trace(&trace, "f");
+    page.title = title.into();
+    page.context = vec!["look <here>".into()];
+    page
+}
+
+/// A document's stepper is drawn where the document places it, with the stepper's controls,
+/// state on `<body>`, the page model and the script once; a second stepper is listed, not
+/// driven (the script drives one); a text or Markdown document says what the page shows.
+#[test]
+fn a_document_steps_through_its_first_stepper() {
+    let mut doc = Document::new("Report");
+    doc.paragraph("before")
+        .stepper(small_page("First"))
+        .heading("after")
+        .paragraph("a table would be here")
+        .stepper(small_page("Second"));
+    let page = html::document_page(&doc);
+    assert!(page.contains("<body data-step=\"0\" data-steps=\"3\" data-formula=\"∂f/∂u₃ = 1\">"));
+    let at = |s: &str| page.find(s).unwrap_or_else(|| panic!("{s} in {page}"));
+    assert!(at("<p>before</p>") < at("<h2 class=\"as-written\">First</h2>"));
+    assert!(at("First</h2>") < at("<section id=\"stepper\""));
+    assert!(at("<section id=\"stepper\"") < at("<h2 class=\"as-written\">after</h2>"));
+    assert!(at("after</h2>") < at("<h2 class=\"as-written\">Second</h2>"));
+    assert!(page.contains("<p class=\"context\">look &lt;here&gt;</p>"));
+    for once in [
+        "id=\"stepper\"",
+        "id=\"trace-data\"",
+        "<script>\n",
+        "class=\"graph\"",
+        "id=\"prev\"",
+        "aria-live=\"polite\"",
+    ] {
+        assert_eq!(page.matches(once).count(), 1, "{once}");
+    }
+    // The second stepper's three steps, listed without the ids the script drives.
+    let second = &page[at("Second</h2>")..];
+    assert_eq!(second.matches("<li>∂f/∂").count(), 3, "{second}");
+    assert!(!second.contains("id=\"step-"));
+    // Balanced sections.
+    assert_eq!(
+        page.matches("<section").count(),
+        page.matches("</section>").count()
+    );
+
+    let text = doc.to_text();
+    assert!(
+        text.contains("First\n-----\nlook <here>\n--format html steps through its 3 chain-rule")
+    );
+    let markdown = doc.to_markdown();
+    assert!(markdown.contains("## First\n\n- look <here>\n\n*`--format html` steps through its 3"));
+}
+
+/// A document whose only stepper has no graph (a ledger-only trace) gets no script, as a
+/// trace page without a graph does.
+#[test]
+fn a_stepper_without_a_graph_is_not_driven() {
+    let mut small = small_page("Ledger only");
+    small.nodes.clear();
+    let mut doc = Document::new("Report");
+    doc.stepper(small);
+    let page = html::document_page(&doc);
+    assert!(page.contains("<body>\n"));
+    assert!(!page.contains("<script"));
+    assert!(page.contains("<h2 class=\"as-written\">Ledger only</h2>"));
+}

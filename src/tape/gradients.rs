@@ -192,4 +192,3 @@ mod tests {
         assert_eq!(chain(10), (first, 21), "a shorter chain fits too");
     }
 }
-

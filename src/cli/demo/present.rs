@@ -66,6 +66,14 @@ pub fn band(lo: f64, hi: f64) -> String {
     format!("×{} … ×{}", fmt3(lo), fmt3(hi))
 }
 
+/// `n` in subscript digits: `12` → `₁₂`, as the tracer names nodes.
+pub fn subscript(n: usize) -> String {
+    n.to_string()
+        .chars()
+        .map(|d| char::from_u32(0x2080 + d.to_digit(10).unwrap_or(0)).unwrap_or('?'))
+        .collect()
+}
+
 /// The middle of `values` (the mean of the two middle ones for an even count); NaN sorts last.
 pub fn median(values: &[f64]) -> f64 {
     let mut v = values.to_vec();
@@ -113,6 +121,12 @@ mod tests {
         for (x, want) in cases {
             assert_eq!(fmt3(x), want, "{x}");
         }
+    }
+
+    #[test]
+    fn subscripts() {
+        assert_eq!(subscript(0), "₀");
+        assert_eq!(subscript(12), "₁₂");
     }
 
     #[test]

@@ -42,7 +42,10 @@ pub(super) fn loss_chart(r: &ClipReport) -> Result<Chart, CliError> {
         &LineChart {
             threshold: Some(floor()),
             ..LineChart::new(
-                &format!("The clipped run alone (at {}), linear scale", num(r.max_norm)),
+                &format!(
+                    "The clipped run alone (at {}), linear scale",
+                    num(r.max_norm)
+                ),
                 "training step",
                 "loss",
             )

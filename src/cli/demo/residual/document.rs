@@ -1,5 +1,6 @@
-//! The report of `demo residual` for people: the claim, the setup, and its tables (the
-//! summary, ‖∂L/∂h_k‖ per block, and ‖∂L/∂x‖ split by path length).
+//! The report of `demo residual` for people: the claim, the setup, the summary, the charts,
+//! three scalar blocks to step through, then the long tables (‖∂L/∂h_k‖ per block, and
+//! ‖∂L/∂x‖ split by path length).
 
 use chaintrace::report::{Document, Table};
 
@@ -40,6 +41,8 @@ impl ResidualReport {
         ));
         doc.heading("summary");
         doc.table(self.summary_table());
+        self.add_charts(&mut doc);
+        doc.stepper(super::stepper::small_net());
         doc.heading(format!(
             "‖∂L/∂h_k‖ at each block, from the output (k = {l}) back to the input (k = 0)"
         ));
@@ -54,7 +57,6 @@ impl ResidualReport {
         );
         doc.table(self.length_table());
         doc.section("what the numbers show", self.conclusions());
-        self.add_charts(&mut doc);
         doc
     }
 

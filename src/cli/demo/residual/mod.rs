@@ -3,12 +3,14 @@
 //!
 //! The files: this one holds the flags, the numbers the demo measures (its JSON output), the
 //! path counts and [`run`]; `document.rs` lays out the report and its tables,
-//! `conclusions.rs` writes what the numbers show, and `charts.rs` draws the charts.
+//! `conclusions.rs` writes what the numbers show, `charts.rs` draws the charts, and
+//! `stepper.rs` traces three scalar blocks for the page to step through.
 
 mod charts;
 mod claims;
 mod conclusions;
 mod document;
+mod stepper;
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;

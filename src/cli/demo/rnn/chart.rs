@@ -1,8 +1,8 @@
 //! The chart of `demo rnn`: each cell's gradient norm through time, with the RNN's if every
 //! step multiplied it by the spectral radius.
 
-use chaintrace::report::{Chart, fmt_num};
 use chaintrace::report::svg::{Series, time_norms};
+use chaintrace::report::{Chart, fmt_num};
 
 use super::{RecurrentInit, RnnReport};
 use crate::cli::CliError;

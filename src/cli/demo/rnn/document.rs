@@ -37,7 +37,8 @@ impl RnnReport {
     }
 }
 
-/// The report for people: claim, setup, tables, what the numbers show, chart.
+/// The report for people: claim, setup, the chart, a one-unit RNN to step through, then the
+/// tables and what the numbers show.
 pub(super) fn document(r: &RnnReport) -> Result<Document, CliError> {
     let t = r.steps;
     let mut doc = Document::new(format!(
@@ -68,6 +69,8 @@ pub(super) fn document(r: &RnnReport) -> Result<Document, CliError> {
             " Nothing is trained (--train-steps 0)."
         }
     ));
+    doc.chart(chart(r)?);
+    doc.stepper(super::stepper::small_rnn(r.scale));
     doc.heading(format!(
         "‖∂L/∂h_t‖ at every step, from the loss (t = {t}) back to the first step"
     ));
@@ -92,7 +95,6 @@ pub(super) fn document(r: &RnnReport) -> Result<Document, CliError> {
     if let Some(hint) = hints(r) {
         doc.paragraph(hint);
     }
-    doc.chart(chart(r)?);
     Ok(doc)
 }
 

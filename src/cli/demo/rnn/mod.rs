@@ -16,8 +16,9 @@
 //!
 //! The files: this one holds the flags, the numbers the demo measures (its JSON output) and
 //! [`run`]; `model.rs` builds each cell and draws its weights; `measure.rs` runs the backward
-//! passes and measures `W_hh`; `document.rs` writes the report's prose, `tables.rs` its tables
-//! and `chart.rs` its chart.
+//! passes and measures `W_hh`; `document.rs` writes the report's prose, `tables.rs` its tables,
+//! `chart.rs` its chart and `stepper.rs` traces a one-unit RNN over four steps for the page to
+//! step through.
 
 mod chart;
 mod claims;
@@ -25,6 +26,7 @@ mod document;
 mod measure;
 mod model;
 mod regimes;
+mod stepper;
 mod tables;
 mod train;
 
