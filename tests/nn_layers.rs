@@ -269,3 +269,47 @@ fn rnn_ledger_gains_are_time_step_ratios() {
         );
     }
 }
+
+/// The recurrent layers multiply by `Wᵀ` through `matmul_t` (a transposed view): no step
+/// records a `transpose` node, which would copy `W_ih` and `W_hh` (and their gradients) every
+/// step. The gradients are the same as through `matmul(transpose)`.
+#[test]
+fn recurrent_layers_record_no_transposed_copies() {
+    use chaintrace::nn::Gru;
+    let mut store = ParamStore::<f64>::new(3);
+    let rnn = Rnn::new(&mut store, "rnn", 2, 3, Init::Torch);
+    let lstm = Lstm::new(&mut store, "lstm", 2, 3, Init::Torch);
+    let gru = Gru::new(&mut store, "gru", 2, 3, Init::Torch);
+    let tape = Tape::new();
+    let p = store.bind(&tape);
+    let data: Vec<f64> = (0..12).map(|i| (i as f64 * 0.61).cos()).collect();
+    let x = tape.constant(Tensor::from_vec(data, &[3, 2, 2]));
+    let outs = [
+        rnn.run(&tape, &p, x, None).last(),
+        lstm.run(&tape, &p, x, None).last(),
+        gru.run(&tape, &p, x, None).last(),
+    ];
+    let labels: Vec<String> = tape.nodes().iter().map(|n| n.op_label()).collect();
+    assert!(!labels.iter().any(|l| l == "transpose"), "{labels:?}");
+    // Two products per step (input and hidden) in each of the three layers, 3 steps.
+    assert_eq!(labels.iter().filter(|l| *l == "matmul").count(), 3 * 2 * 3);
+    // ∂L/∂W_hh of the RNN by hand through the same products written with `transpose`.
+    let loss = outs[0].sum();
+    let w_hh = p.var(rnn.weight_hh());
+    let grads = loss.backward();
+    let tape2 = Tape::new();
+    let p2 = store.bind(&tape2);
+    let (w_ih2, w_hh2) = (p2.var(rnn.weight_ih()), p2.var(rnn.weight_hh()));
+    let (b_ih2, b_hh2) = (p2.var(rnn.bias_ih()), p2.var(rnn.bias_hh()));
+    let x2 = tape2.constant(x.value().clone());
+    let mut h = tape2.constant(Tensor::zeros(&[2, 3]));
+    for t in 0..3 {
+        let a = x2.select(0, t).matmul(w_ih2.transpose()) + b_ih2;
+        h = (a + (h.matmul(w_hh2.transpose()) + b_hh2)).tanh();
+    }
+    let want = h.sum().backward().wrt(w_hh2).unwrap().to_vec();
+    let got = grads.wrt(w_hh).unwrap().to_vec();
+    for (g, w) in got.iter().zip(&want) {
+        assert!((g - w).abs() <= 1e-14 * (1.0 + w.abs()), "{g} vs {w}");
+    }
+}

@@ -86,10 +86,11 @@ impl RecurrentWeights {
         vec![self.w_ih, self.w_hh, self.b_ih, self.b_hh]
     }
 
-    /// The weights for one unrolling, as leaves. Each time step transposes them inside its
-    /// own scope, so the only activation flowing into step t is h_(t−1) and the per-step
-    /// ledger's gain is ‖∂L/∂h_(t−1)‖ / ‖∂L/∂h_t‖ (a transpose made once outside the steps
-    /// would count as an input of every step).
+    /// The weights for one unrolling, as leaves. Each time step multiplies by them directly
+    /// (`x·Wᵀ` as one `matmul_t` node, on a transposed view: no copy of `W` or of its
+    /// gradient per step), so the only activation flowing into step t is h_(t−1) and the
+    /// per-step ledger's gain is ‖∂L/∂h_(t−1)‖ / ‖∂L/∂h_t‖ (a transpose made once outside the
+    /// steps would count as an input of every step).
     pub(super) fn bind<'t, T: Float>(&self, p: &Params<'t, T>) -> BoundWeights<'t, T> {
         BoundWeights {
             w_ih: p.var(self.w_ih),
@@ -140,12 +141,12 @@ pub(super) struct BoundWeights<'t, T: Float> {
 impl<'t, T: Float> BoundWeights<'t, T> {
     /// `x·W_ihᵀ + b_ih`, the input's contribution to every gate.
     pub(super) fn input_part(&self, x: Var<'t, T>) -> Var<'t, T> {
-        x.matmul(self.w_ih.transpose()) + self.b_ih
+        x.matmul_t(self.w_ih) + self.b_ih
     }
 
     /// `h·W_hhᵀ + b_hh`, the previous state's contribution to every gate.
     pub(super) fn hidden_part(&self, h: Var<'t, T>) -> Var<'t, T> {
-        h.matmul(self.w_hh.transpose()) + self.b_hh
+        h.matmul_t(self.w_hh) + self.b_hh
     }
 }
 

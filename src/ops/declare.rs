@@ -10,7 +10,11 @@
 /// function that is better printed otherwise (`u²` for `square`). Optional keys, in this order
 /// before `value`: `aliases: ["…"]` (more names the expression language and
 /// [`Expr::eval`](crate::symbolic::Expr::eval) accept), `spelling: "…"` (how formulas call it,
-/// `σ` for sigmoid), `latex: r"…"` (its LaTeX command).
+/// `σ` for sigmoid), `latex: r"…"` (its LaTeX command). Right after `value`, an optional
+/// `value_f32: |u| …` replaces the generic value in `f32` only, on tensors and scalars alike:
+/// a faster kernel such as [`tanh_f32`](crate::ops::tanh_f32), which [`TANH`](crate::ops::TANH)
+/// uses (its tensor loop is one pass over the elements, vectorised when the kernel is
+/// branch-free). The derivative still receives that kernel's output as `y`.
 ///
 /// What it gives: [`Var::apply_fn`](crate::Var::apply_fn) records it on a tape (value,
 /// gradient, scalar fast path, formulas in traces), [`check::gradcheck`](crate::check) checks
@@ -53,6 +57,7 @@ macro_rules! elementwise_fn {
         $(spelling: $spelling:literal,)?
         $(latex: $latex:literal,)?
         value: |$u:ident| $value:expr,
+        $(value_f32: |$vu:ident| $value_f32:expr,)?
         derivative: |$du:ident, $y:ident| $derivative:expr,
         $(formula: |$fe:ident| $formula:expr,)?
         derivative_formula: |$de:ident| $derivative_formula:expr $(,)?
@@ -62,6 +67,10 @@ macro_rules! elementwise_fn {
             const SPELLING: &str = $crate::elementwise_fn!(@or [$($spelling)?] $name);
             fn value<T: $crate::Float>($u: T) -> T {
                 $value
+            }
+            #[inline]
+            fn value_f32(u: f32) -> f32 {
+                $crate::elementwise_fn!(@value_f32 u [$(|$vu| $value_f32)?])
             }
             fn derivative<T: $crate::Float>($du: T, $y: T) -> T {
                 $derivative
@@ -78,7 +87,7 @@ macro_rules! elementwise_fn {
                 aliases: &[$($($alias),*)?],
                 spelling: SPELLING,
                 latex: $crate::elementwise_fn!(@option [$($latex)?]),
-                value_f32: value::<f32>,
+                value_f32,
                 value_f64: value::<f64>,
                 derivative_f32: derivative::<f32>,
                 derivative_f64: derivative::<f64>,
@@ -87,11 +96,11 @@ macro_rules! elementwise_fn {
                 ),
                 derivative_formula,
                 kernels_f32: $crate::ops::Kernels::<f32> {
-                    map: |x| x.map(value::<f32>),
+                    map: |x| $crate::ops::map_elementwise(x, value_f32),
                     vjp: |g, u, y| $crate::ops::elementwise_vjp(g, u, y, derivative::<f32>),
                 },
                 kernels_f64: $crate::ops::Kernels::<f64> {
-                    map: |x| x.map(value::<f64>),
+                    map: |x| $crate::ops::map_elementwise(x, value::<f64>),
                     vjp: |g, u, y| $crate::ops::elementwise_vjp(g, u, y, derivative::<f64>),
                 },
             }
@@ -101,6 +110,11 @@ macro_rules! elementwise_fn {
     (@or [] $default:literal) => { $default };
     (@option [$given:literal]) => { ::core::option::Option::Some($given) };
     (@option []) => { ::core::option::Option::None };
+    (@value_f32 $u:ident []) => { value::<f32>($u) };
+    (@value_f32 $u:ident [|$vu:ident| $value_f32:expr]) => {{
+        let $vu: f32 = $u;
+        $value_f32
+    }};
     (@formula $default:ident []) => { $default };
     (@formula $default:ident [|$fe:ident| $formula:expr]) => {{
         fn formula($fe: $crate::symbolic::Expr) -> $crate::symbolic::Expr {

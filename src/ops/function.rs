@@ -35,7 +35,8 @@ pub struct ElementwiseFn {
     pub spelling: &'static str,
     /// Its LaTeX command (`\sigma`), or `None` for `\operatorname{spelling}`.
     pub latex: Option<&'static str>,
-    /// `f(u)` in `f32`.
+    /// `f(u)` in `f32`: the generic value, or the declaration's own `f32` kernel when it gives
+    /// one (`value_f32:`, as [`TANH`](super::TANH) does with [`tanh_f32`](super::tanh_f32)).
     pub value_f32: fn(f32) -> f32,
     /// `f(u)` in `f64`.
     pub value_f64: fn(f64) -> f64,

@@ -27,6 +27,21 @@ pub struct Kernels<T: 'static> {
     pub vjp: VjpKernel<T>,
 }
 
+/// `f` over every element of `x`: on a row-major array (every array the ops make) one loop over
+/// the slice into a new `Vec`, which the compiler vectorises when `f` is branch-free arithmetic
+/// (the `f32` [`tanh_f32`](super::tanh_f32) kernel); otherwise [`Tensor::map`]. Used by
+/// [`elementwise_fn!`](crate::elementwise_fn).
+#[doc(hidden)]
+#[inline]
+pub fn map_elementwise<T: Float>(x: &Tensor<T>, f: impl Fn(T) -> T) -> Tensor<T> {
+    if x.as_scalar().is_none()
+        && let Some(u) = x.view().as_slice()
+    {
+        return Tensor::from_vec(u.iter().map(|&u| f(u)).collect(), x.shape());
+    }
+    x.map(f)
+}
+
 /// `g · d(u, y)` elementwise in one pass (`g`, `u` and `y` have one shape: an elementwise op's
 /// upstream gradient, input and output). Used by [`elementwise_fn!`](crate::elementwise_fn).
 #[doc(hidden)]

@@ -52,6 +52,7 @@ mod operand_var;
 mod powf;
 mod reduce;
 mod shape;
+mod tanh_f32;
 mod unary;
 
 pub use adjoint::{BroadcastTo, Detach, Pad, Place, SumTo};
@@ -59,13 +60,14 @@ pub use arith::{Add, Div, Mul, Neg, Sub};
 pub(crate) use function::builtin_function;
 pub use function::{ElementwiseFn, ElementwiseOp};
 #[doc(hidden)]
-pub use kernels::{Kernels, elementwise_vjp};
+pub use kernels::{Kernels, elementwise_vjp, map_elementwise};
 pub use loss::{CrossEntropy, LogSoftmax, Mse, Softmax};
 pub use matmul::{MatMul, MatMulT};
 pub use operand::Operand;
 pub use powf::Powf;
 pub use reduce::{Mean, MeanAxis, Sum, SumAxis};
 pub use shape::{Concat, Reshape, Select, Slice, Transpose};
+pub use tanh_f32::tanh_f32;
 pub use unary::{
     ABS, Abs, BUILTIN_FUNCTIONS, COS, Cos, EXP, Exp, LN, Ln, RELU, Relu, SIGMOID, SIGN, SIN, SQRT,
     SQUARE, STEP, Sigmoid, Sin, Sqrt, Square, TANH, Tanh,
