@@ -7,6 +7,9 @@ use chaintrace::report::{Chart, fmt_num};
 use super::{RecurrentInit, RnnReport};
 use crate::cli::CliError;
 
+/// How far above the cells' largest gradient norm the reference line is drawn.
+const REFERENCE_REACH: f64 = 1000.0;
+
 pub(super) fn chart(r: &RnnReport) -> Result<Chart, CliError> {
     let mut series: Vec<Series> = r
         .runs
@@ -21,12 +24,31 @@ pub(super) fn chart(r: &RnnReport) -> Result<Chart, CliError> {
             )
         })
         .collect();
+    // The reference grows as ρ^(T−t) and can reach 1e18 where the cells stay near 1e4: it is
+    // drawn only up to REFERENCE_REACH × the cells' largest norm, so it never squeezes the
+    // measured lines into the bottom of the chart, and its legend says when it was cut.
+    let largest = r
+        .runs
+        .iter()
+        .flat_map(|run| run.gradient_norms.iter().copied())
+        .filter(|g| g.is_finite())
+        .fold(0.0f64, f64::max);
+    let reference = r.reference();
+    let cut = reference.iter().any(|g| *g > REFERENCE_REACH * largest);
+    let name = if cut {
+        format!(
+            "RNN if ×ρ(W_hh) per step (cut above {}× the largest)",
+            fmt_num(REFERENCE_REACH)
+        )
+    } else {
+        "RNN if ×ρ(W_hh) per step".to_string()
+    };
     series.push(Series::new(
-        "RNN if ×ρ(W_hh) per step",
-        r.reference()
-            .into_iter()
-            .enumerate()
-            .map(|(i, g)| ((i + 1) as f64, g)),
+        name,
+        reference.into_iter().enumerate().map(|(i, g)| {
+            let shown = if g > REFERENCE_REACH * largest { f64::NAN } else { g };
+            ((i + 1) as f64, shown)
+        }),
     ));
     let init = match r.init {
         RecurrentInit::Torch => "PyTorch init",
