@@ -10,7 +10,7 @@ use crate::report::text::Table;
 
 /// The page for a [`Document`]: its paragraphs, tables and steppers in order, each section
 /// (from one heading to the next) in a box of its own, and its charts together before the
-/// section of the first table ([`charts_position`]), so the pictures come before the long
+/// section of the first table, so the pictures come before the long
 /// tables that back them.
 ///
 /// A [stepper](Document::stepper) shows its title and context lines, its graph, the step
