@@ -257,6 +257,20 @@ fn html_pages_are_self_contained_with_tables_and_charts() {
     );
 }
 
+/// A page of long tables shows its charts first: `demo init`'s two charts (tanh above, ReLU
+/// below in each) come before its first table, not after its six per-layer tables.
+#[test]
+fn charts_come_before_the_long_tables() {
+    let page = run_small("init", &["--format", "html"]);
+    let at = |s: &str| page.find(s).unwrap_or_else(|| panic!("{s}"));
+    assert_eq!(page.matches("<figure>").count(), 2);
+    assert!(
+        at("<figure>") < at("<table>"),
+        "charts before the first table"
+    );
+    assert!(page.rfind("<figure>").unwrap() < at("<table>"));
+}
+
 /// `demo residual`'s page steps through three scalar residual blocks: 15 multiplications
 /// (per block: the skip, the branch, w_k, tanh's input, tanh), with the stepper's controls,
 /// state on <body> and the page model, after the charts and before the long per-block table.

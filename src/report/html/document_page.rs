@@ -10,7 +10,7 @@ use crate::report::text::Table;
 
 /// The page for a [`Document`]: its paragraphs, tables and steppers in order, each section
 /// (from one heading to the next) in a box of its own, and its charts together before the
-/// section of the first table, so the pictures come before the long
+/// first stepper or the section of the first table, so the pictures come before the long
 /// tables that back them.
 ///
 /// A [stepper](Document::stepper) shows its title and context lines, its graph, the step
@@ -91,19 +91,22 @@ pub fn document_page(doc: &Document) -> String {
     html + "</body>\n</html>\n"
 }
 
-/// Where a document's charts go on its page: before the heading of the section that holds the
-/// first table, or before that table when no heading precedes it; `None` (the end of the page)
-/// without tables. A page of long tables would otherwise put its pictures thousands of pixels
-/// down.
+/// Where a document's charts go on its page: before its first stepper, or before the heading of
+/// the section that holds its first table (before that table when no heading precedes it),
+/// whichever comes first; `None` (the end of the page) without either. A page of long tables
+/// would otherwise put its pictures thousands of pixels down.
 pub(super) fn charts_position(doc: &Document) -> Option<usize> {
-    let first_table = doc
+    let first = doc
         .blocks
         .iter()
-        .position(|b| matches!(b, Block::Table(_)))?;
-    let heading = doc.blocks[..first_table]
+        .position(|b| matches!(b, Block::Table(_) | Block::Stepper(_)))?;
+    if matches!(doc.blocks[first], Block::Stepper(_)) {
+        return Some(first);
+    }
+    let heading = doc.blocks[..first]
         .iter()
         .rposition(|b| matches!(b, Block::Heading(_)));
-    Some(heading.unwrap_or(first_table))
+    Some(heading.unwrap_or(first))
 }
 
 /// The charts in a row: inside the open section, or in a section of their own.

@@ -46,7 +46,11 @@ pub(super) fn chart(r: &RnnReport) -> Result<Chart, CliError> {
     series.push(Series::new(
         name,
         reference.into_iter().enumerate().map(|(i, g)| {
-            let shown = if g > REFERENCE_REACH * largest { f64::NAN } else { g };
+            let shown = if g > REFERENCE_REACH * largest {
+                f64::NAN
+            } else {
+                g
+            };
             ((i + 1) as f64, shown)
         }),
     ));
