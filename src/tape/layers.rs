@@ -1,24 +1,42 @@
 //! Layer paths interned per tape, and the stack of open layer scopes.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 use super::LayerId;
+use super::names::Fnv1a;
 
 /// Interned layer paths (`"block3/linear"`) and the stack of open scopes.
 #[derive(Debug)]
 pub(super) struct Layers {
     pub(super) names: Vec<String>,
-    index: HashMap<String, LayerId>,
+    /// Paths are short and the program's own (FNV, as for leaf names: no HashDoS concern).
+    index: HashMap<String, LayerId, BuildHasherDefault<Fnv1a>>,
     pub(super) open: Vec<LayerId>,
+    /// The path `enter` builds, kept so that entering a known scope allocates nothing.
+    scratch: String,
 }
 
 impl Layers {
     pub(super) fn new() -> Self {
-        Layers {
-            names: vec![String::new()],
-            index: HashMap::from([(String::new(), LayerId(0))]),
+        let mut layers = Layers {
+            names: Vec::new(),
+            index: HashMap::default(),
             open: Vec::new(),
-        }
+            scratch: String::new(),
+        };
+        layers.clear();
+        layers
+    }
+
+    /// Back to the top level alone, keeping the storage for the next recording (a training
+    /// loop enters the same scopes every step after [`Tape::reset`](super::Tape::reset)).
+    pub(super) fn clear(&mut self) {
+        self.names.clear();
+        self.names.push(String::new());
+        self.index.clear();
+        self.index.insert(String::new(), LayerId(0));
+        self.open.clear();
     }
 
     pub(super) fn current(&self) -> LayerId {
@@ -37,12 +55,15 @@ impl Layers {
             .and_then(|rest| rest.strip_prefix('.'))
             .filter(|rest| !last.is_empty() && !rest.is_empty())
             .unwrap_or(name);
-        let path = if parent.is_empty() {
-            name.to_string()
-        } else {
-            format!("{parent}/{name}")
-        };
+        let mut path = std::mem::take(&mut self.scratch);
+        path.clear();
+        if !parent.is_empty() {
+            path.push_str(parent);
+            path.push('/');
+        }
+        path.push_str(name);
         let id = self.intern(&path);
+        self.scratch = path;
         self.open.push(id);
     }
 

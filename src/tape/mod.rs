@@ -114,7 +114,7 @@ impl<T: Float> Tape<T> {
     pub fn reset(&mut self) {
         self.identity.renew();
         self.nodes.get_mut().clear();
-        *self.layers.get_mut() = Layers::new();
+        self.layers.get_mut().clear();
         self.current_layer.set(LayerId(0));
         self.hooks.get_mut().entries.clear();
     }

@@ -18,7 +18,7 @@ pub(super) struct Names {
 /// FNV-1a: names are a few bytes long, and std's SipHash costs more on them than the
 /// allocation the interning saves. No HashDoS concern: the keys are the program's own names.
 #[derive(Debug)]
-struct Fnv1a(u64);
+pub(super) struct Fnv1a(u64);
 
 impl Default for Fnv1a {
     fn default() -> Self {
