@@ -7,7 +7,9 @@
 use super::fmt_num;
 use super::model::{GraphEdge, GraphNode, HtmlTrace, Ledger, LedgerRow, NodeRole, Step};
 use crate::tape::NodeId;
-use crate::trace::{BackwardAnomaly, EdgeRecord, Event, ForwardAnomaly, Operand, Summary, Trace};
+use crate::trace::{
+    BackwardAnomaly, EdgeRecord, Event, ForwardAnomaly, Operand, Summary, Trace, fmt_summary,
+};
 
 impl HtmlTrace {
     /// The page model of `trace`: its graph (when recorded), every chain-rule multiplication
@@ -216,14 +218,6 @@ fn describe(trace: &Trace, id: NodeId) -> Option<String> {
     }
     what += &in_layer(node.layer_path());
     Some(what)
-}
-
-/// A scalar as its number, a tensor as `‖norm‖`.
-fn fmt_summary(s: &Summary) -> String {
-    match s {
-        Summary::Scalar(x) => fmt_num(*x),
-        Summary::Tensor(t) => format!("‖{}‖", fmt_num(t.norm)),
-    }
 }
 
 /// A scalar's value, a tensor's norm.

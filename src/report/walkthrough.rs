@@ -4,7 +4,7 @@
 
 use super::{GradientLine, Table, anomaly_notes, chain_rule_line, fmt_num, local_derivative_line};
 use crate::Trace;
-use crate::trace::{Event, NodeRecord, Summary};
+use crate::trace::{Event, NodeRecord, Summary, fmt_summary};
 
 /// A traced backward pass told step by step, as text for a terminal or as Markdown.
 ///
@@ -79,7 +79,7 @@ impl<'a> Walkthrough<'a> {
             let line = format!(
                 "{output} = {} = {}",
                 node.display_name(),
-                value(&node.value())
+                fmt_summary(&node.value())
             );
             out += &style.paragraph(&line);
         }
@@ -137,14 +137,6 @@ impl Style {
     }
 }
 
-/// A node's value: a scalar as its number, a tensor as `‖norm‖`.
-pub fn value(s: &Summary) -> String {
-    match s {
-        Summary::Scalar(x) => fmt_num(*x),
-        Summary::Tensor(t) => format!("‖{}‖", fmt_num(t.norm)),
-    }
-}
-
 /// The nodes `keep` accepts, in tape order, each with its formula and value (and its layer,
 /// when the trace has more than the top level).
 pub fn forward_table(trace: &Trace, keep: impl Fn(&NodeRecord<'_>) -> bool) -> Table {
@@ -165,7 +157,7 @@ pub fn forward_table(trace: &Trace, keep: impl Fn(&NodeRecord<'_>) -> bool) -> T
         table.row(vec![
             n.display_name().into_owned(),
             formula,
-            value(&n.value()),
+            fmt_summary(&n.value()),
             n.layer_path().to_string(),
         ]);
     }
@@ -203,7 +195,7 @@ pub fn steps(trace: &Trace, output: &str) -> (String, Option<Table>) {
             chain_rule_line(e, output),
             local_derivative_line(e),
             if sums(e) {
-                value(&e.accumulated())
+                fmt_summary(&e.accumulated())
             } else {
                 String::new()
             },

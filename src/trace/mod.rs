@@ -65,7 +65,7 @@ pub use limits::{
     MAX_INPUT_BYTES, MAX_NAME_BYTES, MAX_RENDERED_PATH_LEAVES, MAX_RENDERED_PATH_NODES,
     MAX_RENDERED_PATH_NODES_TOTAL, MAX_RENDERED_PATHS, MAX_TEXT_BYTES,
 };
-pub use number::{fmt_num, fmt_sig};
+pub use number::{fmt_num, fmt_sig, fmt_summary};
 pub use options::TraceOptions;
 pub use paths::{Path, PathEdge, Paths};
 pub use record::{EdgeRecord, NodeRecord};

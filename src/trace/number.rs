@@ -1,5 +1,7 @@
 //! The one number format of the traces' renderers, the walk-through and every report.
 
+use super::Summary;
+
 /// Formats a number the way every report and trace prints it (docs/trace-format.md,
 /// "Notation"): six significant digits, trailing zeros
 /// dropped, scientific notation outside `[1e-4, 1e6)`, and `inf`, `-inf`, `NaN` spelled out.
@@ -54,5 +56,19 @@ fn trim_zeros(s: &str) -> &str {
         s.trim_end_matches('0').trim_end_matches('.')
     } else {
         s
+    }
+}
+
+/// A recorded value in [`fmt_num`]'s format: a scalar as its number, a tensor as its Frobenius
+/// norm between bars (`‖0.731‖`).
+///
+/// ```
+/// use chaintrace::trace::{Summary, fmt_summary};
+/// assert_eq!(fmt_summary(&Summary::Scalar(0.5)), "0.5");
+/// ```
+pub fn fmt_summary(s: &Summary) -> String {
+    match s {
+        Summary::Scalar(x) => fmt_num(*x),
+        Summary::Tensor(t) => format!("‖{}‖", fmt_num(t.norm)),
     }
 }

@@ -12,6 +12,7 @@ use clap::ValueEnum;
 use serde::Serialize;
 
 use chaintrace::report::{Table, fmt_num, walkthrough};
+use chaintrace::trace::fmt_summary;
 use chaintrace::{Error, Trace, TraceOptions, Var, grad, symbolic};
 
 use super::super::args::Format;
@@ -265,7 +266,7 @@ fn origin(request: &Request<'_>, name: &str, trace: &Trace) -> String {
         return format!(
             "\n∂{output}/∂{name} = {} is a constant (no op lies between it and a variable), so \
              the row ∂²{output}/∂{name}∂· is 0\n",
-            walkthrough::value(trace.value())
+            fmt_summary(trace.value())
         );
     }
     let mut reached: BTreeSet<usize> = trace.events().iter().map(|e| e.from().index()).collect();
@@ -290,7 +291,7 @@ fn origin(request: &Request<'_>, name: &str, trace: &Trace) -> String {
         out += &format!(
             "{row} = {} = {}\n\n",
             node.display_name(),
-            walkthrough::value(&node.value())
+            fmt_summary(&node.value())
         );
     }
     let (heading, table) = walkthrough::steps(trace, row);

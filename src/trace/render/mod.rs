@@ -26,12 +26,9 @@ pub(crate) fn opt_num(x: Option<f64>) -> String {
     x.map_or_else(|| "—".to_string(), num)
 }
 
-/// A scalar as its number, a tensor as `‖norm‖`.
+/// A scalar as its number, a tensor as `‖norm‖` ([`fmt_summary`](super::fmt_summary)).
 pub(crate) fn summary(s: &Summary) -> String {
-    match s {
-        Summary::Scalar(x) => num(*x),
-        Summary::Tensor(t) => format!("‖{}‖", num(t.norm)),
-    }
+    super::fmt_summary(s)
 }
 
 /// A shape as `[2, 3]`, a scalar as `[]`.
