@@ -17,7 +17,10 @@ Not run in CI. Usage (from the repository root):
 `--rust` runs `cargo bench --bench train` once per round, between the Python timings, and reads
 criterion's median estimates from `target/criterion/`; each cell of the table is the median over
 the rounds. Single thread everywhere: XLA and the BLAS libraries are told so below, before they
-are imported; torch through `torch.set_num_threads(1)`.
+are imported; torch through `torch.set_num_threads(1)`. Those settings are not enough for JAX
+0.10 (its CPU runtime still ran the MLP step on 1.57 cores), so the whole process, and the Rust
+bench it starts, is also pinned to one core (`--cpu`, default the last core this process may
+use), and each peer's CPU time is measured beside its wall time to show it.
 """
 
 import argparse
@@ -66,7 +69,8 @@ def make_workload(widths, batch):
 
 
 def time_steps(step, seconds=0.6, blocks=5):
-    """The median time of one call of `step`, over `blocks` blocks of about `seconds` / blocks."""
+    """The median time of one call of `step`, over `blocks` blocks of about `seconds` / blocks,
+    and the CPU time ÷ wall time of all the blocks (above 1 when a peer uses a second core)."""
     for _ in range(10):
         step()
     start, n = time.perf_counter(), 0
@@ -75,12 +79,14 @@ def time_steps(step, seconds=0.6, blocks=5):
         n += 1
     per_block = max(1, int(n * seconds / blocks / 0.1))
     times = []
+    wall0, cpu0 = time.perf_counter(), time.process_time()
     for _ in range(blocks):
         t0 = time.perf_counter()
         for _ in range(per_block):
             step()
         times.append((time.perf_counter() - t0) / per_block)
-    return statistics.median(times)
+    cores = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
+    return statistics.median(times), cores
 
 
 # ------------------------------------------------------------------------------------------------
@@ -229,7 +235,11 @@ def main():
     ap.add_argument("--rust", action="store_true", help="interleave `cargo bench --bench train`")
     ap.add_argument("--rust-seconds", type=int, default=3)
     ap.add_argument("--rust-bin", help="the built bench executable, instead of `cargo bench`")
+    ap.add_argument("--cpu", type=int, default=max(os.sched_getaffinity(0)),
+                    help="the one core every step runs on (-1: do not pin)")
     args = ap.parse_args()
+    if args.cpu >= 0:
+        os.sched_setaffinity(0, {args.cpu})
 
     peers = {"JAX jit": jax_stepper, "numpy by hand": numpy_stepper}
     try:
@@ -243,13 +253,15 @@ def main():
     steppers = {(name, peer): make(widths, batch, act)
                 for name, _, widths, batch, act in WORKLOADS
                 for peer, make in peers.items()}
-    times = {}
+    times, cores = {}, {}
     for r in range(args.rounds):
         if args.rust:
             for (group, form), t in run_rust(args.rust_seconds, args.rust_bin).items():
                 times.setdefault((group, form), []).append(t)
         for key, step in steppers.items():
-            times.setdefault(key, []).append(time_steps(step))
+            t, c = time_steps(step)
+            times.setdefault(key, []).append(t)
+            cores[key] = max(cores.get(key, 0.0), c)
         print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
 
     med = {k: statistics.median(v) for k, v in times.items()}
@@ -270,7 +282,11 @@ def main():
         print(row + " |")
     import jax
 
-    print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+    pinned = f"pinned to core {args.cpu}" if args.cpu >= 0 else "not pinned"
+    print("\nCPU time ÷ wall time, the most of any round: " + ", ".join(
+        f"{peer} {max(cores[(name, peer)] for name, *_ in WORKLOADS):.2f}" for peer in peers)
+        + f" ({pinned}).")
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f} at the end; JAX {jax.__version__}, "
           f"numpy {np.__version__}; {torch_note}.")
 
