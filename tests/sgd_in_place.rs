@@ -1,13 +1,17 @@
 //! `Sgd` updates parameters and momentum buffers in place, element by element: the results must
 //! be bit for bit those of its formulas computed as whole vectors (`d = g + wd·p`,
-//! `buf = μ·buf + d`, `p ← p − lr·buf`), on every step, with and without momentum.
+//! `buf = μ·buf + d`, `p ← p − lr·buf`), on every step, with and without momentum, both when the
+//! step's tape still holds the parameters (they are written into new arrays, and the tape keeps
+//! the old values) and when nothing else holds them (they are changed in their own storage).
 
 use chaintrace::nn::{Init, Layer, Linear, ParamStore};
 use chaintrace::optim::{Optimizer, Sgd};
 use chaintrace::{Tape, Tensor};
 
 /// Three steps of `Sgd(lr, μ, wd)` on a `Linear` layer against the formulas, bit for bit.
-fn check(lr: f64, mu: f64, wd: f64) {
+/// `shared`: the tape's leaves share the store's tensors (`bind`, as a training loop does);
+/// otherwise they are copies (`bind_vars`), so the store's tensors have no other holder.
+fn check(lr: f64, mu: f64, wd: f64, shared: bool) {
     let mut store = ParamStore::<f64>::new(3);
     let fc = Linear::new(&mut store, "fc", 3, 2, Init::Torch);
     let mut opt = Sgd::new(lr).with_momentum(mu).with_weight_decay(wd);
@@ -16,7 +20,16 @@ fn check(lr: f64, mu: f64, wd: f64) {
     let x = Tensor::from_vec(vec![0.5, -1.0, 2.0, 1.5, 0.25, -0.75], &[2, 3]);
     for _ in 0..3 {
         let tape = Tape::new();
-        let p = store.bind(&tape);
+        let p = if shared {
+            store.bind(&tape)
+        } else {
+            let copies: Vec<_> = ids
+                .iter()
+                .map(|&id| tape.var("copy", store.get(id).map(|x| x)))
+                .collect();
+            store.bind_vars(&tape, &copies)
+        };
+        let before: Vec<Tensor<f64>> = ids.iter().map(|&id| store.get(id).clone()).collect();
         let loss = fc.forward(&tape, &p, tape.constant(x.clone())).tanh().sum();
         let grads = loss.backward();
         let mut expected = Vec::new();
@@ -49,6 +62,9 @@ fn check(lr: f64, mu: f64, wd: f64) {
         opt.step(&mut store, &p, &grads);
         for (k, &id) in ids.iter().enumerate() {
             assert_eq!(store.get(id).to_vec(), expected[k]);
+            // The tape still reads the values the step was computed from.
+            assert_eq!(p.var(id).value().to_vec(), before[k].to_vec());
+            assert_ne!(store.get(id).to_vec(), before[k].to_vec());
         }
         assert_eq!(store.get(fc.weight()).shape(), &[2, 3]);
         assert_eq!(store.get(fc.bias()).shape(), &[2]);
@@ -60,11 +76,15 @@ fn check(lr: f64, mu: f64, wd: f64) {
 
 #[test]
 fn plain_sgd_matches_the_formula_bit_for_bit() {
-    check(0.1, 0.0, 0.0);
+    for shared in [true, false] {
+        check(0.1, 0.0, 0.0, shared);
+    }
 }
 
 #[test]
 fn momentum_and_weight_decay_match_the_formulas_bit_for_bit() {
-    check(0.1, 0.9, 0.01);
-    check(0.05, 0.5, 0.0);
+    for shared in [true, false] {
+        check(0.1, 0.9, 0.01, shared);
+        check(0.05, 0.5, 0.0, shared);
+    }
 }

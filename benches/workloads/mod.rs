@@ -1,6 +1,6 @@
 //! The three training workloads of issue 14 (forward + backward + SGD update, `f32`), each in
 //! two forms that compute the same function from the same weights: `raw` (tape and tensors by
-//! hand, SGD by hand in place) and `nn` (`ParamStore` + `Sequential` of `Linear` and activation
+//! hand, SGD by hand) and `nn` (`ParamStore` + `Sequential` of `Linear` and activation
 //! layers + `Sgd`, as the examples use them). Shared by `train.rs` (times) and
 //! `train_instructions.rs` (instruction counts).
 
@@ -91,11 +91,13 @@ impl Workload {
 // Raw ops
 // ---------------------------------------------------------------------------------------------
 
-/// `p −= lr·g`, in place on `p`'s storage.
+/// `p ← p − lr·g`, into a new array in one pass: the step's tape still holds `p`'s storage (its
+/// leaf), so changing it in place would first copy it.
 pub fn sgd_by_hand(p: &mut Tensor<f32>, g: &Tensor<f32>) {
-    let mut a = std::mem::replace(p, Tensor::scalar(0.0)).into_array();
-    a.zip_mut_with(&g.view(), |p, &g| *p -= LR * g);
-    *p = Tensor::from_array(a);
+    let new = ndarray::Zip::from(&p.view())
+        .and(&g.view())
+        .map_collect(|&p, &g| p - LR * g);
+    *p = Tensor::from_array(new);
 }
 
 /// One raw-op step on `w`'s weights; returns the loss before the update.
@@ -144,7 +146,10 @@ impl Nn {
         for (i, (wt, b)) in w.layers.iter().enumerate() {
             let (fan_in, fan_out) = (wt.shape()[0], wt.shape()[1]);
             let fc = Linear::new(&mut store, &format!("fc{i}"), fan_in, fan_out, Init::Torch);
-            *store.get_mut(fc.weight()) = wt.transpose();
+            // In row-major order, as `Linear::new` makes it (`transpose` alone would give a
+            // column-major view of the raw weights' storage, which no user's model has).
+            let w_out_in = wt.transpose();
+            *store.get_mut(fc.weight()) = Tensor::from_vec(w_out_in.to_vec(), w_out_in.shape());
             *store.get_mut(fc.bias()) = b.clone();
             model.push(fc);
             if i < last {
