@@ -88,3 +88,32 @@ fn momentum_and_weight_decay_match_the_formulas_bit_for_bit() {
         check(0.05, 0.5, 0.0, shared);
     }
 }
+
+/// A training loop steps while its tape holds the parameters: each step writes the new values
+/// into the storage the values had before the previous step (kept by the optimiser), so a
+/// parameter takes turns between two buffers and no step allocates one.
+#[test]
+fn parameters_take_turns_between_two_buffers() {
+    for mu in [0.0, 0.9] {
+        let mut store = ParamStore::<f64>::new(3);
+        let fc = Linear::new(&mut store, "fc", 3, 2, Init::Torch);
+        let mut opt = Sgd::new(0.1).with_momentum(mu);
+        let x = Tensor::from_vec(vec![0.5, -1.0, 2.0, 1.5, 0.25, -0.75], &[2, 3]);
+        let address = |store: &ParamStore<f64>| {
+            [fc.weight(), fc.bias()].map(|id| store.get(id).view().as_ptr() as usize)
+        };
+        let mut seen = vec![address(&store)];
+        for _ in 0..5 {
+            let tape = Tape::new();
+            let p = store.bind(&tape);
+            let loss = fc.forward(&tape, &p, tape.constant(x.clone())).tanh().sum();
+            opt.step(&mut store, &p, &loss.backward());
+            seen.push(address(&store));
+        }
+        // The first step needs a second buffer; from then on the two alternate.
+        assert_ne!(seen[1], seen[0]);
+        for k in 2..seen.len() {
+            assert_eq!(seen[k], seen[k - 2], "step {k}, momentum {mu}");
+        }
+    }
+}

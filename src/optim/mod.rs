@@ -30,6 +30,7 @@
 
 mod adam;
 mod sgd;
+mod update;
 
 pub use adam::Adam;
 pub use sgd::Sgd;

@@ -5,52 +5,7 @@ use crate::nn::{ParamId, ParamStore, Params};
 use crate::tape::Gradients;
 use crate::tensor::{Float, Tensor};
 
-use ndarray::{ArrayD, ArrayViewD, Zip};
-
-/// Changes `t`'s elements in place, on its own storage: the tensor is moved out of its place
-/// into its ndarray array (no copy), changed by `f`, and moved back.
-fn in_place<T: Float>(t: &mut Tensor<T>, f: impl FnOnce(&mut ArrayD<T>)) {
-    let mut a = std::mem::replace(t, Tensor::scalar(T::from_f64(0.0))).into_array();
-    f(&mut a);
-    *t = Tensor::from_array(a);
-}
-
-/// `p ← new(p, b, g)` for every element, with `b` (a momentum buffer, or `g` again) updated by
-/// `new` too. In `p`'s storage when nothing else holds it; otherwise — the tape that recorded
-/// the step still holds the parameter's leaf — into a new array in the same pass, so the tape
-/// keeps the old values without the parameter being copied first (a copy of every weight per
-/// step was 3 % of the MLP's training step).
-fn update<T: Float>(
-    param: &mut Tensor<T>,
-    b: &mut ArrayD<T>,
-    g: &ArrayViewD<'_, T>,
-    new: impl Fn(T, &mut T, T) -> T,
-) {
-    if let Some(p) = param.array_mut() {
-        Zip::from(p)
-            .and(b)
-            .and(g)
-            .for_each(|p, b, &g| *p = new(*p, b, g));
-        return;
-    }
-    let p = Zip::from(&param.view())
-        .and(b)
-        .and(g)
-        .map_collect(|&p, b, &g| new(p, b, g));
-    *param = Tensor::from_array(p);
-}
-
-/// `p ← new(p, g)` for every element, in place or into a new array as [`update`].
-fn update_plain<T: Float>(param: &mut Tensor<T>, g: &ArrayViewD<'_, T>, new: impl Fn(T, T) -> T) {
-    if let Some(p) = param.array_mut() {
-        Zip::from(p).and(g).for_each(|p, &g| *p = new(*p, g));
-        return;
-    }
-    let p = Zip::from(&param.view())
-        .and(g)
-        .map_collect(|&p, &g| new(p, g));
-    *param = Tensor::from_array(p);
-}
+use super::update::{Spares, in_place};
 
 /// SGD with PyTorch's semantics (dampening 0, no Nesterov), for each parameter `p` with
 /// gradient `g`:
@@ -60,6 +15,11 @@ fn update_plain<T: Float>(param: &mut Tensor<T>, g: &ArrayViewD<'_, T>, new: imp
 /// buf = d on the first step, then μ·buf + d    (momentum, if μ ≠ 0; d = buf)
 /// p  ← p − lr·d
 /// ```
+///
+/// Memory: besides the momentum buffers, `Sgd` keeps for each parameter the storage of its
+/// values before the last step (the step's tape holds them too, as a leaf), and writes the
+/// next step's values there: a training loop's parameters take turns between two buffers
+/// instead of allocating a new one every step.
 #[derive(Clone, Debug)]
 pub struct Sgd<T: Float> {
     /// The learning rate.
@@ -69,6 +29,7 @@ pub struct Sgd<T: Float> {
     /// The weight decay `wd` (an L2 penalty `wd/2·‖p‖²` added to the loss).
     pub weight_decay: f64,
     buffers: PerParam<Tensor<T>>,
+    spares: Spares<T>,
 }
 
 impl<T: Float> Sgd<T> {
@@ -79,6 +40,7 @@ impl<T: Float> Sgd<T> {
             momentum: 0.0,
             weight_decay: 0.0,
             buffers: PerParam::new(),
+            spares: Spares::new(),
         }
     }
 
@@ -105,7 +67,7 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
     /// expressions of the formulas above, so the results are those of computing `d`, `buf`
     /// and `p` as whole tensors, bit for bit. The buffer is changed in place; the parameter
     /// too when nothing else holds it, and otherwise (the step's tape still holds its leaf)
-    /// written into a new array in the same pass, never copied first.
+    /// written into the storage its values had before the previous step, never copied first.
     fn step(&mut self, store: &mut ParamStore<T>, p: &Params<'_, T>, grads: &Gradients<T>) {
         // Two instances of the loop, so that neither tests for weight decay per element (the
         // test kept `map_collect` from vectorising: 10 instructions per element instead of 2).
@@ -136,20 +98,20 @@ impl<T: Float> Sgd<T> {
                 .broadcast(param.shape())
                 .expect("a parameter's gradient has the parameter's shape");
             if self.momentum == 0.0 {
-                update_plain(param, &g, |p, g| p - lr * d(g, p));
+                self.spares.update(id, param, &g, |p, g| p - lr * d(g, p));
                 continue;
             }
             let slot = self.buffers.slot(id);
             match slot {
                 Some(buf) => in_place(buf, |b| {
-                    update(param, b, &g, |p, b, g| {
+                    self.spares.update_with(id, param, b, &g, |p, b, g| {
                         *b = mu * *b + d(g, p);
                         p - lr * *b
                     });
                 }),
                 None => {
                     let mut buf = g.to_owned();
-                    update(param, &mut buf, &g, |p, b, _| {
+                    self.spares.update_with(id, param, &mut buf, &g, |p, b, _| {
                         *b = d(*b, p);
                         p - lr * *b
                     });
