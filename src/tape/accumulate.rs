@@ -22,17 +22,28 @@ pub(super) fn accumulate<T: Float>(
 }
 
 /// Adds a scalar contribution into a gradient slot (the slot of a scalar input holds a
-/// scalar) and returns the sum.
+/// scalar) and returns the sum. Small enough to inline into the sweep: the array case is out
+/// of line (not inlined, the call cost 15 of the scalar chain's 309 instructions per level).
 #[inline]
 pub(super) fn add_scalar<T: Float>(slot: &mut Option<Tensor<T>>, contribution: T) -> T {
     match slot {
-        Some(acc) => {
-            acc.add_scalar(contribution);
-            acc.as_scalar().unwrap_or(contribution)
-        }
         None => {
             *slot = Some(Tensor::scalar(contribution));
             contribution
         }
+        Some(acc) => match acc.scalar_mut() {
+            Some(a) => {
+                *a += contribution;
+                *a
+            }
+            None => add_to_array(acc, contribution),
+        },
     }
+}
+
+/// [`add_scalar`] into a slot that holds an array: added to every element.
+#[inline(never)]
+fn add_to_array<T: Float>(acc: &mut Tensor<T>, contribution: T) -> T {
+    acc.add_scalar(contribution);
+    acc.as_scalar().unwrap_or(contribution)
 }

@@ -265,6 +265,15 @@ impl<T: Float> Tensor<T> {
         }
     }
 
+    /// The number of a rank-0 tensor, to change in place (`None` for an array).
+    #[inline]
+    pub(crate) fn scalar_mut(&mut self) -> Option<&mut T> {
+        match &mut self.repr {
+            Repr::Scalar(x) => Some(x),
+            Repr::Array(_) => None,
+        }
+    }
+
     /// Adds `x` to every element.
     #[inline]
     pub(crate) fn add_scalar(&mut self, x: T) {
