@@ -1,8 +1,8 @@
-//! `Sgd` updates parameters and momentum buffers in place, element by element: the results must
+//! `Sgd` updates parameters and momentum buffers element by element: the results must
 //! be bit for bit those of its formulas computed as whole vectors (`d = g + wd·p`,
 //! `buf = μ·buf + d`, `p ← p − lr·buf`), on every step, with and without momentum, both when the
-//! step's tape still holds the parameters (they are written into new arrays, and the tape keeps
-//! the old values) and when nothing else holds them (they are changed in their own storage).
+//! step's tape still holds the parameters (they are written into other storage, and the tape
+//! keeps the old values) and when nothing else holds them (they are changed in their own).
 
 use chaintrace::nn::{Init, Layer, Linear, ParamStore};
 use chaintrace::optim::{Optimizer, Sgd};
@@ -29,7 +29,10 @@ fn check(lr: f64, mu: f64, wd: f64, shared: bool) {
                 .collect();
             store.bind_vars(&tape, &copies)
         };
-        let before: Vec<Tensor<f64>> = ids.iter().map(|&id| store.get(id).clone()).collect();
+        // Copies, not clones: a clone would share the store's storage.
+        let before: Vec<Tensor<f64>> = ids.iter().map(|&id| store.get(id).map(|x| x)).collect();
+        let address = |store: &ParamStore<f64>| ids.map(|id| store.get(id).view().as_ptr());
+        let storage_before = address(&store);
         let loss = fc.forward(&tape, &p, tape.constant(x.clone())).tanh().sum();
         let grads = loss.backward();
         let mut expected = Vec::new();
@@ -60,6 +63,10 @@ fn check(lr: f64, mu: f64, wd: f64, shared: bool) {
             );
         }
         opt.step(&mut store, &p, &grads);
+        if !shared {
+            // Nothing else held the parameters: changed in their own storage.
+            assert_eq!(address(&store), storage_before);
+        }
         for (k, &id) in ids.iter().enumerate() {
             assert_eq!(store.get(id).to_vec(), expected[k]);
             // The tape still reads the values the step was computed from.
