@@ -5,7 +5,7 @@
 //! keeps the old values) and when nothing else holds them (they are changed in their own).
 
 use chaintrace::nn::{Init, Layer, Linear, ParamStore};
-use chaintrace::optim::{Optimizer, Sgd};
+use chaintrace::optim::{Adam, Optimizer, Sgd};
 use chaintrace::{Tape, Tensor};
 
 /// Three steps of `Sgd(lr, μ, wd)` on a `Linear` layer against the formulas, bit for bit.
@@ -98,13 +98,20 @@ fn momentum_and_weight_decay_match_the_formulas_bit_for_bit() {
 
 /// A training loop steps while its tape holds the parameters: each step writes the new values
 /// into the storage the values had before the previous step (kept by the optimiser), so a
-/// parameter takes turns between two buffers and no step allocates one.
+/// parameter takes turns between two buffers and no step allocates one. `Adam` does the same.
 #[test]
 fn parameters_take_turns_between_two_buffers() {
-    for mu in [0.0, 0.9] {
+    let optimisers: [(&str, Box<dyn Optimizer<f64>>); 3] = [
+        ("sgd", Box::new(Sgd::new(0.1))),
+        (
+            "sgd with momentum",
+            Box::new(Sgd::new(0.1).with_momentum(0.9)),
+        ),
+        ("adam", Box::new(Adam::new(0.01))),
+    ];
+    for (name, mut opt) in optimisers {
         let mut store = ParamStore::<f64>::new(3);
         let fc = Linear::new(&mut store, "fc", 3, 2, Init::Torch);
-        let mut opt = Sgd::new(0.1).with_momentum(mu);
         let x = Tensor::from_vec(vec![0.5, -1.0, 2.0, 1.5, 0.25, -0.75], &[2, 3]);
         let address = |store: &ParamStore<f64>| {
             [fc.weight(), fc.bias()].map(|id| store.get(id).view().as_ptr() as usize)
@@ -118,9 +125,9 @@ fn parameters_take_turns_between_two_buffers() {
             seen.push(address(&store));
         }
         // The first step needs a second buffer; from then on the two alternate.
-        assert_ne!(seen[1], seen[0]);
+        assert_ne!(seen[1], seen[0], "{name}");
         for k in 2..seen.len() {
-            assert_eq!(seen[k], seen[k - 2], "step {k}, momentum {mu}");
+            assert_eq!(seen[k], seen[k - 2], "step {k}, {name}");
         }
     }
 }

@@ -1,16 +1,19 @@
 //! Adam, as `torch.optim.Adam` (not AdamW: weight decay is added to the gradient).
 
+use super::update::Spares;
 use super::{Optimizer, PerParam, with_gradients};
 use crate::nn::{ParamId, ParamStore, Params};
 use crate::tape::Gradients;
-use crate::tensor::{Float, Tensor};
+use crate::tensor::Float;
 
-/// The moments of one parameter.
+use ndarray::ArrayD;
+
+/// The moments of one parameter: its step count, and `(m, v)` per element (updated together,
+/// in one pass with the parameter).
 #[derive(Clone, Debug)]
 struct Moments<T: Float> {
     step: i32,
-    m: Tensor<T>,
-    v: Tensor<T>,
+    mv: ArrayD<(T, T)>,
 }
 
 /// Adam with PyTorch's semantics and defaults (β = (0.9, 0.999), eps = 1e-8, no weight decay).
@@ -25,6 +28,10 @@ struct Moments<T: Float> {
 ///
 /// The bias corrections undo the zero start of `m` and `v`: on the first step the update is
 /// `lr·g/(|g| + eps')`, about `lr` in size whatever the scale of the gradient.
+///
+/// Each step is one pass over each parameter, with the expressions above element by element
+/// (the same bits as computing them as whole tensors). As [`Sgd`](super::Sgd), `Adam` keeps
+/// each parameter's storage from before its last step and writes the next values there.
 #[derive(Clone, Debug)]
 pub struct Adam<T: Float> {
     /// The learning rate.
@@ -36,6 +43,7 @@ pub struct Adam<T: Float> {
     /// L2 weight decay added to the gradient.
     pub weight_decay: f64,
     moments: PerParam<Moments<T>>,
+    spares: Spares<T>,
 }
 
 impl<T: Float> Adam<T> {
@@ -47,6 +55,7 @@ impl<T: Float> Adam<T> {
             eps: 1e-8,
             weight_decay: 0.0,
             moments: PerParam::new(),
+            spares: Spares::new(),
         }
     }
 
@@ -73,40 +82,48 @@ impl<T: Float> Adam<T> {
         self.moments.get(id).map_or(0, |m| m.step as usize)
     }
 
-    /// Advances a parameter's moments with gradient `g`, returning its update (to subtract).
-    fn update(&mut self, id: ParamId, param: &Tensor<T>, grad: &Tensor<T>) -> Tensor<T> {
+    /// [`Optimizer::step`] with `d(g, p)`, the gradient with weight decay added.
+    fn step_with(
+        &mut self,
+        store: &mut ParamStore<T>,
+        p: &Params<'_, T>,
+        grads: &Gradients<T>,
+        d: impl Fn(T, T) -> T + Copy,
+    ) {
         let (b1, b2) = (T::from_f64(self.betas.0), T::from_f64(self.betas.1));
-        let one = T::one();
-        let g = if self.weight_decay != 0.0 {
-            let wd = T::from_f64(self.weight_decay);
-            grad.zip(param, |g, p| g + wd * p)
-        } else {
-            grad.clone()
-        };
-        let slot = self.moments.slot(id);
-        let state = slot.get_or_insert_with(|| Moments {
-            step: 0,
-            m: Tensor::zeros(param.shape()),
-            v: Tensor::zeros(param.shape()),
-        });
-        state.step += 1;
-        state.m = state.m.zip(&g, |m, g| b1 * m + (one - b1) * g);
-        state.v = state.v.zip(&g, |v, g| b2 * v + (one - b2) * g * g);
-        let step_size = T::from_f64(self.lr) / (one - b1.powi(state.step));
-        let bias_correction2_sqrt = (one - b2.powi(state.step)).sqrt();
-        let eps = T::from_f64(self.eps);
-        state.m.zip(&state.v, |m, v| {
-            step_size * m / (v.sqrt() / bias_correction2_sqrt + eps)
-        })
+        let (one, lr, eps) = (T::one(), T::from_f64(self.lr), T::from_f64(self.eps));
+        for (id, grad) in with_gradients(store, p, grads) {
+            let param = store.get_mut(id);
+            let g = grad.view();
+            let g = g
+                .broadcast(param.shape())
+                .expect("a parameter's gradient has the parameter's shape");
+            let state = self.moments.slot(id).get_or_insert_with(|| Moments {
+                step: 0,
+                mv: ArrayD::from_elem(param.shape(), (T::zero(), T::zero())),
+            });
+            state.step += 1;
+            let step_size = lr / (one - b1.powi(state.step));
+            let bias_correction2_sqrt = (one - b2.powi(state.step)).sqrt();
+            self.spares
+                .update_with(id, param, &mut state.mv, &g, |p, (m, v), g| {
+                    let g = d(g, p);
+                    *m = b1 * *m + (one - b1) * g;
+                    *v = b2 * *v + (one - b2) * g * g;
+                    p - step_size * *m / (v.sqrt() / bias_correction2_sqrt + eps)
+                });
+        }
     }
 }
 
 impl<T: Float> Optimizer<T> for Adam<T> {
     fn step(&mut self, store: &mut ParamStore<T>, p: &Params<'_, T>, grads: &Gradients<T>) {
-        for (id, grad) in with_gradients(store, p, grads) {
-            let update = self.update(id, store.get(id), grad);
-            let param = store.get_mut(id);
-            *param = param.zip(&update, |p, u| p - u);
+        // Two instances of the loop, so that neither tests for weight decay per element.
+        if self.weight_decay != 0.0 {
+            let wd = T::from_f64(self.weight_decay);
+            self.step_with(store, p, grads, move |g, p| g + wd * p);
+        } else {
+            self.step_with(store, p, grads, |g, _| g);
         }
     }
 }

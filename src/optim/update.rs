@@ -58,14 +58,15 @@ impl<T: Float> Spares<T> {
         }
     }
 
-    /// `p ← new(p, b, g)` for every element, with `b` (a momentum buffer) updated by `new` too.
-    pub(super) fn update_with(
+    /// `p ← new(p, b, g)` for every element, with `b` (an optimiser's state per element: a
+    /// momentum buffer, Adam's moments) updated by `new` too.
+    pub(super) fn update_with<B>(
         &mut self,
         id: ParamId,
         param: &mut Tensor<T>,
-        b: &mut ArrayD<T>,
+        b: &mut ArrayD<B>,
         g: &ArrayViewD<'_, T>,
-        new: impl Fn(T, &mut T, T) -> T,
+        new: impl Fn(T, &mut B, T) -> T,
     ) {
         if let Some(p) = param.array_mut() {
             Zip::from(p)
