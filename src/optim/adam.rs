@@ -1,7 +1,7 @@
 //! Adam, as `torch.optim.Adam` (not AdamW: weight decay is added to the gradient).
 
 use super::update::Spares;
-use super::{Optimizer, PerParam, with_gradients};
+use super::{Optimizer, PerParam, each_update};
 use crate::nn::{ParamId, ParamStore, Params};
 use crate::tape::Gradients;
 use crate::tensor::Float;
@@ -92,27 +92,22 @@ impl<T: Float> Adam<T> {
     ) {
         let (b1, b2) = (T::from_f64(self.betas.0), T::from_f64(self.betas.1));
         let (one, lr, eps) = (T::one(), T::from_f64(self.lr), T::from_f64(self.eps));
-        for (id, grad) in with_gradients(store, p, grads) {
-            let param = store.get_mut(id);
-            let g = grad.view();
-            let g = g
-                .broadcast(param.shape())
-                .expect("a parameter's gradient has the parameter's shape");
-            let state = self.moments.slot(id).get_or_insert_with(|| Moments {
+        let (spares, moments) = (&mut self.spares, &mut self.moments);
+        each_update(store, p, grads, |id, param, g| {
+            let state = moments.slot(id).get_or_insert_with(|| Moments {
                 step: 0,
                 mv: ArrayD::from_elem(param.shape(), (T::zero(), T::zero())),
             });
             state.step += 1;
             let step_size = lr / (one - b1.powi(state.step));
             let bias_correction2_sqrt = (one - b2.powi(state.step)).sqrt();
-            self.spares
-                .update_with(id, param, &mut state.mv, &g, |p, (m, v), g| {
-                    let g = d(g, p);
-                    *m = b1 * *m + (one - b1) * g;
-                    *v = b2 * *v + (one - b2) * g * g;
-                    p - step_size * *m / (v.sqrt() / bias_correction2_sqrt + eps)
-                });
-        }
+            spares.update_with(id, param, &mut state.mv, g, |p, (m, v), g| {
+                let g = d(g, p);
+                *m = b1 * *m + (one - b1) * g;
+                *v = b2 * *v + (one - b2) * g * g;
+                p - step_size * *m / (v.sqrt() / bias_correction2_sqrt + eps)
+            });
+        });
     }
 }
 

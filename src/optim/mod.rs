@@ -40,6 +40,8 @@ use crate::nn::{ParamId, ParamStore, Params};
 use crate::tape::Gradients;
 use crate::tensor::{Float, Tensor};
 
+use ndarray::ArrayViewD;
+
 /// Something that updates parameters from gradients.
 pub trait Optimizer<T: Float> {
     /// Applies one update to every parameter of `store` that has a gradient in `grads`,
@@ -78,20 +80,30 @@ fn check_tape<T: Float>(p: &Params<'_, T>, grads: &Gradients<T>) -> Result<()> {
     }
 }
 
-/// The parameters with a gradient this step, with the gradient.
+/// Calls `update(id, parameter, gradient)` for each parameter with a gradient this step, the
+/// gradient viewed in the parameter's shape.
 ///
 /// # Panics
 /// If `grads` does not come from the tape `p` is bound to.
-fn with_gradients<'g, T: Float>(
-    store: &ParamStore<T>,
+fn each_update<T: Float>(
+    store: &mut ParamStore<T>,
     p: &Params<'_, T>,
-    grads: &'g Gradients<T>,
-) -> Vec<(ParamId, &'g Tensor<T>)> {
+    grads: &Gradients<T>,
+    mut update: impl FnMut(ParamId, &mut Tensor<T>, &ArrayViewD<'_, T>),
+) {
     check_tape(p, grads).unwrap_or_else(|e| panic!("{e}"));
-    store
-        .ids()
-        .filter_map(|id| Some((id, grads.get(p.node(id)?)?)))
-        .collect()
+    let ids: Vec<ParamId> = store.ids().collect();
+    for id in ids {
+        let Some(grad) = p.node(id).and_then(|node| grads.get(node)) else {
+            continue;
+        };
+        let param = store.get_mut(id);
+        let g = grad.view();
+        let g = g
+            .broadcast(param.shape())
+            .expect("a parameter's gradient has the parameter's shape");
+        update(id, param, &g);
+    }
 }
 
 /// Per-parameter optimiser state, indexed by [`ParamId`], grown as parameters appear.

@@ -1,6 +1,6 @@
 //! Stochastic gradient descent with momentum and weight decay, as `torch.optim.SGD`.
 
-use super::{Optimizer, PerParam, with_gradients};
+use super::{Optimizer, PerParam, each_update};
 use crate::nn::{ParamId, ParamStore, Params};
 use crate::tape::Gradients;
 use crate::tensor::{Float, Tensor};
@@ -90,34 +90,30 @@ impl<T: Float> Sgd<T> {
         d: impl Fn(T, T) -> T + Copy,
     ) {
         let lr = T::from_f64(self.lr);
-        let mu = T::from_f64(self.momentum);
-        for (id, grad) in with_gradients(store, p, grads) {
-            let param = store.get_mut(id);
-            let g = grad.view();
-            let g = g
-                .broadcast(param.shape())
-                .expect("a parameter's gradient has the parameter's shape");
-            if self.momentum == 0.0 {
-                self.spares.update(id, param, &g, |p, g| p - lr * d(g, p));
-                continue;
+        let (mu, plain) = (T::from_f64(self.momentum), self.momentum == 0.0);
+        let (spares, buffers) = (&mut self.spares, &mut self.buffers);
+        each_update(store, p, grads, |id, param, g| {
+            if plain {
+                spares.update(id, param, g, |p, g| p - lr * d(g, p));
+                return;
             }
-            let slot = self.buffers.slot(id);
+            let slot = buffers.slot(id);
             match slot {
                 Some(buf) => in_place(buf, |b| {
-                    self.spares.update_with(id, param, b, &g, |p, b, g| {
+                    spares.update_with(id, param, b, g, |p, b, g| {
                         *b = mu * *b + d(g, p);
                         p - lr * *b
                     });
                 }),
                 None => {
                     let mut buf = g.to_owned();
-                    self.spares.update_with(id, param, &mut buf, &g, |p, b, _| {
+                    spares.update_with(id, param, &mut buf, g, |p, b, _| {
                         *b = d(*b, p);
                         p - lr * *b
                     });
                     *slot = Some(Tensor::from_array(buf));
                 }
             }
-        }
+        });
     }
 }
