@@ -153,7 +153,7 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         self.observer
             .scalar_node(self.tape, self.nodes.span(), i, g);
         // A constant-length loop, unrolled: each edge's numbers stay in registers.
-        let arity = usize::from(row.arity).min(2);
+        let arity = usize::from(row.meta.arity()).min(2);
         for slot in 0..2 {
             if slot == arity {
                 break;
@@ -172,7 +172,7 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
                 node: i,
                 slot,
                 input,
-                kind: edge_kind(row.residual_slots, slot),
+                kind: edge_kind(row.has(flags::RESIDUAL), slot),
                 local,
                 upstream: g,
                 step,

@@ -16,7 +16,7 @@ pub(crate) enum InputValues<'a, T: Float> {
 impl<'a, T: Float> InputValues<'a, T> {
     /// The values of the nodes `ids`, looked up on `nodes`.
     pub(super) fn gather(rows: &'a [Row<T>], ids: &[u32]) -> Self {
-        let value = |&i: &u32| &rows[i as usize].value;
+        let value = |&i: &u32| &*rows[i as usize].value;
         match ids {
             [a] => InputValues::Few([value(a), value(a)], 1),
             [a, b] => InputValues::Few([value(a), value(b)], 2),

@@ -72,6 +72,10 @@ impl Layers {
         if let Some(&id) = self.index.get(path) {
             return id;
         }
+        assert!(
+            self.names.len() < super::node::Meta::LAYERS as usize,
+            "a tape holds fewer than 2²⁴ layer paths"
+        );
         let id = LayerId(self.names.len() as u32);
         self.index.insert(path.to_string(), id);
         self.names.push(path.to_string());

@@ -46,9 +46,10 @@ pub use var::Var;
 use inputs::{InputValues, ScalarValues};
 use layers::Layers;
 use names::Names;
-use node::{Row, flags};
+use node::{Meta, Row, flags};
 
 use std::cell::{Cell, Ref, RefCell, RefMut};
+use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
 use crate::error::Result;
@@ -176,7 +177,7 @@ impl<T: Float> Tape<T> {
             return Err(foreign());
         }
         // The identity edge is slot 0 of the sum.
-        self.record(crate::ops::Add, &[x, fx], 0b1)
+        self.record(crate::ops::Add, &[x, fx], true)
     }
 
     /// Records `op` applied to `inputs`.
@@ -199,19 +200,14 @@ impl<T: Float> Tape<T> {
         if !inputs.iter().all(|&v| self.owns(v)) {
             return Err(crate::Error::ForeignVar { op: op.name() });
         }
-        self.record(op, inputs, 0)
+        self.record(op, inputs, false)
     }
 
-    /// Appends an op node; the slots set in `residual_slots` are residual edges. The hot path
+    /// Appends an op node; with `residual`, its input slot 0 is a residual edge. The hot path
     /// of every forward pass: the one or two input values are gathered without a heap
     /// allocation, and scalars go through the op's scalar rule.
     #[inline]
-    fn record<O: Op<T>>(
-        &self,
-        op: O,
-        inputs: &[Var<'_, T>],
-        residual_slots: u8,
-    ) -> Result<Var<'_, T>> {
+    fn record<O: Op<T>>(&self, op: O, inputs: &[Var<'_, T>], residual: bool) -> Result<Var<'_, T>> {
         let mut guard = self.nodes.borrow_mut();
         let nodes = &mut *guard;
         let (placed, arity, spilled) = nodes.place_inputs(inputs);
@@ -248,16 +244,14 @@ impl<T: Float> Tape<T> {
         if derivatives.is_some() {
             flags |= flags::SCALAR_DERIVATIVES;
         }
+        if residual {
+            flags |= flags::RESIDUAL;
+        }
         nodes.rows.push(Row {
-            value,
+            value: ManuallyDrop::new(value),
             derivatives: derivatives.unwrap_or([T::zero(); 2]),
             inputs: placed,
-            op,
-            name: Names::NONE,
-            layer: self.current_layer.get(),
-            flags,
-            arity,
-            residual_slots,
+            meta: Meta::new(op, self.current_layer.get(), flags, arity),
         });
         Ok(Var::new(self, id))
     }
@@ -274,20 +268,15 @@ impl<T: Float> Tape<T> {
         let mut nodes = self.nodes.borrow_mut();
         let name = name.map_or(Names::NONE, |n| nodes.names.intern(n));
         let id = next_id(&nodes.rows);
+        let flags = match constant {
+            true => flags::CONSTANT,
+            false => flags::REQUIRES_GRAD,
+        };
         nodes.rows.push(Row {
-            value,
+            value: ManuallyDrop::new(value),
             derivatives: [T::zero(); 2],
             inputs: [0; 2],
-            op: 0,
-            name,
-            layer: self.current_layer.get(),
-            flags: if constant {
-                flags::CONSTANT
-            } else {
-                flags::REQUIRES_GRAD
-            },
-            arity: 0,
-            residual_slots: 0,
+            meta: Meta::new(name, self.current_layer.get(), flags, 0),
         });
         Var::new(self, id)
     }

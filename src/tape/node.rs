@@ -14,6 +14,7 @@ use super::node_view::Node;
 use super::{LayerId, NodeId, NodeSpan, Var};
 use crate::ops::Op;
 use crate::tensor::{Float, Tensor};
+use std::mem::ManuallyDrop;
 
 /// Every node recorded on a [`Tape`](super::Tape), in creation (topological) order:
 /// [`Tape::nodes`](super::Tape::nodes).
@@ -38,27 +39,66 @@ pub struct Nodes<T: Float> {
     pub(super) spilled: Vec<u32>,
 }
 
-/// One node as stored.
+/// One node as stored: 48 bytes for `f64`, 40 for `f32`.
 pub(super) struct Row<T: Float> {
-    pub(super) value: Tensor<T>,
-    /// `∂value/∂input` per input, when `flags & SCALAR_DERIVATIVES`.
+    /// Released by [`Nodes`] (`clear` and `Drop`), never by the row: see [`Row::release`].
+    pub(super) value: ManuallyDrop<Tensor<T>>,
+    /// `∂value/∂input` per input, when the `SCALAR_DERIVATIVES` flag is set.
     pub(super) derivatives: [T; 2],
     /// The input indices; with `SPILLED`, where they start in `Nodes::spilled` and how many.
     pub(super) inputs: [u32; 2],
-    /// Index into `Nodes::ops`, for an op node.
-    pub(super) op: u32,
-    /// Index into `Nodes::names`, [`Names::NONE`] for none.
-    pub(super) name: u32,
-    pub(super) layer: LayerId,
-    pub(super) flags: u8,
-    /// The number of inline inputs (0 for a leaf or constant, or when `SPILLED`).
-    pub(super) arity: u8,
-    /// Which of the first eight input edges are residual edges (only
-    /// [`Tape::residual`](super::Tape::residual) makes one, on slot 0).
-    pub(super) residual_slots: u8,
+    /// What the node is (flags, arity, label, layer), packed: see [`Meta`].
+    pub(super) meta: Meta,
 }
 
-/// `Row::flags` bits.
+/// A row's small fields in one `u64`: the label in the low 32 bits (an index into
+/// `Nodes::ops` for an op node, into `Nodes::names` for a leaf or constant, [`Names::NONE`]
+/// for none: only leaves have names), the layer in the next 24, and a byte of bits: the
+/// [`flags`] and, in the top two, the number of inline inputs (0 for a leaf or constant, or
+/// when `SPILLED`).
+///
+/// One word, and the row without holes, because of how a row is recorded: it is assembled on
+/// the stack, then copied into the node vector in 8- and 16-byte moves. As separate `u32` and
+/// `u8` fields, each move's load spanned several narrower stores, which the processor cannot
+/// forward to a load, so every new row waited for them to reach the cache: most of the scalar
+/// chain's recording time (docs/performance.md, section 1).
+#[derive(Clone, Copy)]
+pub(super) struct Meta(u64);
+
+impl Meta {
+    /// The most layer paths a tape holds (24 bits of the word).
+    pub(super) const LAYERS: u32 = 1 << 24;
+    const ARITY_SHIFT: u32 = 6;
+
+    #[inline]
+    pub(super) fn new(label: u32, layer: LayerId, flags: u8, arity: u8) -> Self {
+        debug_assert!(layer.0 < Self::LAYERS && flags < 1 << Self::ARITY_SHIFT && arity <= 2);
+        let bits = flags | arity << Self::ARITY_SHIFT;
+        Meta(u64::from(label) | u64::from(layer.0) << 32 | u64::from(bits) << 56)
+    }
+
+    #[inline]
+    pub(super) fn label(self) -> u32 {
+        self.0 as u32
+    }
+
+    #[inline]
+    pub(super) fn layer(self) -> LayerId {
+        LayerId((self.0 >> 32) as u32 & (Self::LAYERS - 1))
+    }
+
+    #[inline]
+    fn bits(self) -> u8 {
+        (self.0 >> 56) as u8
+    }
+
+    #[inline]
+    pub(super) fn arity(self) -> u8 {
+        self.bits() >> Self::ARITY_SHIFT
+    }
+}
+
+/// `Row::meta` flag bits.
 pub(super) mod flags {
     /// An op node (else a leaf or a constant).
     pub const OP: u8 = 1;
@@ -70,19 +110,40 @@ pub(super) mod flags {
     pub const SCALAR_DERIVATIVES: u8 = 1 << 3;
     /// The inputs are in `Nodes::spilled`.
     pub const SPILLED: u8 = 1 << 4;
+    /// Input slot 0 is a residual edge (only [`Tape::residual`](crate::Tape::residual) makes
+    /// one, on slot 0).
+    pub const RESIDUAL: u8 = 1 << 5;
+}
+
+impl<T: Float> Drop for Nodes<T> {
+    fn drop(&mut self) {
+        self.rows.iter_mut().for_each(Row::release);
+    }
 }
 
 impl<T: Float> Row<T> {
+    /// Drops the row's value (a tensor's array; a scalar holds nothing to drop).
+    ///
+    /// A row has no drop code of its own on purpose. With it, a row under construction has to
+    /// be dropped if growing the node vector panics, so the compiler keeps it in memory and
+    /// copies it into the vector in 16-byte moves over narrower stores, a stall per row that
+    /// was most of the scalar chain's recording time (docs/performance.md, section 1).
+    #[inline]
+    fn release(&mut self) {
+        if self.value.as_scalar().is_none() {
+            *self.value = Tensor::scalar(T::zero());
+        }
+    }
     #[inline]
     pub(super) fn has(&self, flag: u8) -> bool {
-        self.flags & flag != 0
+        self.meta.bits() & flag != 0
     }
 
     /// The local derivatives of a scalar op node, one per input.
     #[inline]
     pub(super) fn scalar_derivatives(&self) -> Option<&[T]> {
         self.has(flags::SCALAR_DERIVATIVES)
-            .then(|| &self.derivatives[..usize::from(self.arity)])
+            .then(|| &self.derivatives[..usize::from(self.meta.arity())])
     }
 }
 
@@ -98,6 +159,7 @@ impl<T: Float> Nodes<T> {
 
     /// Forgets every node, keeping the storage for the next step.
     pub(super) fn clear(&mut self) {
+        self.rows.iter_mut().for_each(Row::release);
         self.rows.clear();
         self.ops.clear();
         self.names.clear();
@@ -163,7 +225,7 @@ impl<T: Float> Nodes<T> {
             let [start, len] = row.inputs.map(|x| x as usize);
             &self.spilled[start..start + len]
         } else {
-            &row.inputs[..usize::from(row.arity)]
+            &row.inputs[..usize::from(row.meta.arity())]
         }
     }
 
@@ -171,14 +233,15 @@ impl<T: Float> Nodes<T> {
     #[inline]
     pub(super) fn op(&self, i: usize) -> Option<&dyn Op<T>> {
         let row = &self.rows[i];
-        row.has(flags::OP).then(|| self.ops.get(row.op))
+        row.has(flags::OP).then(|| self.ops.get(row.meta.label()))
     }
 
     /// A shared handle to the op of node `i` (for an op node), which stays usable while the
     /// tape records more nodes.
     pub(super) fn shared_op(&self, i: usize) -> Option<std::rc::Rc<dyn Op<T>>> {
         let row = &self.rows[i];
-        row.has(flags::OP).then(|| self.ops.shared(row.op))
+        row.has(flags::OP)
+            .then(|| self.ops.shared(row.meta.label()))
     }
 
     /// Where `vars`' indices go in a new row: inline for one or two, else in `spilled`.
@@ -194,5 +257,50 @@ impl<T: Float> Nodes<T> {
                 ([start, vars.len() as u32], 0, flags::SPILLED)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sizes docs/performance.md and ARCHITECTURE.md quote; a new field shows up here.
+    #[test]
+    fn a_row_is_48_bytes_for_f64_and_40_for_f32() {
+        assert_eq!(size_of::<Tensor<f64>>(), 16);
+        assert_eq!(size_of::<Row<f64>>(), 48);
+        assert_eq!(size_of::<Row<f32>>(), 40);
+    }
+
+    #[test]
+    fn meta_keeps_each_field_apart() {
+        let layer = LayerId(Meta::LAYERS - 1);
+        let all = flags::OP | flags::RESIDUAL | flags::SPILLED | flags::REQUIRES_GRAD;
+        let meta = Meta::new(u32::MAX, layer, all, 2);
+        assert_eq!(meta.label(), u32::MAX);
+        assert_eq!(meta.layer(), layer);
+        assert_eq!(meta.arity(), 2);
+        assert_eq!(meta.bits() & 0b11_1111, all);
+        let none = Meta::new(0, LayerId(0), 0, 0);
+        assert_eq!(
+            (none.label(), none.layer(), none.arity(), none.bits()),
+            (0, LayerId(0), 0, 0)
+        );
+    }
+
+    /// Rows have no drop code: `clear` (a tape reset) and dropping the tape release the
+    /// arrays they hold.
+    #[test]
+    fn reset_and_drop_release_the_values() {
+        let mut t = Tensor::<f64>::from_vec(vec![1.0, 2.0], &[2]);
+        let mut tape = crate::Tape::new();
+        let _ = tape.var("x", t.clone()).tanh();
+        assert!(t.array_mut().is_none(), "the tape shares the array");
+        tape.reset();
+        assert!(t.array_mut().is_some(), "reset released it");
+        let tape = crate::Tape::new();
+        let _ = tape.var("x", t.clone());
+        drop(tape);
+        assert!(t.array_mut().is_some(), "dropping the tape released it");
     }
 }

@@ -80,7 +80,7 @@ impl<'a, T: Float> Node<'a, T> {
     #[inline]
     pub(crate) fn op_index(self) -> Option<usize> {
         let row = self.row();
-        row.has(flags::OP).then_some(row.op as usize)
+        row.has(flags::OP).then_some(row.meta.label() as usize)
     }
 
     /// True for a constant.
@@ -108,7 +108,7 @@ impl<'a, T: Float> Node<'a, T> {
         Inputs {
             ids: self.nodes.input_ids(self.i),
             next: 0,
-            residual_slots: self.row().residual_slots,
+            residual: self.row().has(flags::RESIDUAL),
         }
     }
 
@@ -124,18 +124,22 @@ impl<'a, T: Float> Node<'a, T> {
     pub fn input(self, slot: usize) -> Input {
         Input {
             node: NodeId(self.nodes.input_ids(self.i)[slot] as usize),
-            kind: edge_kind(self.row().residual_slots, slot),
+            kind: edge_kind(self.row().has(flags::RESIDUAL), slot),
         }
     }
 
     /// The user's name for a leaf or constant (`None` for op nodes).
     pub fn name(self) -> Option<&'a str> {
-        self.nodes.names.get(self.row().name)
+        let row = self.row();
+        match row.has(flags::OP) {
+            true => None,
+            false => self.nodes.names.get(row.meta.label()),
+        }
     }
 
     /// The layer the node was recorded in (see [`Tape::layer_name`](super::Tape::layer_name)).
     pub fn layer(self) -> LayerId {
-        self.row().layer
+        self.row().meta.layer()
     }
 
     /// True when the node depends on some leaf, so a gradient can flow to it.
@@ -166,8 +170,8 @@ impl<T: Float> std::fmt::Debug for Node<'_, T> {
 }
 
 #[inline]
-pub(super) fn edge_kind(residual_slots: u8, slot: usize) -> EdgeKind {
-    if slot < 8 && residual_slots & (1 << slot) != 0 {
+pub(super) fn edge_kind(residual: bool, slot: usize) -> EdgeKind {
+    if residual && slot == 0 {
         EdgeKind::Residual
     } else {
         EdgeKind::Normal
@@ -179,7 +183,8 @@ pub(super) fn edge_kind(residual_slots: u8, slot: usize) -> EdgeKind {
 pub struct Inputs<'a> {
     ids: &'a [u32],
     next: usize,
-    residual_slots: u8,
+    /// Slot 0 is a residual edge.
+    residual: bool,
 }
 
 impl Iterator for Inputs<'_> {
@@ -190,7 +195,7 @@ impl Iterator for Inputs<'_> {
         let id = *self.ids.get(self.next)?;
         let input = Input {
             node: NodeId(id as usize),
-            kind: edge_kind(self.residual_slots, self.next),
+            kind: edge_kind(self.residual, self.next),
         };
         self.next += 1;
         Some(input)

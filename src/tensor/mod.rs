@@ -37,17 +37,49 @@ use crate::error::{Error, Result};
 /// ```
 #[derive(Clone, PartialEq)]
 pub struct Tensor<T> {
-    repr: Repr<T>,
+    /// Rank 1 or more (never rank 0: [`Tensor::from_array`] normalises); `None` for a scalar.
+    /// Shared: cloning a tensor is a reference-count bump, and a tensor is copied only when
+    /// one of several holders changes it in place (copy-on-write, [`Tensor::array_mut`]).
+    array: Option<Arc<ArrayD<T>>>,
+    /// A scalar's value, kept inline; zero, and never read, when `array` holds the values.
+    ///
+    /// Two plain fields rather than an enum of the two cases: the compiler passes and stores
+    /// the pair as two registers, where an enum (a tag and a payload that is a float or a
+    /// pointer) was built in memory and copied in 16-byte moves over the narrower stores
+    /// that wrote it, a stall on every scalar node recorded (docs/performance.md, section 1).
+    scalar: T,
 }
 
-#[derive(Clone, PartialEq)]
-enum Repr<T> {
-    /// Rank 0, kept inline.
-    Scalar(T),
-    /// Rank 1 or more (never rank 0: [`Tensor::from_array`] normalises). Shared: cloning a
-    /// tensor is a reference-count bump, and a tensor is copied only when one of several
-    /// holders changes it in place (copy-on-write, [`Tensor::array_mut`]).
-    Array(Arc<ArrayD<T>>),
+/// A tensor's two cases, borrowed: what the methods match on.
+enum Repr<'a, T> {
+    /// Rank 0.
+    Scalar(&'a T),
+    /// Rank 1 or more.
+    Array(&'a Arc<ArrayD<T>>),
+}
+
+/// [`Repr`], mutable.
+enum ReprMut<'a, T> {
+    Scalar(&'a mut T),
+    Array(&'a mut Arc<ArrayD<T>>),
+}
+
+impl<T> Tensor<T> {
+    #[inline]
+    fn repr(&self) -> Repr<'_, T> {
+        match &self.array {
+            None => Repr::Scalar(&self.scalar),
+            Some(a) => Repr::Array(a),
+        }
+    }
+
+    #[inline]
+    fn repr_mut(&mut self) -> ReprMut<'_, T> {
+        match &mut self.array {
+            None => ReprMut::Scalar(&mut self.scalar),
+            Some(a) => ReprMut::Array(a),
+        }
+    }
 }
 
 impl<T: Float> Tensor<T> {
@@ -55,7 +87,8 @@ impl<T: Float> Tensor<T> {
     #[inline]
     pub fn scalar(x: T) -> Self {
         Tensor {
-            repr: Repr::Scalar(x),
+            array: None,
+            scalar: x,
         }
     }
 
@@ -100,7 +133,8 @@ impl<T: Float> Tensor<T> {
             )
         } else {
             Tensor {
-                repr: Repr::Array(Arc::new(array)),
+                array: Some(Arc::new(array)),
+                scalar: T::zero(),
             }
         }
     }
@@ -131,7 +165,7 @@ impl<T: Float> Tensor<T> {
 
     /// The shape; `&[]` for a scalar.
     pub fn shape(&self) -> &[usize] {
-        match &self.repr {
+        match self.repr() {
             Repr::Scalar(_) => &[],
             Repr::Array(a) => a.shape(),
         }
@@ -145,7 +179,7 @@ impl<T: Float> Tensor<T> {
     /// (measured on AMD EPYC) serve through a slow fault-suppression assist, about 140 ns a
     /// call. In the reverse sweep of a scalar chain that one comparison was 85% of the time.
     pub fn same_shape(&self, other: &Self) -> bool {
-        match (&self.repr, &other.repr) {
+        match (self.repr(), other.repr()) {
             (Repr::Scalar(_), Repr::Scalar(_)) => true,
             (Repr::Array(a), Repr::Array(b)) => a.shape() == b.shape(),
             _ => false,
@@ -156,9 +190,9 @@ impl<T: Float> Tensor<T> {
     /// test the scalar fast paths of the tape and the sweep make on every node.
     #[inline]
     pub(crate) fn as_scalar(&self) -> Option<T> {
-        match self.repr {
-            Repr::Scalar(x) => Some(x),
-            Repr::Array(_) => None,
+        match self.array {
+            None => Some(self.scalar),
+            Some(_) => None,
         }
     }
 
@@ -169,7 +203,7 @@ impl<T: Float> Tensor<T> {
 
     /// The number of elements.
     pub fn len(&self) -> usize {
-        match &self.repr {
+        match self.repr() {
             Repr::Scalar(_) => 1,
             Repr::Array(a) => a.len(),
         }
@@ -183,7 +217,7 @@ impl<T: Float> Tensor<T> {
     /// The elements in row-major order (one `memcpy` when the array is laid out row-major,
     /// as every array the ops make is).
     pub fn to_vec(&self) -> Vec<T> {
-        match &self.repr {
+        match self.repr() {
             Repr::Scalar(x) => vec![*x],
             Repr::Array(a) => a
                 .as_slice()
@@ -193,7 +227,7 @@ impl<T: Float> Tensor<T> {
 
     /// The single value of a one-element tensor (a scalar, or shape `[1]`, `[1, 1]`, …).
     pub fn item(&self) -> Option<T> {
-        match &self.repr {
+        match self.repr() {
             Repr::Scalar(x) => Some(*x),
             Repr::Array(a) if a.len() == 1 => a.iter().next().copied(),
             Repr::Array(_) => None,
@@ -202,7 +236,7 @@ impl<T: Float> Tensor<T> {
 
     /// A read-only ndarray view (rank 0 for a scalar).
     pub fn view(&self) -> ArrayViewD<'_, T> {
-        match &self.repr {
+        match self.repr() {
             Repr::Scalar(x) => ArrayViewD::from_shape(IxDyn(&[]), std::slice::from_ref(x))
                 .expect("a rank-0 view of one element"),
             Repr::Array(a) => a.view(),
@@ -211,15 +245,15 @@ impl<T: Float> Tensor<T> {
 
     /// The ndarray array (a scalar becomes a rank-0 array).
     pub fn into_array(self) -> ArrayD<T> {
-        match self.repr {
-            Repr::Scalar(x) => ArrayD::from_elem(IxDyn(&[]), x),
-            Repr::Array(a) => Arc::unwrap_or_clone(a),
+        match self.array {
+            None => ArrayD::from_elem(IxDyn(&[]), self.scalar),
+            Some(a) => Arc::unwrap_or_clone(a),
         }
     }
 
     /// Applies `f` to every element.
     pub fn map(&self, f: impl Fn(T) -> T) -> Self {
-        match &self.repr {
+        match self.repr() {
             Repr::Scalar(x) => Self::scalar(f(*x)),
             Repr::Array(a) => Self::from_array(a.mapv(f)),
         }
@@ -230,7 +264,7 @@ impl<T: Float> Tensor<T> {
     /// # Errors
     /// [`Error::Shape`] naming `op` when the shapes do not broadcast.
     pub fn zip_map(&self, other: &Self, op: &'static str, f: impl Fn(T, T) -> T) -> Result<Self> {
-        if let (Repr::Scalar(a), Repr::Scalar(b)) = (&self.repr, &other.repr) {
+        if let (Repr::Scalar(a), Repr::Scalar(b)) = (self.repr(), other.repr()) {
             return Ok(Self::scalar(f(*a, *b)));
         }
         let shape = broadcast_shape(op, self.shape(), other.shape())?;
@@ -250,7 +284,7 @@ impl<T: Float> Tensor<T> {
     /// graph's vector-Jacobian products.
     #[inline]
     pub(crate) fn zip(&self, other: &Self, f: impl Fn(T, T) -> T) -> Self {
-        if let (Repr::Scalar(a), Repr::Scalar(b)) = (&self.repr, &other.repr) {
+        if let (Repr::Scalar(a), Repr::Scalar(b)) = (self.repr(), other.repr()) {
             return Self::scalar(f(*a, *b));
         }
         self.zip_map(other, "zip", f)
@@ -259,7 +293,7 @@ impl<T: Float> Tensor<T> {
 
     /// The sum of all elements.
     pub fn sum(&self) -> T {
-        match &self.repr {
+        match self.repr() {
             Repr::Scalar(x) => *x,
             Repr::Array(a) => a.sum(),
         }
@@ -268,18 +302,18 @@ impl<T: Float> Tensor<T> {
     /// The number of a rank-0 tensor, to change in place (`None` for an array).
     #[inline]
     pub(crate) fn scalar_mut(&mut self) -> Option<&mut T> {
-        match &mut self.repr {
-            Repr::Scalar(x) => Some(x),
-            Repr::Array(_) => None,
+        match self.repr_mut() {
+            ReprMut::Scalar(x) => Some(x),
+            ReprMut::Array(_) => None,
         }
     }
 
     /// Adds `x` to every element.
     #[inline]
     pub(crate) fn add_scalar(&mut self, x: T) {
-        match &mut self.repr {
-            Repr::Scalar(a) => *a += x,
-            Repr::Array(_) => self.map_in_place(|a| a + x),
+        match self.repr_mut() {
+            ReprMut::Scalar(a) => *a += x,
+            ReprMut::Array(_) => self.map_in_place(|a| a + x),
         }
     }
 
@@ -287,9 +321,9 @@ impl<T: Float> Tensor<T> {
     /// into a new one: the sharer keeps the old values).
     #[inline]
     pub(crate) fn map_in_place(&mut self, f: impl Fn(T) -> T) {
-        match &mut self.repr {
-            Repr::Scalar(a) => *a = f(*a),
-            Repr::Array(a) => match Arc::get_mut(a) {
+        match self.repr_mut() {
+            ReprMut::Scalar(a) => *a = f(*a),
+            ReprMut::Array(a) => match Arc::get_mut(a) {
                 Some(a) => a.mapv_inplace(f),
                 None => *a = Arc::new(a.mapv(f)),
             },
@@ -300,9 +334,9 @@ impl<T: Float> Tensor<T> {
     /// a shared array: the caller then builds a new tensor instead of copying this one first).
     #[inline]
     pub(crate) fn array_mut(&mut self) -> Option<&mut ArrayD<T>> {
-        match &mut self.repr {
-            Repr::Scalar(_) => None,
-            Repr::Array(a) => Arc::get_mut(a),
+        match self.repr_mut() {
+            ReprMut::Scalar(_) => None,
+            ReprMut::Array(a) => Arc::get_mut(a),
         }
     }
 
@@ -310,7 +344,7 @@ impl<T: Float> Tensor<T> {
     /// it); false for scalars, which are stored inline. For tests of "no copy".
     #[doc(hidden)]
     pub fn shares_storage(&self, other: &Self) -> bool {
-        match (&self.repr, &other.repr) {
+        match (self.repr(), other.repr()) {
             (Repr::Array(a), Repr::Array(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
@@ -319,19 +353,21 @@ impl<T: Float> Tensor<T> {
     /// Adds `other` (of the same shape) into `self`: how fan-out gradients accumulate.
     #[inline]
     pub(crate) fn add_assign(&mut self, other: &Self) {
-        match (&mut self.repr, &other.repr) {
-            (Repr::Scalar(a), Repr::Scalar(b)) => *a += *b,
-            (Repr::Array(a), Repr::Array(b)) if a.shape() == b.shape() => match Arc::get_mut(a) {
-                Some(a) => *a += &**b,
-                None => *a = Arc::new(&**a + &**b),
-            },
+        match (self.repr_mut(), other.repr()) {
+            (ReprMut::Scalar(a), Repr::Scalar(b)) => *a += *b,
+            (ReprMut::Array(a), Repr::Array(b)) if a.shape() == b.shape() => {
+                match Arc::get_mut(a) {
+                    Some(a) => *a += &**b,
+                    None => *a = Arc::new(&**a + &**b),
+                }
+            }
             _ => *self = self.zip(other, |a, b| a + b),
         }
     }
 
     /// Converts every element to another float type.
     pub fn cast<U: Float>(&self) -> Tensor<U> {
-        match &self.repr {
+        match self.repr() {
             Repr::Scalar(x) => Tensor::scalar(U::from_f64(x.as_f64())),
             Repr::Array(a) => Tensor::from_array(a.mapv(|x| U::from_f64(x.as_f64()))),
         }
@@ -352,7 +388,7 @@ impl<T: Float> From<ArrayD<T>> for Tensor<T> {
 
 impl<T: Float> fmt::Debug for Tensor<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.repr {
+        match self.repr() {
             Repr::Scalar(x) => write!(f, "Tensor({x:?})"),
             Repr::Array(a) => write!(f, "Tensor(shape={:?}, {:?})", a.shape(), a.as_slice()),
         }
@@ -361,7 +397,7 @@ impl<T: Float> fmt::Debug for Tensor<T> {
 
 impl<T: Float> fmt::Display for Tensor<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.repr {
+        match self.repr() {
             Repr::Scalar(x) => write!(f, "{x}"),
             Repr::Array(a) => write!(f, "{a}"),
         }

@@ -73,7 +73,7 @@ impl ScaledNorm {
 
     /// The Frobenius norm of `t` (the 2-norm of all its elements).
     pub fn of<T: Float>(t: &Tensor<T>) -> Self {
-        match &t.repr {
+        match t.repr() {
             Repr::Scalar(x) => Self::of_value(x.as_f64()),
             Repr::Array(a) => match a.as_slice() {
                 Some(xs) => Self::of_slice(xs),
@@ -200,7 +200,7 @@ impl<T: Float> Tensor<T> {
     /// `1.41421e20`, although `1e40` overflows `f32`). NaN if an element is NaN, else ∞ if an
     /// element is infinite.
     pub fn norm(&self) -> T {
-        match self.repr {
+        match self.repr() {
             Repr::Scalar(x) => x.abs(),
             Repr::Array(_) => ScaledNorm::of(self).norm_as(),
         }
@@ -226,14 +226,14 @@ impl<T: Float> Tensor<T> {
 
     /// True when no element is NaN or infinite.
     pub fn all_finite(&self) -> bool {
-        match &self.repr {
+        match self.repr() {
             Repr::Scalar(x) => x.is_finite(),
             Repr::Array(a) => a.iter().all(|x| x.is_finite()),
         }
     }
 
     fn fold_elements(&self, init: T, f: impl Fn(T, T) -> T) -> T {
-        match &self.repr {
+        match self.repr() {
             Repr::Scalar(x) => f(init, *x),
             Repr::Array(a) => a
                 .iter()
