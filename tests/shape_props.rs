@@ -276,3 +276,22 @@ fn zeros_of_an_impossible_shape_panics_with_the_message() {
 fn sum_to_a_shape_that_does_not_broadcast_panics_with_the_message() {
     Tensor::<f64>::zeros(&[2, 3]).sum_to(&[1, 1, 1]);
 }
+
+/// A product with an empty inner or outer side is zeros at once, however long the other side:
+/// matrixmultiply walked the 2⁴⁰ rows of an `[2⁴⁰, 0]` result (a case the property above
+/// drew once, and ran for minutes on).
+#[test]
+fn empty_products_do_not_walk_their_long_side() {
+    let tape = Tape::<f64>::new();
+    let long = 1usize << 40;
+    let a = tape.var("a", Tensor::from_vec(vec![], &[long, 0]));
+    let b = tape.var("b", Tensor::from_vec(vec![], &[0, 0]));
+    assert_eq!(a.matmul(b).shape().as_slice(), &[long, 0]);
+    // Inner size 0 with a result that has elements: every entry is an empty sum.
+    let c = tape.var("c", Tensor::from_vec(vec![], &[2, 0]));
+    let d = tape.var("d", Tensor::from_vec(vec![], &[0, 3]));
+    let y = c.matmul(d);
+    assert_eq!(y.value().to_vec(), vec![0.0; 6]);
+    let grads = y.sum().backward();
+    assert_eq!(grads.wrt(c).unwrap().shape(), &[2, 0]);
+}
