@@ -1,10 +1,10 @@
 //! The reverse sweep: one loop over the tape from the output back, which runs the hooks,
 //! tells an observer (the tracer) what it does, and returns the gradients.
 
-use super::accumulate::{accumulate, add_scalar};
 use super::node::flags;
 use super::node_view::edge_kind;
 use super::observer::{ScalarEdge, ScalarStep, SweepObserver};
+use super::slots::{Earlier, Slots};
 use super::{Gradients, InputValues, NodeId, Nodes, Tape};
 use crate::error::Result;
 use crate::hooks::HookRunner;
@@ -24,7 +24,7 @@ pub(crate) fn sweep<T: Float>(
     output: NodeId,
     observer: &mut impl SweepObserver<T>,
 ) -> Result<Gradients<T>> {
-    sweep_into(tape, output, observer, Vec::new())
+    sweep_into(tape, output, observer, Slots::default())
 }
 
 /// [`sweep`] with the gradient slots in `grads`, an earlier store's buffer: cleared and sized
@@ -34,7 +34,7 @@ pub(crate) fn sweep_into<T: Float>(
     tape: &Tape<T>,
     output: NodeId,
     observer: &mut impl SweepObserver<T>,
-    mut grads: Vec<Option<Tensor<T>>>,
+    mut grads: Slots<T>,
 ) -> Result<Gradients<T>> {
     let nodes = tape.nodes();
     let hooks = HookRunner::new(tape, nodes.up_to(output), output)?;
@@ -46,16 +46,15 @@ pub(crate) fn sweep_into<T: Float>(
         hooks,
         observer,
     };
-    grads.clear();
-    grads.resize_with(output.0 + 1, || None);
-    grads[output.0] = Some(Tensor::ones(nodes.rows[output.0].value.shape()));
+    grads.prepare(output.0 + 1);
+    grads.set(output.0, Tensor::ones(nodes.rows[output.0].value.shape()));
     if unwatched {
-        each_node(&mut grads, |i, slot, earlier| match slot {
+        grads.each_from_last(|i, slot, earlier| match slot {
             Some(grad) => step.unwatched_node(i, grad, earlier),
             None => Ok(()),
         })?;
     } else {
-        each_node(&mut grads, |i, slot, earlier| match slot {
+        grads.each_from_last(|i, slot, earlier| match slot {
             Some(grad) => step.watched_node(i, grad, earlier),
             None => {
                 step.observer.visit(nodes.span(), i, None);
@@ -64,25 +63,6 @@ pub(crate) fn sweep_into<T: Float>(
         })?;
     }
     Ok(Gradients::new(tape, grads))
-}
-
-/// Calls `step` on each node from the last back, with its gradient slot and the slots of the
-/// nodes before it. Every input of a node comes before it on the tape, so the node's
-/// gradient is borrowed in place while the contributions go to the slots before it.
-#[inline(always)]
-fn each_node<T: Float>(
-    grads: &mut [Option<Tensor<T>>],
-    mut step: impl FnMut(usize, &mut Option<Tensor<T>>, &mut [Option<Tensor<T>>]) -> Result<()>,
-) -> Result<()> {
-    let mut pending = grads;
-    for i in (0..pending.len()).rev() {
-        let (slot, earlier) = std::mem::take(&mut pending)
-            .split_last_mut()
-            .expect("one gradient slot per node");
-        step(i, slot, earlier)?;
-        pending = earlier;
-    }
-    Ok(())
 }
 
 /// What the sweep carries from node to node.
@@ -101,7 +81,7 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         &mut self,
         i: usize,
         grad: &mut Tensor<T>,
-        earlier: &mut [Option<Tensor<T>>],
+        earlier: &mut Earlier<'_, T>,
     ) -> Result<()> {
         let rows = &self.nodes.rows;
         let row = &rows[i];
@@ -111,7 +91,7 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         {
             for (&input, &d) in row.inputs.iter().zip(derivatives) {
                 if rows[input as usize].has(flags::REQUIRES_GRAD) {
-                    add_scalar(&mut earlier[input as usize], g * d);
+                    earlier.add_scalar(input as usize, g * d);
                 }
             }
             return Ok(());
@@ -130,7 +110,7 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         &mut self,
         i: usize,
         grad: &mut Tensor<T>,
-        earlier: &mut [Option<Tensor<T>>],
+        earlier: &mut Earlier<'_, T>,
     ) -> Result<()> {
         let row = &self.nodes.rows[i];
         if self.hooks.is_none()
@@ -147,7 +127,7 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
     /// reported, then each input edge with the same multiply-add as in the unwatched loop,
     /// as numbers (no tensor is built).
     #[inline]
-    fn observed_scalar_node(&mut self, i: usize, g: T, earlier: &mut [Option<Tensor<T>>]) {
+    fn observed_scalar_node(&mut self, i: usize, g: T, earlier: &mut Earlier<'_, T>) {
         let rows = &self.nodes.rows;
         let row = &rows[i];
         self.observer
@@ -162,7 +142,7 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
             let local = row.derivatives[slot];
             let step = rows[input].has(flags::REQUIRES_GRAD).then(|| {
                 let contribution = g * local;
-                let accumulated = add_scalar(&mut earlier[input], contribution);
+                let accumulated = earlier.add_scalar(input, contribution);
                 ScalarStep {
                     contribution,
                     accumulated,
@@ -188,7 +168,7 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         &mut self,
         i: usize,
         grad: &mut Tensor<T>,
-        earlier: &mut [Option<Tensor<T>>],
+        earlier: &mut Earlier<'_, T>,
     ) -> Result<()> {
         let (tape, nodes) = (self.tape, self.nodes);
         if let Some(hooks) = &self.hooks {
@@ -221,7 +201,7 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
                     &mut |f| observer.hook_fired(f),
                 )?;
             }
-            let accumulated = accumulate(&mut earlier[input], contribution);
+            let accumulated = earlier.accumulate(input, contribution);
             self.observer
                 .accumulated(tape, NodeId(i), slot, accumulated);
         }

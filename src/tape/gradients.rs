@@ -1,5 +1,6 @@
 //! The gradient store a sweep returns, keyed by node and tied to the tape it came from.
 
+use super::slots::Slots;
 use super::{NodeId, Tape, TapeIdentity, Var};
 use crate::error::{Error, Result};
 use crate::tensor::{Float, Tensor};
@@ -24,7 +25,7 @@ use crate::tensor::{Float, Tensor};
 /// ```
 #[derive(Clone, Debug)]
 pub struct Gradients<T: Float> {
-    grads: Vec<Option<Tensor<T>>>,
+    grads: Slots<T>,
     /// The recording the gradients belong to.
     tape: TapeIdentity,
 }
@@ -34,7 +35,7 @@ pub struct Gradients<T: Float> {
 impl<T: Float> Default for Gradients<T> {
     fn default() -> Self {
         Gradients {
-            grads: Vec::new(),
+            grads: Slots::default(),
             tape: TapeIdentity::new(),
         }
     }
@@ -42,7 +43,7 @@ impl<T: Float> Default for Gradients<T> {
 
 impl<T: Float> Gradients<T> {
     /// The store of a sweep over `tape`: one slot per node up to the output.
-    pub(crate) fn new(tape: &Tape<T>, grads: Vec<Option<Tensor<T>>>) -> Self {
+    pub(crate) fn new(tape: &Tape<T>, grads: Slots<T>) -> Self {
         Gradients {
             grads,
             tape: tape.identity().clone(),
@@ -50,7 +51,7 @@ impl<T: Float> Gradients<T> {
     }
 
     /// The slots' memory, for the next sweep to reuse ([`Var::backward_into`]).
-    pub(crate) fn into_buffer(self) -> Vec<Option<Tensor<T>>> {
+    pub(crate) fn into_buffer(self) -> Slots<T> {
         self.grads
     }
 
@@ -141,27 +142,24 @@ impl<T: Float> Gradients<T> {
     /// The gradient of a node by id; `None` for an id past the output. A [`NodeId`] is a bare
     /// index: prefer [`Gradients::wrt`], which also checks the tape.
     pub fn get(&self, id: NodeId) -> Option<&Tensor<T>> {
-        self.grads.get(id.0).and_then(Option::as_ref)
+        self.grads.get(id.0)
     }
 
     /// Mutable access to a node's gradient by id (see [`Gradients::get`]).
     pub fn get_mut(&mut self, id: NodeId) -> Option<&mut Tensor<T>> {
-        self.grads.get_mut(id.0).and_then(Option::as_mut)
+        self.grads.get_mut(id.0)
     }
 
     /// Every stored gradient with its node, in tape order.
     pub fn iter(&self) -> impl Iterator<Item = (NodeId, &Tensor<T>)> {
-        self.grads
-            .iter()
-            .enumerate()
-            .filter_map(|(i, g)| g.as_ref().map(|g| (NodeId(i), g)))
+        self.grads.iter().map(|(i, g)| (NodeId(i), g))
     }
 
     /// Builds a gradient store from one slot per node, for tests. It belongs to no tape:
     /// [`Gradients::wrt`] answers `None` for every var; [`Gradients::get`] reads the slots.
     pub fn from_slots(grads: Vec<Option<Tensor<T>>>) -> Self {
         Gradients {
-            grads,
+            grads: Slots::from_options(grads),
             tape: TapeIdentity::new(),
         }
     }
@@ -184,7 +182,7 @@ mod tests {
                 y = tape.var("w", 1.0001) * y;
             }
             y.backward_into(&mut store);
-            (store.grads.as_ptr(), store.grads.len())
+            (store.grads.values_ptr(), store.grads.len())
         };
         let (first, len) = chain(1000);
         assert_eq!(len, 2001);

@@ -7,7 +7,6 @@
 //! petgraph's algorithms; the crate's own readers (sweep, tracer, path analysis, exporters)
 //! read the nodes directly.
 
-mod accumulate;
 mod backward;
 mod grad;
 mod gradients;
@@ -25,6 +24,7 @@ mod node_view;
 mod observer;
 mod scopes;
 mod shape;
+mod slots;
 mod var;
 
 pub(crate) use backward::sweep;
@@ -247,7 +247,7 @@ impl<T: Float> Tape<T> {
         if residual {
             flags |= flags::RESIDUAL;
         }
-        nodes.rows.push(Row {
+        nodes.push(Row {
             value: ManuallyDrop::new(value),
             derivatives: derivatives.unwrap_or([T::zero(); 2]),
             inputs: placed,
@@ -272,7 +272,7 @@ impl<T: Float> Tape<T> {
             true => flags::CONSTANT,
             false => flags::REQUIRES_GRAD,
         };
-        nodes.rows.push(Row {
+        nodes.push(Row {
             value: ManuallyDrop::new(value),
             derivatives: [T::zero(); 2],
             inputs: [0; 2],

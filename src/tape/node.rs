@@ -37,6 +37,8 @@ pub struct Nodes<T: Float> {
     pub(super) names: Names,
     /// The inputs of nodes with more than two, back to back.
     pub(super) spilled: Vec<u32>,
+    /// Some row holds an array (else clearing the rows need not visit them).
+    arrays: bool,
 }
 
 /// One node as stored: 48 bytes for `f64`, 40 for `f32`.
@@ -117,7 +119,9 @@ pub(super) mod flags {
 
 impl<T: Float> Drop for Nodes<T> {
     fn drop(&mut self) {
-        self.rows.iter_mut().for_each(Row::release);
+        if self.arrays {
+            self.rows.iter_mut().for_each(Row::release);
+        }
     }
 }
 
@@ -154,12 +158,15 @@ impl<T: Float> Nodes<T> {
             ops: Ops::default(),
             names: Names::default(),
             spilled: Vec::new(),
+            arrays: false,
         }
     }
 
     /// Forgets every node, keeping the storage for the next step.
     pub(super) fn clear(&mut self) {
-        self.rows.iter_mut().for_each(Row::release);
+        if std::mem::take(&mut self.arrays) {
+            self.rows.iter_mut().for_each(Row::release);
+        }
         self.rows.clear();
         self.ops.clear();
         self.names.clear();
@@ -242,6 +249,13 @@ impl<T: Float> Nodes<T> {
         let row = &self.rows[i];
         row.has(flags::OP)
             .then(|| self.ops.shared(row.meta.label()))
+    }
+
+    /// Appends a row.
+    #[inline]
+    pub(super) fn push(&mut self, row: Row<T>) {
+        self.arrays |= row.value.as_scalar().is_none();
+        self.rows.push(row);
     }
 
     /// Where `vars`' indices go in a new row: inline for one or two, else in `spilled`.
