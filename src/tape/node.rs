@@ -4,8 +4,8 @@
 //! scalar op, the local derivatives the reverse sweep multiplies by. What varies in size or
 //! repeats (ops, names, the inputs of a concatenation) lives once in side tables the row points
 //! into. A row owns nothing but its value, so recording one is a short copy, the sweep reads a
-//! dense array, and resetting the tape drops a scalar node for the price of a tag check: the
-//! closer to a plain `Vec` of numbers, the faster a long scalar chain runs (docs/performance.md,
+//! dense array, and resetting a tape of scalars does not visit its rows at all: the closer to
+//! a plain `Vec` of numbers, the faster a long scalar chain runs (docs/performance.md,
 //! benchmark 1).
 
 use super::names::Names;
