@@ -176,6 +176,7 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
             hooks.on_node(tape, nodes.span(), NodeId(i), grad, &mut |f| {
                 observer.hook_fired(f)
             })?;
+            earlier.note_own(grad);
         }
         self.observer.visit(nodes.span(), i, Some(&*grad));
         self.observer.node_complete(tape, NodeId(i), grad);

@@ -174,6 +174,13 @@ impl<T: Float> Earlier<'_, T> {
         &self.values[i]
     }
 
+    /// Records that `grad`, the sweep's own node's gradient after its hooks ran, may be an
+    /// array: a hook can replace a number with one, and the slots must then release it.
+    #[inline]
+    pub(crate) fn note_own(&mut self, grad: &Tensor<T>) {
+        *self.arrays |= grad.as_scalar().is_none();
+    }
+
     /// [`Earlier::accumulate`] of a number, the scalar fast path (no tensor is built), and
     /// the sum. Small enough to inline into the sweep; the array case is out of line.
     #[inline]
@@ -267,5 +274,39 @@ mod tests {
         assert_eq!(slots.get(0).and_then(Tensor::as_scalar), Some(3.5));
         assert_eq!(slots.get(1).map(Tensor::to_vec), Some(vec![3.0, 5.0]));
         assert_eq!(slots.get(2), None);
+    }
+
+    /// A hook that puts an array where a number's gradient was: the store still releases it.
+    #[test]
+    fn an_array_a_hook_puts_in_a_slot_is_released() {
+        use crate::hooks::{GradHook, HookContext};
+        #[derive(Debug)]
+        struct Widen(Tensor<f64>);
+        impl GradHook<f64> for Widen {
+            fn name(&self) -> String {
+                "widen".into()
+            }
+            fn apply(
+                &self,
+                grad: &mut Tensor<f64>,
+                _: &HookContext,
+            ) -> crate::Result<Option<String>> {
+                *grad = self.0.clone();
+                Ok(None)
+            }
+        }
+        let mut kept = Tensor::from_vec(vec![1.0], &[1]);
+        let tape = crate::Tape::<f64>::new();
+        let x = tape.var("x", 2.0);
+        let y = x.square();
+        tape.hook(y, Widen(kept.clone()));
+        let (grads, id) = (y.backward(), y.id());
+        drop(tape); // and the hook with its copy
+        assert!(grads.get(id).is_some_and(|g| g.shares_storage(&kept)));
+        drop(grads);
+        assert!(
+            kept.array_mut().is_some(),
+            "the store released the hook's array"
+        );
     }
 }
