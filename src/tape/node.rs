@@ -138,6 +138,7 @@ impl<T: Float> Row<T> {
             *self.value = Tensor::scalar(T::zero());
         }
     }
+
     #[inline]
     pub(super) fn has(&self, flag: u8) -> bool {
         self.meta.bits() & flag != 0
