@@ -12,11 +12,14 @@
 mod arith;
 mod float;
 mod norm;
+mod repr;
 mod shape;
 
 pub use float::Float;
 pub use norm::ScaledNorm;
 pub use shape::{broadcast_shape, checked_len};
+
+use repr::{Repr, ReprMut};
 
 use ndarray::{ArrayD, ArrayViewD, IxDyn, Zip};
 use std::fmt;
@@ -48,38 +51,6 @@ pub struct Tensor<T> {
     /// pointer) was built in memory and copied in 16-byte moves over the narrower stores
     /// that wrote it, a stall on every scalar node recorded (docs/performance.md, section 1).
     scalar: T,
-}
-
-/// A tensor's two cases, borrowed: what the methods match on.
-enum Repr<'a, T> {
-    /// Rank 0.
-    Scalar(&'a T),
-    /// Rank 1 or more.
-    Array(&'a Arc<ArrayD<T>>),
-}
-
-/// [`Repr`], mutable.
-enum ReprMut<'a, T> {
-    Scalar(&'a mut T),
-    Array(&'a mut Arc<ArrayD<T>>),
-}
-
-impl<T> Tensor<T> {
-    #[inline]
-    fn repr(&self) -> Repr<'_, T> {
-        match &self.array {
-            None => Repr::Scalar(&self.scalar),
-            Some(a) => Repr::Array(a),
-        }
-    }
-
-    #[inline]
-    fn repr_mut(&mut self) -> ReprMut<'_, T> {
-        match &mut self.array {
-            None => ReprMut::Scalar(&mut self.scalar),
-            Some(a) => ReprMut::Array(a),
-        }
-    }
 }
 
 impl<T: Float> Tensor<T> {

@@ -6,7 +6,8 @@
 //! ledger. So an exploding f32 gradient `[1e20, 1e20]` has norm `1.41421e20` everywhere, not
 //! `inf` in one table and a finite number in another.
 
-use super::{Float, Repr, Tensor};
+use super::repr::Repr;
+use super::{Float, Tensor};
 
 /// A 2-norm kept as a pair, `‖x‖ = scale · √ssq`, so that neither the squares nor their sum
 /// overflow or underflow (LAPACK's scaled `nrm2`).
