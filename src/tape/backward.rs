@@ -86,10 +86,11 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         let rows = &self.nodes.rows;
         let row = &rows[i];
         // A scalar node: one multiply-add per input, the tape's floor.
-        if let Some(derivatives) = row.scalar_derivatives()
-            && let Some(g) = grad.as_scalar()
+        if let Some(g) = grad.as_scalar()
+            && let Some(derivatives) = self.nodes.scalar_derivatives(i)
         {
-            for (&input, &d) in row.inputs.iter().zip(derivatives) {
+            let arity = usize::from(row.meta.arity());
+            for (&input, &d) in row.inputs.iter().zip(&derivatives).take(arity) {
                 if rows[input as usize].has(flags::REQUIRES_GRAD) {
                     earlier.add_scalar(input as usize, g * d);
                 }
@@ -112,12 +113,11 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         grad: &mut Tensor<T>,
         earlier: &mut Earlier<'_, T>,
     ) -> Result<()> {
-        let row = &self.nodes.rows[i];
         if self.hooks.is_none()
-            && row.has(flags::SCALAR_DERIVATIVES)
             && let Some(g) = grad.as_scalar()
+            && let Some(derivatives) = self.nodes.scalar_derivatives(i)
         {
-            self.observed_scalar_node(i, g, earlier);
+            self.observed_scalar_node(i, g, derivatives, earlier);
             return Ok(());
         }
         self.general_node(i, grad, earlier)
@@ -127,19 +127,24 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
     /// reported, then each input edge with the same multiply-add as in the unwatched loop,
     /// as numbers (no tensor is built).
     #[inline]
-    fn observed_scalar_node(&mut self, i: usize, g: T, earlier: &mut Earlier<'_, T>) {
+    fn observed_scalar_node(
+        &mut self,
+        i: usize,
+        g: T,
+        derivatives: [T; 2],
+        earlier: &mut Earlier<'_, T>,
+    ) {
         let rows = &self.nodes.rows;
         let row = &rows[i];
         self.observer
             .scalar_node(self.tape, self.nodes.span(), i, g);
         // A constant-length loop, unrolled: each edge's numbers stay in registers.
         let arity = usize::from(row.meta.arity()).min(2);
-        for slot in 0..2 {
+        for (slot, (&input, &local)) in row.inputs.iter().zip(&derivatives).enumerate() {
             if slot == arity {
                 break;
             }
-            let input = row.inputs[slot] as usize;
-            let local = row.derivatives[slot];
+            let input = input as usize;
             let step = rows[input].has(flags::REQUIRES_GRAD).then(|| {
                 let contribution = g * local;
                 let accumulated = earlier.add_scalar(input, contribution);
@@ -183,12 +188,16 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         let Some(op) = nodes.op(i) else {
             return Ok(());
         };
+        let scalar = grad.as_scalar().zip(nodes.scalar_derivatives(i));
         for (slot, &input) in nodes.input_ids(i).iter().enumerate() {
             let input = input as usize;
             if !nodes.rows[input].has(flags::REQUIRES_GRAD) {
                 continue;
             }
-            let mut contribution = vjp(op, slot, nodes, i, grad);
+            let mut contribution = match scalar {
+                Some((g, derivatives)) => Tensor::scalar(g * derivatives[slot]),
+                None => vjp(op, slot, nodes, i, grad),
+            };
             self.observer
                 .edge(tape, NodeId(i), slot, grad, &contribution);
             if let Some(hooks) = &self.hooks {
@@ -210,9 +219,9 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
     }
 }
 
-/// One vector-Jacobian product, `∂L/∂input` in the input's shape: the gradient times the
-/// recorded local derivative for a scalar node (a scalar input needs no reshaping), else the
-/// op's tensor rule followed by undoing any broadcast, here, once, for every op.
+/// One vector-Jacobian product by the op's tensor rule, `∂L/∂input` in the input's shape: the
+/// rule followed by undoing any broadcast, here, once, for every op. (A scalar node's is the
+/// gradient times its local derivative, worked out in [`Step::general_node`].)
 #[inline]
 fn vjp<T: Float>(
     op: &dyn Op<T>,
@@ -222,9 +231,6 @@ fn vjp<T: Float>(
     grad: &Tensor<T>,
 ) -> Tensor<T> {
     let row = &nodes.rows[i];
-    if let (Some(derivatives), Some(g)) = (row.scalar_derivatives(), grad.as_scalar()) {
-        return Tensor::scalar(g * derivatives[slot]);
-    }
     let values = InputValues::of(nodes, i);
     let contribution = op.vjp(slot, values.as_slice(), &row.value, grad);
     let source = &nodes.rows[nodes.input_ids(i)[slot] as usize].value;

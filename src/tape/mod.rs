@@ -220,12 +220,11 @@ impl<T: Float> Tape<T> {
             && ids
                 .iter()
                 .any(|&i| rows[i as usize].has(flags::REQUIRES_GRAD));
-        let scalar = ScalarValues::gather(rows, ids)
-            .and_then(|x| ScalarNode::record(&op, x.as_slice(), requires_grad));
-        let (value, derivatives) = match scalar {
-            Some(node) => (Tensor::scalar(node.value), node.derivatives),
+        let scalar = ScalarValues::gather(rows, ids).and_then(|x| op.scalar(x.as_slice()));
+        let value = match scalar {
+            Some(value) => Tensor::scalar(value),
             None => match self.forward(&op, rows, ids) {
-                Ok(value) => (value, None),
+                Ok(value) => value,
                 Err(e) => {
                     // No node: the inputs a concatenation spilled (from `placed[0]`) go too.
                     if spilled != 0 {
@@ -241,15 +240,14 @@ impl<T: Float> Tape<T> {
         if requires_grad {
             flags |= flags::REQUIRES_GRAD;
         }
-        if derivatives.is_some() {
-            flags |= flags::SCALAR_DERIVATIVES;
+        if scalar.is_some() {
+            flags |= flags::SCALAR;
         }
         if residual {
             flags |= flags::RESIDUAL;
         }
         nodes.push(Row {
             value: ManuallyDrop::new(value),
-            derivatives: derivatives.unwrap_or([T::zero(); 2]),
             inputs: placed,
             meta: Meta::new(op, self.current_layer.get(), flags, arity),
         });
@@ -274,7 +272,6 @@ impl<T: Float> Tape<T> {
         };
         nodes.push(Row {
             value: ManuallyDrop::new(value),
-            derivatives: [T::zero(); 2],
             inputs: [0; 2],
             meta: Meta::new(name, self.current_layer.get(), flags, 0),
         });
@@ -324,27 +321,6 @@ impl<T: Float> Tape<T> {
                 ),
             )),
         }
-    }
-}
-
-/// A scalar op node's value and, when a gradient can reach it, its local derivatives.
-struct ScalarNode<T> {
-    value: T,
-    derivatives: Option<[T; 2]>,
-}
-
-impl<T: Float> ScalarNode<T> {
-    /// The op's scalar rules on `x` (one or two inputs), or `None` when it has no scalar form.
-    #[inline]
-    fn record<O: Op<T>>(op: &O, x: &[T], requires_grad: bool) -> Option<Self> {
-        let value = op.scalar(x)?;
-        let derivative = |slot| op.scalar_derivative(slot, x, value);
-        let derivatives = match x.len() {
-            _ if !requires_grad => None,
-            1 => derivative(0).map(|d| [d, T::zero()]),
-            _ => derivative(0).zip(derivative(1)).map(|(a, b)| [a, b]),
-        };
-        Some(ScalarNode { value, derivatives })
     }
 }
 

@@ -1,15 +1,15 @@
 //! The recorded nodes: [`Nodes`], the store, as rows and side tables.
 //!
-//! Every node is one fixed-size row: its value, its inputs as `u32` tape indices, and, for a
-//! scalar op, the local derivatives the reverse sweep multiplies by. What varies in size or
-//! repeats (ops, names, the inputs of a concatenation) lives once in side tables the row points
-//! into. A row owns nothing but its value, so recording one is a short copy, the sweep reads a
+//! Every node is one fixed-size row: its value and its inputs as `u32` tape indices. What
+//! varies in size or repeats (ops, names, the inputs of a concatenation) lives once in side
+//! tables the row points into; a scalar op's local derivatives are not stored at all, but
+//! worked out from the recorded values when the sweep reaches the node. A row owns nothing but its value, so recording one is a short copy, the sweep reads a
 //! dense array, and resetting a tape of scalars does not visit its rows at all: the closer to
 //! a plain `Vec` of numbers, the faster a long scalar chain runs (docs/performance.md,
 //! benchmark 1).
 
 use super::names::Names;
-use super::node_ops::Ops;
+use super::node_ops::{Ops, ScalarRule};
 use super::node_view::Node;
 use super::{LayerId, NodeId, NodeSpan, Var};
 use crate::ops::Op;
@@ -41,12 +41,15 @@ pub struct Nodes<T: Float> {
     arrays: bool,
 }
 
-/// One node as stored: 48 bytes for `f64`, 40 for `f32`.
+/// One node as stored: 32 bytes for `f64` and `f32`.
+///
+/// No local derivatives: a scalar op node's are worked out again in the reverse sweep
+/// ([`Nodes::scalar_derivatives`]) from the values its row and its inputs' rows hold, by the
+/// same rule, so they come out the same bit for bit. Storing them made a row 48 bytes, and the
+/// tape half again as large as it needs to be (docs/performance.md, section 1).
 pub(super) struct Row<T: Float> {
     /// Released by [`Nodes`] (`clear` and `Drop`), never by the row: see [`Row::release`].
     pub(super) value: ManuallyDrop<Tensor<T>>,
-    /// `∂value/∂input` per input, when the `SCALAR_DERIVATIVES` flag is set.
-    pub(super) derivatives: [T; 2],
     /// The input indices; with `SPILLED`, where they start in `Nodes::spilled` and how many.
     pub(super) inputs: [u32; 2],
     /// What the node is (flags, arity, label, layer), packed: see [`Meta`].
@@ -108,8 +111,9 @@ pub(super) mod flags {
     pub const CONSTANT: u8 = 1 << 1;
     /// The node depends on some leaf, so a gradient can flow to it.
     pub const REQUIRES_GRAD: u8 = 1 << 2;
-    /// `Row::derivatives` holds the local derivatives.
-    pub const SCALAR_DERIVATIVES: u8 = 1 << 3;
+    /// A scalar op node: one or two inline inputs, each a number, and the value the op's
+    /// scalar rule ([`Op::scalar`](crate::ops::Op::scalar)) gave.
+    pub const SCALAR: u8 = 1 << 3;
     /// The inputs are in `Nodes::spilled`.
     pub const SPILLED: u8 = 1 << 4;
     /// Input slot 0 is a residual edge (only [`Tape::residual`](crate::Tape::residual) makes
@@ -142,13 +146,6 @@ impl<T: Float> Row<T> {
     #[inline]
     pub(super) fn has(&self, flag: u8) -> bool {
         self.meta.bits() & flag != 0
-    }
-
-    /// The local derivatives of a scalar op node, one per input.
-    #[inline]
-    pub(super) fn scalar_derivatives(&self) -> Option<&[T]> {
-        self.has(flags::SCALAR_DERIVATIVES)
-            .then(|| &self.derivatives[..usize::from(self.meta.arity())])
     }
 }
 
@@ -252,6 +249,43 @@ impl<T: Float> Nodes<T> {
             .then(|| self.ops.shared(row.meta.label()))
     }
 
+    /// The local derivatives `∂value/∂input` of node `i`, one per input (a second, unused,
+    /// is zero for one input), when it is a scalar op node whose op has a scalar derivative
+    /// rule ([`Op::scalar_derivative`]): the rule applied to the values the rows hold. The
+    /// sweep asks once per node; the inputs' rows are the ones it reads anyway.
+    #[inline(always)]
+    pub(super) fn scalar_derivatives(&self, i: usize) -> Option<[T; 2]> {
+        let row = &self.rows[i];
+        if !row.has(flags::SCALAR) {
+            return None;
+        }
+        let input = |slot: usize| self.rows[row.inputs[slot] as usize].value.as_scalar();
+        match self.ops.rule(row.meta.label()) {
+            ScalarRule::Add => Some([T::one(), T::one()]),
+            ScalarRule::Sub => Some([T::one(), -T::one()]),
+            ScalarRule::Mul => Some([input(1)?, input(0)?]),
+            ScalarRule::Op => self.op_scalar_derivatives(row),
+        }
+    }
+
+    /// [`Nodes::scalar_derivatives`] through the op's own rule.
+    #[inline(never)]
+    fn op_scalar_derivatives(&self, row: &Row<T>) -> Option<[T; 2]> {
+        let unary = row.meta.arity() == 1;
+        let [a, b] = row
+            .inputs
+            .map(|input| self.rows[input as usize].value.as_scalar());
+        let x = [a?, if unary { T::zero() } else { b? }];
+        let x = &x[..2 - usize::from(unary)];
+        let (op, y) = (self.ops.get(row.meta.label()), row.value.as_scalar()?);
+        let first = op.scalar_derivative(0, x, y)?;
+        let second = match unary {
+            true => T::zero(),
+            false => op.scalar_derivative(1, x, y)?,
+        };
+        Some([first, second])
+    }
+
     /// Appends a row.
     #[inline]
     pub(super) fn push(&mut self, row: Row<T>) {
@@ -281,10 +315,10 @@ mod tests {
 
     /// The sizes docs/performance.md and ARCHITECTURE.md quote; a new field shows up here.
     #[test]
-    fn a_row_is_48_bytes_for_f64_and_40_for_f32() {
+    fn a_row_is_32_bytes() {
         assert_eq!(size_of::<Tensor<f64>>(), 16);
-        assert_eq!(size_of::<Row<f64>>(), 48);
-        assert_eq!(size_of::<Row<f32>>(), 40);
+        assert_eq!(size_of::<Row<f64>>(), 32);
+        assert_eq!(size_of::<Row<f32>>(), 32);
     }
 
     #[test]

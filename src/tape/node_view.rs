@@ -147,12 +147,34 @@ impl<'a, T: Float> Node<'a, T> {
         self.row().has(flags::REQUIRES_GRAD)
     }
 
-    /// The local derivative `∂value/∂input` of each input, as numbers, for a scalar op node
-    /// whose op has a scalar rule ([`Op::scalar_derivative`]) and that a gradient can reach:
-    /// the tape works them out when it records the node, and the reverse sweep multiplies the
-    /// node's gradient by them.
-    pub fn scalar_derivatives(self) -> Option<&'a [T]> {
-        self.row().scalar_derivatives()
+    /// The local derivative `∂value/∂input` of input `slot`, as a number, for a scalar op
+    /// node whose op has a scalar rule ([`Op::scalar_derivative`]): the number the reverse
+    /// sweep multiplies the node's gradient by. Worked out from the recorded values when
+    /// asked, as the sweep does (a tape does not store it).
+    ///
+    /// # Example
+    /// ```
+    /// use chaintrace::Tape;
+    /// let tape = Tape::<f64>::new();
+    /// let (w, x) = (tape.var("w", 3.0), tape.var("x", 2.0));
+    /// let y = w * x;
+    /// let nodes = tape.nodes();
+    /// let node = nodes.node(y.id().index());
+    /// // ∂(w·x)/∂w = x and ∂(w·x)/∂x = w
+    /// assert_eq!((node.scalar_derivative(0), node.scalar_derivative(1)), (Some(2.0), Some(3.0)));
+    /// assert_eq!(node.scalar_derivative(2), None); // no third input
+    /// ```
+    pub fn scalar_derivative(self, slot: usize) -> Option<T> {
+        match slot < self.arity() {
+            true => self.scalar_derivatives().map(|d| d[slot]),
+            false => None,
+        }
+    }
+
+    /// Every input's local derivative (see [`Node::scalar_derivative`]); the second is zero
+    /// for one input.
+    pub(crate) fn scalar_derivatives(self) -> Option<[T; 2]> {
+        self.nodes.scalar_derivatives(self.i)
     }
 }
 

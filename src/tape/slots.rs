@@ -9,10 +9,10 @@ use std::mem::ManuallyDrop;
 
 use crate::tensor::{Float, Tensor};
 
-/// One gradient per node: `values[i]` is node `i`'s gradient when `filled[i]`.
+/// One gradient per node: `values[i]` is node `i`'s gradient when bit `i` of `filled` is set.
 ///
 /// Not `Vec<Option<Tensor<T>>>`: a tensor's optional array pointer leaves no spare value to
-/// mark "none", so that slot is 24 bytes for `f64` where this one is 16 and a byte. On a
+/// mark "none", so that slot is 24 bytes for `f64` where this one is 16 and a bit. On a
 /// scalar tape of two million nodes that is the difference between 32 MB that the allocator
 /// keeps for the next step and 48 MB, above glibc's largest mmap threshold (32 MiB), mapped
 /// and page-faulted in afresh by every `backward()`.
@@ -23,7 +23,7 @@ use crate::tensor::{Float, Tensor};
 #[derive(Clone, Default)]
 pub(crate) struct Slots<T: Float> {
     values: Vec<ManuallyDrop<Tensor<T>>>,
-    filled: Vec<bool>,
+    filled: Vec<u64>,
     /// Some slot may hold an array: set by every write that is not a plain number.
     arrays: bool,
 }
@@ -45,7 +45,7 @@ impl<T: Float> Slots<T> {
     pub(crate) fn prepare(&mut self, len: usize) {
         self.release();
         self.filled.clear();
-        self.filled.resize(len, false);
+        self.filled.resize(len.div_ceil(64), 0);
         // Released above, so truncating drops nothing that owns memory.
         self.values
             .resize(len, ManuallyDrop::new(Tensor::scalar(T::zero())));
@@ -59,7 +59,7 @@ impl<T: Float> Slots<T> {
     /// Fills slot `i` with `grad`.
     pub(crate) fn set(&mut self, i: usize, grad: Tensor<T>) {
         self.arrays |= grad.as_scalar().is_none();
-        if std::mem::replace(&mut self.filled[i], true) {
+        if fill(&mut self.filled, i) {
             *self.values[i] = grad; // drops the old gradient
         } else {
             self.values[i] = ManuallyDrop::new(grad); // an empty slot owns nothing
@@ -69,30 +69,23 @@ impl<T: Float> Slots<T> {
     /// Node `i`'s gradient, if it has one.
     #[inline]
     pub(crate) fn get(&self, i: usize) -> Option<&Tensor<T>> {
-        match self.filled.get(i) {
-            Some(true) => Some(&*self.values[i]),
-            _ => None,
-        }
+        (i < self.len() && is_filled(&self.filled, i)).then(|| &*self.values[i])
     }
 
     /// Node `i`'s gradient, mutable (the caller may put an array there).
     pub(crate) fn get_mut(&mut self, i: usize) -> Option<&mut Tensor<T>> {
-        match self.filled.get(i) {
-            Some(true) => {
-                self.arrays = true;
-                Some(&mut *self.values[i])
-            }
-            _ => None,
+        if i >= self.len() || !is_filled(&self.filled, i) {
+            return None;
         }
+        self.arrays = true;
+        Some(&mut *self.values[i])
     }
 
     /// Every filled slot with its index, in order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, &Tensor<T>)> {
-        self.filled
-            .iter()
-            .zip(&self.values)
-            .enumerate()
-            .filter_map(|(i, (&filled, value))| filled.then_some((i, &**value)))
+        let filled = &self.filled;
+        (self.values.iter().enumerate())
+            .filter_map(move |(i, value)| is_filled(filled, i).then_some((i, &**value)))
     }
 
     /// Calls `step` on each slot from the last back, with the slot's gradient (if filled)
@@ -114,7 +107,7 @@ impl<T: Float> Slots<T> {
                 .split_last_mut()
                 .expect("one slot per node");
             earlier.values = values;
-            let grad = earlier.filled[i].then_some(&mut **own);
+            let grad = is_filled(earlier.filled, i).then_some(&mut **own);
             step(i, grad, &mut earlier)?;
         }
         Ok(())
@@ -138,6 +131,21 @@ impl<T: Float> Slots<T> {
     }
 }
 
+/// Whether bit `i` of `bits` is set.
+#[inline]
+fn is_filled(bits: &[u64], i: usize) -> bool {
+    bits[i / 64] & 1 << (i % 64) != 0
+}
+
+/// Sets bit `i` of `bits`, returning whether it was set already.
+#[inline]
+fn fill(bits: &mut [u64], i: usize) -> bool {
+    let (word, bit) = (&mut bits[i / 64], 1 << (i % 64));
+    let was = *word & bit != 0;
+    *word |= bit;
+    was
+}
+
 impl<T: Float> Drop for Slots<T> {
     fn drop(&mut self) {
         self.release();
@@ -154,10 +162,10 @@ impl<T: Float> fmt::Debug for Slots<T> {
 }
 
 /// The slots before the node the sweep is at, where its contributions go (`filled` is
-/// every slot's flag: the sweep reads its own node's there).
+/// every slot's bit: the sweep reads its own node's there).
 pub(crate) struct Earlier<'a, T: Float> {
     values: &'a mut [ManuallyDrop<Tensor<T>>],
-    filled: &'a mut [bool],
+    filled: &'a mut [u64],
     arrays: &'a mut bool,
 }
 
@@ -166,7 +174,7 @@ impl<T: Float> Earlier<'_, T> {
     #[inline]
     pub(crate) fn accumulate(&mut self, i: usize, contribution: Tensor<T>) -> &Tensor<T> {
         *self.arrays |= contribution.as_scalar().is_none();
-        if std::mem::replace(&mut self.filled[i], true) {
+        if fill(self.filled, i) {
             self.values[i].add_assign(&contribution);
         } else {
             self.values[i] = ManuallyDrop::new(contribution); // an empty slot owns nothing
@@ -185,7 +193,7 @@ impl<T: Float> Earlier<'_, T> {
     /// the sum. Small enough to inline into the sweep; the array case is out of line.
     #[inline]
     pub(crate) fn add_scalar(&mut self, i: usize, contribution: T) -> T {
-        if !std::mem::replace(&mut self.filled[i], true) {
+        if !fill(self.filled, i) {
             self.values[i] = ManuallyDrop::new(Tensor::scalar(contribution));
             return contribution;
         }

@@ -7,9 +7,9 @@ use crate::ops::Op;
 use crate::tape::{Node, NodeSpan};
 use crate::tensor::{Float, Tensor};
 
-/// `∂node/∂input[slot]` as a number when the input and the node are scalars: the derivative
-/// the tape recorded with a scalar node (from the op's scalar rule, equal to its tensor rule
-/// bit for bit), else the op's tensor rule with upstream gradient 1.
+/// `∂node/∂input[slot]` as a number when the input and the node are scalars: the op's scalar
+/// rule on the recorded values, as the sweep works it out (equal to its tensor rule bit for
+/// bit), else the op's tensor rule with upstream gradient 1.
 pub(crate) fn scalar_local_derivative<T: Float>(
     nodes: NodeSpan<'_, T>,
     i: usize,
@@ -17,7 +17,7 @@ pub(crate) fn scalar_local_derivative<T: Float>(
 ) -> Option<f64> {
     let node = nodes.node(i);
     match node.scalar_derivatives() {
-        Some(recorded) => Some(recorded[slot].as_f64()),
+        Some(local) => Some(local[slot].as_f64()),
         None => tensor_local_derivative(nodes, node, node.op()?, slot),
     }
 }

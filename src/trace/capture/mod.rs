@@ -208,10 +208,10 @@ fn push_edge_rows<T: Float>(
     node: Node<'_, T>,
     edges: &mut Vec<EdgeRow>,
 ) {
-    let recorded = node.scalar_derivatives();
+    let scalar = node.scalar_derivatives();
     for (slot, input) in node.inputs().enumerate() {
-        let local = match recorded {
-            Some(recorded) => Some(recorded[slot].as_f64()),
+        let local = match scalar {
+            Some(scalar) => Some(scalar[slot].as_f64()),
             None => node
                 .op()
                 .and_then(|op| tensor_local_derivative(nodes, node, op, slot)),
