@@ -85,15 +85,19 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
     ) -> Result<()> {
         let rows = &self.nodes.rows;
         let row = &rows[i];
-        // A scalar node: one multiply-add per input, the tape's floor.
+        // A scalar node of add, sub or mul: one multiply-add per input, the tape's floor.
         if let Some(g) = grad.as_scalar()
-            && let Some(derivatives) = self.nodes.scalar_derivatives(i)
+            && let Some(derivatives) = self.nodes.inline_derivatives(i)
         {
             let arity = usize::from(row.meta.arity());
-            for (&input, &d) in row.inputs.iter().zip(&derivatives).take(arity) {
-                if rows[input as usize].has(flags::REQUIRES_GRAD) {
-                    earlier.add_scalar(input as usize, g * d);
+            let mut into_arrays = [false; 2];
+            for (slot, (&input, &d)) in row.inputs.iter().zip(&derivatives).enumerate() {
+                if slot < arity && rows[input as usize].has(flags::REQUIRES_GRAD) {
+                    into_arrays[slot] = !earlier.add_number(input as usize, g * d);
                 }
+            }
+            if into_arrays != [false; 2] {
+                add_into_arrays(row.inputs, into_arrays, g, derivatives, earlier);
             }
             return Ok(());
         }
@@ -216,6 +220,24 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
                 .accumulated(tape, NodeId(i), slot, accumulated);
         }
         Ok(())
+    }
+}
+
+/// The scalar contributions `g · dᵢ` that [`Earlier::add_number`] left for the inputs whose
+/// slots hold arrays (a number broadcast into a tensor gradient: rare, out of line).
+#[cold]
+#[inline(never)]
+fn add_into_arrays<T: Float>(
+    inputs: [u32; 2],
+    into_arrays: [bool; 2],
+    g: T,
+    derivatives: [T; 2],
+    earlier: &mut Earlier<'_, T>,
+) {
+    for ((input, array), d) in inputs.into_iter().zip(into_arrays).zip(derivatives) {
+        if array {
+            earlier.add_scalar(input as usize, g * d);
+        }
     }
 }
 

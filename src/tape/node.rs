@@ -253,8 +253,19 @@ impl<T: Float> Nodes<T> {
     /// is zero for one input), when it is a scalar op node whose op has a scalar derivative
     /// rule ([`Op::scalar_derivative`]): the rule applied to the values the rows hold. The
     /// sweep asks once per node; the inputs' rows are the ones it reads anyway.
-    #[inline(always)]
+    #[inline]
     pub(super) fn scalar_derivatives(&self, i: usize) -> Option<[T; 2]> {
+        let row = &self.rows[i];
+        match row.has(flags::SCALAR) && self.ops.rule(row.meta.label()) == ScalarRule::Op {
+            true => self.op_scalar_derivatives(row),
+            false => self.inline_derivatives(i),
+        }
+    }
+
+    /// [`Nodes::scalar_derivatives`] for the ops with an inline rule (add, sub, mul), `None`
+    /// for any other: the unwatched sweep's fast path, with no call on any branch.
+    #[inline(always)]
+    pub(super) fn inline_derivatives(&self, i: usize) -> Option<[T; 2]> {
         let row = &self.rows[i];
         if !row.has(flags::SCALAR) {
             return None;
@@ -264,7 +275,7 @@ impl<T: Float> Nodes<T> {
             ScalarRule::Add => Some([T::one(), T::one()]),
             ScalarRule::Sub => Some([T::one(), -T::one()]),
             ScalarRule::Mul => Some([input(1)?, input(0)?]),
-            ScalarRule::Op => self.op_scalar_derivatives(row),
+            ScalarRule::Op => None,
         }
     }
 

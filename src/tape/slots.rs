@@ -189,20 +189,31 @@ impl<T: Float> Earlier<'_, T> {
         *self.arrays |= grad.as_scalar().is_none();
     }
 
-    /// [`Earlier::accumulate`] of a number, the scalar fast path (no tensor is built), and
-    /// the sum. Small enough to inline into the sweep; the array case is out of line.
-    #[inline]
-    pub(crate) fn add_scalar(&mut self, i: usize, contribution: T) -> T {
+    /// Adds the number `contribution` into slot `i` unless that slot holds an array; false
+    /// (and nothing done) when it does. The unwatched sweep's fast path: no call on any
+    /// branch, so the numbers it carries from input to input stay in registers.
+    #[inline(always)]
+    pub(crate) fn add_number(&mut self, i: usize, contribution: T) -> bool {
         if !fill(self.filled, i) {
             self.values[i] = ManuallyDrop::new(Tensor::scalar(contribution));
-            return contribution;
+            return true;
         }
         match self.values[i].scalar_mut() {
             Some(sum) => {
                 *sum += contribution;
-                *sum
+                true
             }
-            None => add_to_array(&mut self.values[i], contribution),
+            None => false,
+        }
+    }
+
+    /// [`Earlier::accumulate`] of a number, the scalar fast path (no tensor is built), and
+    /// the sum. Small enough to inline into the sweep; the array case is out of line.
+    #[inline]
+    pub(crate) fn add_scalar(&mut self, i: usize, contribution: T) -> T {
+        match self.add_number(i, contribution) {
+            true => self.values[i].as_scalar().unwrap_or(contribution),
+            false => add_to_array(&mut self.values[i], contribution),
         }
     }
 }
@@ -260,7 +271,7 @@ mod tests {
     }
 
     #[test]
-    fn accumulate_and_add_scalar_sum_into_a_slot() {
+    fn accumulate_add_scalar_and_add_number_sum_into_a_slot() {
         let mut slots = Slots::<f64>::default();
         slots.prepare(3);
         slots
@@ -270,16 +281,21 @@ mod tests {
                     assert_eq!(earlier.add_scalar(0, 2.0), 3.5);
                     earlier.accumulate(1, array());
                     assert_eq!(earlier.accumulate(1, array()).to_vec(), [2.0, 4.0]);
+                    assert!(
+                        !earlier.add_number(1, 1.0),
+                        "a number is not added to an array"
+                    );
                     assert_eq!(
                         earlier.add_scalar(1, 1.0),
                         1.0,
                         "an array's sum is not one number"
                     );
+                    assert!(earlier.add_number(0, 0.5));
                 }
                 Ok::<(), ()>(())
             })
             .unwrap();
-        assert_eq!(slots.get(0).and_then(Tensor::as_scalar), Some(3.5));
+        assert_eq!(slots.get(0).and_then(Tensor::as_scalar), Some(4.0));
         assert_eq!(slots.get(1).map(Tensor::to_vec), Some(vec![3.0, 5.0]));
         assert_eq!(slots.get(2), None);
     }
