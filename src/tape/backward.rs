@@ -89,14 +89,16 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
         if let Some(g) = grad.as_scalar()
             && let Some(derivatives) = self.nodes.inline_derivatives(i)
         {
-            let arity = usize::from(row.meta.arity());
-            let mut into_arrays = [false; 2];
+            // Each of the two inputs (these ops are binary) whose slot holds an array, a bit.
+            let mut into_arrays = 0;
             for (slot, (&input, &d)) in row.inputs.iter().zip(&derivatives).enumerate() {
-                if slot < arity && rows[input as usize].has(flags::REQUIRES_GRAD) {
-                    into_arrays[slot] = !earlier.add_number(input as usize, g * d);
+                if rows[input as usize].has(flags::REQUIRES_GRAD)
+                    && !earlier.add_number(input as usize, g * d)
+                {
+                    into_arrays |= 1 << slot;
                 }
             }
-            if into_arrays != [false; 2] {
+            if into_arrays != 0 {
                 add_into_arrays(row.inputs, into_arrays, g, derivatives, earlier);
             }
             return Ok(());
@@ -229,13 +231,13 @@ impl<T: Float, O: SweepObserver<T>> Step<'_, T, O> {
 #[inline(never)]
 fn add_into_arrays<T: Float>(
     inputs: [u32; 2],
-    into_arrays: [bool; 2],
+    into_arrays: u8,
     g: T,
     derivatives: [T; 2],
     earlier: &mut Earlier<'_, T>,
 ) {
-    for ((input, array), d) in inputs.into_iter().zip(into_arrays).zip(derivatives) {
-        if array {
+    for (slot, (input, d)) in inputs.into_iter().zip(derivatives).enumerate() {
+        if into_arrays & 1 << slot != 0 {
             earlier.add_scalar(input as usize, g * d);
         }
     }

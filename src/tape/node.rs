@@ -262,8 +262,9 @@ impl<T: Float> Nodes<T> {
         }
     }
 
-    /// [`Nodes::scalar_derivatives`] for the ops with an inline rule (add, sub, mul), `None`
-    /// for any other: the unwatched sweep's fast path, with no call on any branch.
+    /// [`Nodes::scalar_derivatives`] for the ops with an inline rule (add, sub, mul: all
+    /// binary), `None` for any other: the unwatched sweep's fast path, with no call on any
+    /// branch.
     #[inline(always)]
     pub(super) fn inline_derivatives(&self, i: usize) -> Option<[T; 2]> {
         let row = &self.rows[i];
