@@ -3,13 +3,14 @@
 //! `valgrind --tool=callgrind` counts only the work (immune to the machine's load).
 //!
 //! `cargo build --release --bench chain_instructions`, then run
-//! `target/release/deps/chain_instructions-* {engine|reuse|floor} L [STEPS]` under callgrind for
+//! `target/release/deps/chain_instructions-* {engine|reuse|floor} L [STEPS [shared]]` under callgrind for
 //! two values of `L`: the difference of the totals divided by the difference of the levels
 //! (times the steps, 3 by default) is the count per level, without the start-up cost. `reuse`
 //! is `engine` with the gradient store handed back each step (`Var::backward_into`), as a
 //! training loop keeps it; under `/usr/bin/time -v` at two step counts it gives the page faults
-//! per step. docs/performance.md has the exact commands and figures. Under a plain
-//! `cargo bench` it only prints its usage.
+//! per step. With `shared`, the chain has one weight shared by every level, as the `_shared`
+//! groups of `scalar_chain.rs`. docs/performance.md has the exact commands and figures. Under
+//! a plain `cargo bench` it only prints its usage.
 
 use std::hint::black_box;
 
@@ -20,10 +21,25 @@ fn weight(i: usize) -> f64 {
     if i.is_multiple_of(2) { 1.0001 } else { 0.9999 }
 }
 
+#[inline(never)]
 fn engine_chain(tape: &Tape<f64>, levels: usize) -> NodeId {
     let mut y = tape.var("x", 1.0);
     for i in 0..levels {
         let w = tape.var("w", weight(i));
+        y = w * y;
+    }
+    y.id()
+}
+
+/// The shared weight of `scalar_chain.rs`.
+const SHARED: f64 = 1.00001;
+
+/// The chain with one weight shared by every level.
+#[inline(never)]
+fn engine_chain_shared(tape: &Tape<f64>, levels: usize) -> NodeId {
+    let mut y = tape.var("x", 1.0);
+    let w = tape.var("w", SHARED);
+    for _ in 0..levels {
         y = w * y;
     }
     y.id()
@@ -37,6 +53,7 @@ struct FloorNode {
     is_mul: bool,
 }
 
+#[inline(never)]
 fn floor_chain(nodes: &mut Vec<FloorNode>, levels: usize) -> Vec<f64> {
     let leaf = |value| FloorNode {
         value,
@@ -56,6 +73,34 @@ fn floor_chain(nodes: &mut Vec<FloorNode>, levels: usize) -> Vec<f64> {
         });
         y = (nodes.len() - 1) as u32;
     }
+    floor_backward(nodes, y)
+}
+
+/// The floor of the chain with one shared weight.
+#[inline(never)]
+fn floor_chain_shared(nodes: &mut Vec<FloorNode>, levels: usize) -> Vec<f64> {
+    let leaf = |value| FloorNode {
+        value,
+        inputs: [0, 0],
+        is_mul: false,
+    };
+    nodes.extend([leaf(1.0), leaf(SHARED)]);
+    let (w, mut y) = (1u32, 0u32);
+    for _ in 0..levels {
+        let value = nodes[w as usize].value * nodes[y as usize].value;
+        nodes.push(FloorNode {
+            value,
+            inputs: [w, y],
+            is_mul: true,
+        });
+        y = (nodes.len() - 1) as u32;
+    }
+    floor_backward(nodes, y)
+}
+
+/// The floor's reverse loop, from node `y` back.
+#[inline(always)]
+fn floor_backward(nodes: &[FloorNode], y: u32) -> Vec<f64> {
     let mut grads = vec![0.0; nodes.len()];
     grads[y as usize] = 1.0;
     for i in (0..=y as usize).rev() {
@@ -75,19 +120,24 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(which), Some(levels)) = (args.get(1), args.get(2).and_then(|l| l.parse().ok()))
     else {
-        eprintln!("usage: chain_instructions engine|reuse|floor LEVELS [STEPS]");
+        eprintln!("usage: chain_instructions engine|reuse|floor LEVELS [STEPS [shared]]");
         return;
     };
     let steps = args
         .get(3)
         .and_then(|s| s.parse().ok())
         .unwrap_or(REPETITIONS);
+    let shared = args.get(4).is_some_and(|a| a == "shared");
+    let engine = |tape: &Tape<f64>| match shared {
+        true => engine_chain_shared(tape, levels),
+        false => engine_chain(tape, levels),
+    };
     match which.as_str() {
         "engine" => {
             let mut tape = Tape::<f64>::new();
             for _ in 0..steps {
                 tape.reset();
-                let out = engine_chain(&tape, levels);
+                let out = engine(&tape);
                 black_box(tape.var_at(out).backward());
             }
         }
@@ -96,7 +146,7 @@ fn main() {
             let mut grads = Gradients::default();
             for _ in 0..steps {
                 tape.reset();
-                let out = engine_chain(&tape, levels);
+                let out = engine(&tape);
                 tape.var_at(out).backward_into(&mut grads);
                 black_box(&grads);
             }
@@ -105,7 +155,10 @@ fn main() {
             let mut nodes = Vec::new();
             for _ in 0..steps {
                 nodes.clear();
-                black_box(floor_chain(&mut nodes, levels));
+                black_box(match shared {
+                    true => floor_chain_shared(&mut nodes, levels),
+                    false => floor_chain(&mut nodes, levels),
+                });
             }
         }
         other => eprintln!("unknown side {other}: engine, reuse or floor"),
