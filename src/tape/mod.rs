@@ -195,7 +195,7 @@ impl<T: Float> Tape<T> {
     /// Whatever the op's forward returns ([`Error::Shape`](crate::Error::Shape) for operands
     /// that do not fit), or [`Error::ForeignVar`](crate::Error::ForeignVar) for a var of
     /// another tape.
-    #[inline]
+    #[inline(always)]
     pub fn try_apply<'t>(&'t self, op: impl Op<T>, inputs: &[Var<'t, T>]) -> Result<Var<'t, T>> {
         if !inputs.iter().all(|&v| self.owns(v)) {
             return Err(crate::Error::ForeignVar { op: op.name() });
@@ -206,7 +206,7 @@ impl<T: Float> Tape<T> {
     /// Appends an op node; with `residual`, its input slot 0 is a residual edge. The hot path
     /// of every forward pass: the one or two input values are gathered without a heap
     /// allocation, and scalars go through the op's scalar rule.
-    #[inline]
+    #[inline(always)]
     fn record<O: Op<T>>(&self, op: O, inputs: &[Var<'_, T>], residual: bool) -> Result<Var<'_, T>> {
         let mut guard = self.nodes.borrow_mut();
         let nodes = &mut *guard;
