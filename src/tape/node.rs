@@ -253,7 +253,7 @@ impl<T: Float> Nodes<T> {
     /// is zero for one input), when it is a scalar op node whose op has a scalar derivative
     /// rule ([`Op::scalar_derivative`]): the rule applied to the values the rows hold. The
     /// sweep asks once per node; the inputs' rows are the ones it reads anyway.
-    #[inline]
+    #[inline(always)]
     pub(super) fn scalar_derivatives(&self, i: usize) -> Option<[T; 2]> {
         let row = &self.rows[i];
         match row.has(flags::SCALAR) && self.ops.rule(row.meta.label()) == ScalarRule::Op {
