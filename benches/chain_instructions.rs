@@ -3,14 +3,14 @@
 //! `valgrind --tool=callgrind` counts only the work (immune to the machine's load).
 //!
 //! `cargo build --release --bench chain_instructions`, then run
-//! `target/release/deps/chain_instructions-* {engine|reuse|floor} L [STEPS [shared]]` under callgrind for
-//! two values of `L`: the difference of the totals divided by the difference of the levels
-//! (times the steps, 3 by default) is the count per level, without the start-up cost. `reuse`
-//! is `engine` with the gradient store handed back each step (`Var::backward_into`), as a
-//! training loop keeps it; under `/usr/bin/time -v` at two step counts it gives the page faults
-//! per step. With `shared`, the chain has one weight shared by every level, as the `_shared`
-//! groups of `scalar_chain.rs`. docs/performance.md has the exact commands and figures. Under
-//! a plain `cargo bench` it only prints its usage.
+//! `target/release/deps/chain_instructions-* {engine|reuse|floor} L [STEPS [shared]]` under
+//! callgrind for two values of `L`: the difference of the totals divided by the difference of
+//! the levels (times the steps, 3 by default) is the count per level, without the start-up
+//! cost. `reuse` is `engine` with the gradient store handed back each step
+//! (`Var::backward_into`), as a training loop keeps it; under `/usr/bin/time -v` at two step
+//! counts it gives the page faults per step. With `shared`, the chain has one weight shared by
+//! every level, as the `_shared` groups of `scalar_chain.rs`. docs/performance.md has the exact
+//! commands and figures. Under a plain `cargo bench` it only prints its usage.
 
 use std::hint::black_box;
 

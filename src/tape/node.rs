@@ -3,10 +3,10 @@
 //! Every node is one fixed-size row: its value and its inputs as `u32` tape indices. What
 //! varies in size or repeats (ops, names, the inputs of a concatenation) lives once in side
 //! tables the row points into; a scalar op's local derivatives are not stored at all, but
-//! worked out from the recorded values when the sweep reaches the node. A row owns nothing but its value, so recording one is a short copy, the sweep reads a
-//! dense array, and resetting a tape of scalars does not visit its rows at all: the closer to
-//! a plain `Vec` of numbers, the faster a long scalar chain runs (docs/performance.md,
-//! benchmark 1).
+//! worked out from the recorded values when the sweep reaches the node. A row owns nothing
+//! but its value, so recording one is a short copy, the sweep reads a dense array, and
+//! resetting a tape of scalars does not visit its rows at all: the closer to a plain `Vec` of
+//! numbers, the faster a long scalar chain runs (docs/performance.md, section 1).
 
 use super::names::Names;
 use super::node_ops::{Ops, ScalarRule};

@@ -234,7 +234,7 @@ mod tests {
     }
 
     #[test]
-    fn a_slot_is_16_bytes_and_a_flag() {
+    fn a_slot_is_16_bytes_and_a_bit() {
         assert_eq!(size_of::<ManuallyDrop<Tensor<f64>>>(), 16);
         assert_eq!(
             size_of::<Option<Tensor<f64>>>(),
