@@ -53,25 +53,35 @@ struct FloorNode {
     is_mul: bool,
 }
 
+impl FloorNode {
+    fn leaf(value: f64) -> Self {
+        FloorNode {
+            value,
+            inputs: [0, 0],
+            is_mul: false,
+        }
+    }
+}
+
+/// Appends the product of nodes `w` and `y`, returning its index.
+#[inline(always)]
+fn push_product(nodes: &mut Vec<FloorNode>, w: u32, y: u32) -> u32 {
+    let value = nodes[w as usize].value * nodes[y as usize].value;
+    nodes.push(FloorNode {
+        value,
+        inputs: [w, y],
+        is_mul: true,
+    });
+    (nodes.len() - 1) as u32
+}
+
 #[inline(never)]
 fn floor_chain(nodes: &mut Vec<FloorNode>, levels: usize) -> Vec<f64> {
-    let leaf = |value| FloorNode {
-        value,
-        inputs: [0, 0],
-        is_mul: false,
-    };
-    nodes.push(leaf(1.0));
+    nodes.push(FloorNode::leaf(1.0));
     let mut y = 0u32;
     for i in 0..levels {
-        nodes.push(leaf(weight(i)));
-        let w = (nodes.len() - 1) as u32;
-        let value = nodes[w as usize].value * nodes[y as usize].value;
-        nodes.push(FloorNode {
-            value,
-            inputs: [w, y],
-            is_mul: true,
-        });
-        y = (nodes.len() - 1) as u32;
+        nodes.push(FloorNode::leaf(weight(i)));
+        y = push_product(nodes, (nodes.len() - 1) as u32, y);
     }
     floor_backward(nodes, y)
 }
@@ -79,21 +89,10 @@ fn floor_chain(nodes: &mut Vec<FloorNode>, levels: usize) -> Vec<f64> {
 /// The floor of the chain with one shared weight.
 #[inline(never)]
 fn floor_chain_shared(nodes: &mut Vec<FloorNode>, levels: usize) -> Vec<f64> {
-    let leaf = |value| FloorNode {
-        value,
-        inputs: [0, 0],
-        is_mul: false,
-    };
-    nodes.extend([leaf(1.0), leaf(SHARED)]);
+    nodes.extend([FloorNode::leaf(1.0), FloorNode::leaf(SHARED)]);
     let (w, mut y) = (1u32, 0u32);
     for _ in 0..levels {
-        let value = nodes[w as usize].value * nodes[y as usize].value;
-        nodes.push(FloorNode {
-            value,
-            inputs: [w, y],
-            is_mul: true,
-        });
-        y = (nodes.len() - 1) as u32;
+        y = push_product(nodes, w, y);
     }
     floor_backward(nodes, y)
 }
