@@ -123,7 +123,7 @@ fn product<T: Float>(a: ndarray::ArrayView2<'_, T>, b: ndarray::ArrayView2<'_, T
     if m == 0 || k == 0 || n == 0 {
         return Tensor::zeros(&[m, n]);
     }
-    Tensor::from_array(a.dot(&b).into_dyn())
+    Tensor::from_array(T::matrix_product(a, b).into_dyn())
 }
 
 impl<T: Float> Operand<T> for Tensor<T> {

@@ -4,6 +4,8 @@ use std::fmt::{Debug, Display, LowerExp};
 use std::iter::Sum;
 use std::ops::{AddAssign, DivAssign, MulAssign, SubAssign};
 
+use ndarray::{Array2, ArrayView2};
+
 /// A floating-point element type: implemented for `f32` and `f64`.
 ///
 /// It gathers what the engine needs from num-traits (the arithmetic and the transcendental
@@ -34,6 +36,13 @@ pub trait Float:
 
     /// Converts to `f64` exactly.
     fn as_f64(self) -> f64;
+
+    /// `a · b`, the matrix product every `matmul` runs. Every dimension is at least 1 (an
+    /// empty product is made without it).
+    #[doc(hidden)]
+    fn matrix_product(a: ArrayView2<'_, Self>, b: ArrayView2<'_, Self>) -> Array2<Self> {
+        a.dot(&b)
+    }
 }
 
 impl Float for f32 {
@@ -45,6 +54,10 @@ impl Float for f32 {
 
     fn as_f64(self) -> f64 {
         self as f64
+    }
+
+    fn matrix_product(a: ArrayView2<'_, Self>, b: ArrayView2<'_, Self>) -> Array2<Self> {
+        super::gemm::product_f32(a, b)
     }
 }
 

@@ -3,7 +3,8 @@
 //! A tensor is an n-dimensional array of `f32` or `f64`. A scalar is the rank-0 tensor, and it is
 //! stored inline (no heap allocation) because scalar graphs — the teaching case — create one
 //! value and one gradient per node, and a million-node chain must stay cheap. Everything of rank
-//! one or more is an [`ndarray::ArrayD`], whose matrix product is backed by `matrixmultiply`.
+//! one or more is an [`ndarray::ArrayD`]. Matrix products run on `matrixmultiply`, except in `f32` on
+//! x86-64 with AVX2 and FMA, where `gemm/` has a kernel of its own (the training step's hot spot).
 //!
 //! Binary elementwise operations follow numpy's broadcasting rules; [`Tensor::sum_to`] undoes a
 //! broadcast, and the reverse sweep calls it in exactly one place. `norm.rs` measures tensors:
@@ -11,6 +12,7 @@
 
 mod arith;
 mod float;
+mod gemm;
 mod norm;
 mod repr;
 mod shape;
