@@ -129,6 +129,9 @@ impl<T: Float> Tensor<T> {
             // ndarray would visit each empty slice of a `[2⁴⁰, 0]` summed along axis 0.
             return Self::try_full(shape, T::zero());
         }
+        if let Some(sum) = self.sum_leading_axis(shape) {
+            return Ok(sum);
+        }
         let mut a = self.view().to_owned();
         while a.ndim() > shape.len() {
             a = a.sum_axis(Axis(0));
@@ -139,6 +142,31 @@ impl<T: Float> Tensor<T> {
             }
         }
         Ok(Self::from_array(a))
+    }
+
+    /// [`Tensor::sum_to`] where only the leading axis is summed away (`[b, n] → [n]` or
+    /// `[1, n]`: a bias's gradient) and the array is row-major: the rows added one after
+    /// another from zero, as ndarray's `sum_axis` adds them (so the same bits), without first
+    /// copying the whole array or building an array per row. `None` for any other case.
+    ///
+    /// (ndarray sums along its smallest-stride axis in another order; in a row-major array of
+    /// two or more axes that is never the leading one, ties going to the later axis.)
+    fn sum_leading_axis(&self, shape: &[usize]) -> Option<Self> {
+        let from = self.shape();
+        let rest = from.get(1..)?;
+        let leading_gone = shape == rest || (shape.first() == Some(&1) && &shape[1..] == rest);
+        if rest.is_empty() || !leading_gone {
+            return None;
+        }
+        let view = self.view();
+        let values = view.as_slice()?;
+        let mut sum = vec![T::zero(); rest.iter().product()];
+        for row in values.chunks_exact(sum.len()) {
+            for (s, &x) in sum.iter_mut().zip(row) {
+                *s += x;
+            }
+        }
+        Some(Self::from_vec(sum, shape))
     }
 }
 
@@ -179,4 +207,32 @@ pub fn broadcast_shape(op: &'static str, a: &[usize], b: &[usize]) -> Result<Vec
     // The larger element type decides: a shape either holds f64s or is refused.
     checked_len::<f64>(op, &out)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The leading-axis loop gives the bits of ndarray's `sum_axis` on a copy (the general
+        /// path), one-wide rows included, and declines the cases it does not cover.
+        #[test]
+        fn leading_axis_sums_give_sum_axis_bits(
+            rows in 1usize..9,
+            width in 1usize..9,
+            keep_axis in any::<bool>(),
+            values in proptest::collection::vec(-1e6f64..1e6, 64),
+        ) {
+            let t = Tensor::from_vec(values[..rows * width].to_vec(), &[rows, width]);
+            let target: Vec<usize> = if keep_axis { vec![1, width] } else { vec![width] };
+            let general = t.view().to_owned().sum_axis(Axis(0));
+            let fast = t.sum_leading_axis(&target).expect("a leading axis summed away");
+            prop_assert_eq!(fast.shape(), &target[..]);
+            let bits = |v: Vec<f64>| v.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+            prop_assert_eq!(bits(fast.to_vec()), bits(general.iter().copied().collect()));
+            // Not a leading axis alone: left to the general path.
+            prop_assert!(t.sum_leading_axis(&[rows, 1]).is_none() || width == 1);
+        }
+    }
 }
