@@ -99,10 +99,14 @@ fn each_update<T: Float>(
         };
         let param = store.get_mut(id);
         let g = grad.view();
-        let g = g
-            .broadcast(param.shape())
-            .expect("a parameter's gradient has the parameter's shape");
-        update(id, param, &g);
+        if g.shape() == param.shape() {
+            update(id, param, &g); // the sweep keeps a gradient in its node's shape
+        } else {
+            let g = g
+                .broadcast(param.shape())
+                .expect("a parameter's gradient has the parameter's shape");
+            update(id, param, &g);
+        }
     }
 }
 
