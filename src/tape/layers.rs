@@ -1,17 +1,13 @@
 //! Layer paths interned per tape, and the stack of open layer scopes.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
-
 use super::LayerId;
-use super::names::Fnv1a;
+use super::names::Interner;
 
 /// Interned layer paths (`"block3/linear"`) and the stack of open scopes.
 #[derive(Debug)]
 pub(super) struct Layers {
-    pub(super) names: Vec<String>,
-    /// Paths are short and the program's own (FNV, as for leaf names: no HashDoS concern).
-    index: HashMap<String, LayerId, BuildHasherDefault<Fnv1a>>,
+    /// The paths, numbered by [`LayerId`]; the top level is `""`, number 0.
+    pub(super) paths: Interner,
     pub(super) open: Vec<LayerId>,
     /// The path `enter` builds, kept so that entering a known scope allocates nothing.
     scratch: String,
@@ -20,8 +16,7 @@ pub(super) struct Layers {
 impl Layers {
     pub(super) fn new() -> Self {
         let mut layers = Layers {
-            names: Vec::new(),
-            index: HashMap::default(),
+            paths: Interner::default(),
             open: Vec::new(),
             scratch: String::new(),
         };
@@ -32,10 +27,8 @@ impl Layers {
     /// Back to the top level alone, keeping the storage for the next recording (a training
     /// loop enters the same scopes every step after [`Tape::reset`](super::Tape::reset)).
     pub(super) fn clear(&mut self) {
-        self.names.clear();
-        self.names.push(String::new());
-        self.index.clear();
-        self.index.insert(String::new(), LayerId(0));
+        self.paths.clear();
+        self.paths.intern("");
         self.open.clear();
     }
 
@@ -48,7 +41,7 @@ impl Layers {
     /// read `block2.lin.weight` as in PyTorch) drops that prefix in its path: `block2/lin`,
     /// not `block2/block2.lin`.
     pub(super) fn enter(&mut self, name: &str) {
-        let parent = &self.names[self.current().0 as usize];
+        let parent = self.paths.get(self.current().0).unwrap_or_default();
         let last = parent.rsplit('/').next().unwrap_or_default();
         let name = name
             .strip_prefix(last)
@@ -69,16 +62,11 @@ impl Layers {
 
     /// The id of the layer at the full path `path`, adding it if it is new.
     pub(super) fn intern(&mut self, path: &str) -> LayerId {
-        if let Some(&id) = self.index.get(path) {
-            return id;
-        }
+        let id = self.paths.intern(path);
         assert!(
-            self.names.len() < super::node::Meta::LAYERS as usize,
+            id < super::node::Meta::LAYERS,
             "a tape holds fewer than 2²⁴ layer paths"
         );
-        let id = LayerId(self.names.len() as u32);
-        self.index.insert(path.to_string(), id);
-        self.names.push(path.to_string());
-        id
+        LayerId(id)
     }
 }

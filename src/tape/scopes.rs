@@ -79,11 +79,21 @@ impl<T: Float> Tape<T> {
 
     /// The full path of a layer (`""` for the top level).
     pub fn layer_name(&self, layer: LayerId) -> String {
-        self.layers.borrow().names[layer.0 as usize].clone()
+        let layers = self.layers.borrow();
+        layers
+            .paths
+            .get(layer.0)
+            .expect("a layer of this tape")
+            .to_string()
     }
 
     /// Every layer path recorded so far, indexed by [`LayerId`].
     pub fn layer_names(&self) -> Vec<String> {
-        self.layers.borrow().names.clone()
+        self.layers
+            .borrow()
+            .paths
+            .iter()
+            .map(str::to_string)
+            .collect()
     }
 }
