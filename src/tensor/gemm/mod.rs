@@ -1,7 +1,8 @@
 //! The `f32` matrix product on x86-64 with AVX2 and FMA: a 6 × 16 register-blocked kernel over
 //! packed panels, the layout BLIS uses on Haswell and Zen and that JAX's CPU backend runs
-//! (`ynn::dot_fp32_6x16…_fma3`). Everything else (`f64`, other processors) stays on
-//! matrixmultiply through ndarray's `dot`.
+//! (`ynn::dot_fp32_6x16…_fma3`). Everything else (`f64`, other processors, and processors with
+//! AVX-512, where matrixmultiply has a 512-bit kernel) stays on matrixmultiply through
+//! ndarray's `dot`.
 //!
 //! Why our own: matrixmultiply's `f32` kernel on this instruction set is 8 × 8 and builds its
 //! products by permuting one vector of `A` three times per step; on processors that run a
@@ -28,8 +29,9 @@ mod tests;
 
 use ndarray::{Array2, ArrayView2};
 
-/// `a · b` in `f32`, by the kernel of this module where the processor has AVX2 and FMA, by
-/// ndarray's `dot` (matrixmultiply) elsewhere. Every dimension must be at least 1.
+/// `a · b` in `f32`, by the kernel of this module where the processor has AVX2 and FMA (and
+/// not AVX-512), by ndarray's `dot` (matrixmultiply) elsewhere. Every dimension must be at
+/// least 1.
 pub(crate) fn product_f32(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
     #[cfg(target_arch = "x86_64")]
     if let Some(c) = blocks::product(a, b) {
