@@ -1,4 +1,5 @@
-//! The matrix product `Y = A·B` of 2-D tensors, on ndarray's `dot` (backed by matrixmultiply).
+//! The matrix product `Y = A·B` of 2-D tensors: in `f32` on x86-64 with AVX2 the kernel of
+//! `src/tensor/gemm/`, otherwise ndarray's `dot` (matrixmultiply).
 //!
 //! ∂L/∂A = ∂L/∂Y · Bᵀ and ∂L/∂B = Aᵀ · ∂L/∂Y.
 //!

@@ -73,7 +73,9 @@ impl<T: Float> Tensor<T> {
     }
 
     /// The matrix product `self · rhs` of a `[m, k]` and a `[k, n]` matrix, a `[m, n]` matrix:
-    /// the value of [`Var::matmul`](crate::Var::matmul), on ndarray's `dot`.
+    /// the value of [`Var::matmul`](crate::Var::matmul). In `f32` on x86-64 with AVX2 and FMA it
+    /// runs the crate's own kernel, elsewhere ndarray's `dot`; either way each element is summed
+    /// in an order fixed by the three sizes, so results do not change between runs.
     ///
     /// # Example
     /// ```
