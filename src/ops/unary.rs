@@ -33,7 +33,14 @@ crate::elementwise_fn! {
     pub static SIGMOID = "sigmoid";
     spelling: "σ",
     latex: r"\sigma",
-    value: |u| T::one() / (T::one() + (-u).exp()),
+    // For u < 0 the form e^u/(1 + e^u): the same function, but e^−u would overflow below
+    // u ≈ −88.7 in f32 (−709.8 in f64) and give 0 where σ(u) ≈ e^u is still representable.
+    value: |u| if u < T::zero() {
+        let e = u.exp();
+        e / (T::one() + e)
+    } else {
+        T::one() / (T::one() + (-u).exp())
+    },
     derivative: |_u, y| y * (T::one() - y),
     derivative_formula: |u| Expr::call1("σ", u.clone()) * (c(1.0) - Expr::call1("σ", u)),
 }
