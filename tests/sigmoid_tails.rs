@@ -3,15 +3,9 @@
 //! built-in computes `e^u/(1 + e^u)` there. And the bound `examples/exp_sigmoid_ulps.rs`
 //! measured over every `f32` (2 ulps), on a sample of inputs spread over all bit patterns.
 
-use chaintrace::Tape;
-use chaintrace::Tensor;
+use chaintrace::check::ulps_apart;
 use chaintrace::ops::SIGMOID;
-
-/// The position of `x` on the line of `f32`s (±0 at 0): a distance in ulps is a difference.
-fn position(x: f32) -> i64 {
-    let i = x.to_bits() as i32;
-    i64::from(if i < 0 { i32::MIN - i } else { i })
-}
+use chaintrace::{Tape, Tensor};
 
 #[test]
 fn the_far_negative_tail_is_e_to_the_u_not_zero() {
@@ -19,10 +13,7 @@ fn the_far_negative_tail_is_e_to_the_u_not_zero() {
         let y = SIGMOID.value(u);
         let exact = f64::from(u).exp() as f32; // σ(u) = e^u to f32 precision this far out
         assert!(y > 0.0, "σ({u}) = {y}");
-        assert!(
-            (position(y) - position(exact)).abs() <= 1,
-            "σ({u}) = {y:e}, e^u = {exact:e}"
-        );
+        assert!(ulps_apart(y, exact) <= 1, "σ({u}) = {y:e}, e^u = {exact:e}");
     }
     let y = SIGMOID.value(-720.0f64);
     assert!(
@@ -58,7 +49,7 @@ fn within_two_ulps_on_a_spread_of_every_f32() {
             continue;
         }
         let exact = SIGMOID.value(f64::from(u)) as f32;
-        let d = (position(SIGMOID.value(u)) - position(exact)).abs();
+        let d = ulps_apart(SIGMOID.value(u), exact);
         if d > worst.0 {
             worst = (d, u);
         }

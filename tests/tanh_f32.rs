@@ -3,17 +3,12 @@
 //! check over all 2³² is `cargo run --release --example tanh_ulps`), with the special values
 //! right, and the same bits on a tensor, element by element, on a scalar tape and run after run.
 
+use chaintrace::check::ulps_apart;
 use chaintrace::ops::{TANH, tanh_f32};
 use chaintrace::{Tape, Tensor};
 
 /// The documented bound (`tanh_f32`'s doc comment, docs/performance.md section 3).
-const MAX_ULPS: i64 = 7;
-
-/// The position of `x` on the line of `f32`s (±0 at 0): distances in ulps are differences.
-fn position(x: f32) -> i64 {
-    let i = x.to_bits() as i32;
-    i64::from(if i < 0 { i32::MIN - i } else { i })
-}
+const MAX_ULPS: u64 = 7;
 
 /// The correctly rounded `tanh` (libm's `f64` `tanh`, rounded once to `f32`).
 fn exact(x: f32) -> f32 {
@@ -65,7 +60,7 @@ fn within_the_documented_ulps_on_a_spread_of_inputs() {
             "|tanh({x:e})| = {y:e} > 1: 1 − y² would be negative"
         );
         assert_eq!(tanh_f32(-x).to_bits(), (-y).to_bits(), "odd at {x:e}");
-        let d = (position(y) - position(exact(x))).abs();
+        let d = ulps_apart(y, exact(x));
         if d > worst.0 {
             worst = (d, x);
         }

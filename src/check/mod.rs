@@ -1,5 +1,6 @@
 //! Gradient checking: the tape's whole Jacobian against central finite differences; second
-//! derivatives through [`gradgradcheck`].
+//! derivatives through [`gradgradcheck`]; [`ulps_apart`], the distance an `f32` kernel's
+//! accuracy is stated in.
 //!
 //! [`gradcheck`] checks every output element, not just their sum: a vector-Jacobian product
 //! that is right on the sum and wrong elsewhere (a softmax rule whose errors cancel because its
@@ -19,12 +20,14 @@ use std::fmt;
 
 mod gradgrad;
 mod jacobian;
+mod ulps;
 
 pub use gradgrad::{
     GradgradReport, ValueMismatch, gradgradcheck, gradgradcheck_with, try_gradgradcheck,
     try_gradgradcheck_with,
 };
 pub use jacobian::{Sampling, gradcheck_with, try_gradcheck_with};
+pub use ulps::ulps_apart;
 
 use crate::error::Result;
 use crate::tape::{Tape, Var};
